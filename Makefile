@@ -1,0 +1,133 @@
+# tgstream: tgproducer and tgcount.  Non-recursive; sources are found by
+# wildcard, so a new module needs no edit here.
+#
+#   make                 bin/tgproducer, bin/tgcount (and test helpers)
+#   make SANITIZE=1      the same with ASan+UBSan, under build/sanitize/
+#   make WERROR=1        warnings are errors (CI)
+#   make test            dependencies, build, unit + integration tests
+#   make unit            unit tests only
+#   make bench           the benchmark (see README)
+#   make install PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKGS := rdkafka libcurl jansson
+
+ifeq ($(SANITIZE),1)
+  O := build/sanitize
+  BINDIR := $(O)/bin
+  SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+  O := build/release
+  BINDIR := bin
+  SAN_FLAGS :=
+endif
+
+WARNINGS := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wpointer-arith -Wcast-qual \
+	-Wwrite-strings -Wundef -Wvla -Wnull-dereference -Wimplicit-fallthrough
+ifeq ($(WERROR),1)
+  WARNINGS += -Werror
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
+	-Icommon $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+LIBS = $(PKG_LIBS) -lm -lpthread
+
+COMMON_SRC := $(wildcard common/*.c)
+COUNT_SRC := $(filter-out consumer/tgcount.c,$(wildcard consumer/*.c))
+PROD_SRC := $(filter-out producer/tgproducer.c,$(wildcard producer/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+TOOL_SRC := $(wildcard scripts/*.c)
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o)
+COUNT_OBJ := $(COUNT_SRC:%.c=$(O)/%.o)
+PROD_OBJ := $(PROD_SRC:%.c=$(O)/%.o)
+
+LIBCOMMON := $(O)/libtgcommon.a
+LIBCOUNT := $(O)/libtgcount.a
+LIBPROD := $(O)/libtgproducer.a
+
+PROGRAMS := $(BINDIR)/tgproducer $(BINDIR)/tgcount
+TOOLS := $(TOOL_SRC:scripts/%.c=$(BINDIR)/tg-%)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+
+.PHONY: all clean install uninstall test unit integration bench demo deps fuzz
+all: $(PROGRAMS) $(TOOLS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(LIBCOUNT): $(COUNT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(LIBPROD): $(PROD_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BINDIR)/tgcount: $(O)/consumer/tgcount.o $(LIBCOUNT) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BINDIR)/tgproducer: $(O)/producer/tgproducer.o $(LIBPROD) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BINDIR)/tg-%: $(O)/scripts/%.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Every unit test links against all three libraries; archives pull in only
+# the modules a test uses.
+$(O)/tests/%: $(O)/tests/unit/%.o $(LIBCOUNT) $(LIBPROD) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(O)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Iconsumer -Iproducer
+
+deps:
+	@scripts/install-deps.sh
+
+unit-bins: $(UNIT_BINS)
+.PHONY: unit-bins
+
+unit: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@tests/run --bindir $(BINDIR) --unitdir $(O)/tests --unit-only
+
+integration: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@tests/run --bindir $(BINDIR) --unitdir $(O)/tests --integration-only
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@tests/run --bindir $(BINDIR) --unitdir $(O)/tests
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench --bindir $(BINDIR)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo --bindir $(BINDIR)
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 producer/tgproducer.1 consumer/tgcount.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tgproducer $(DESTDIR)$(PREFIX)/bin/tgcount
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/tgproducer.1 $(DESTDIR)$(PREFIX)/share/man/man1/tgcount.1
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,56 @@
+/* tg_log.h - diagnostics for the tools: "<program>: message" lines on a
+ * stream the tool chooses (stderr), filtered by level, with anything that
+ * looks like a Telegram bot token redacted before it is written.
+ *
+ * The library modules of common/ never log; only the tools call this.
+ */
+#ifndef TG_LOG_H
+#define TG_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum tg_log_level {
+    TG_LOG_ERROR = 0, /* always shown */
+    TG_LOG_WARN = 1,  /* shown by default; hidden by -q */
+    TG_LOG_INFO = 2,  /* -v */
+    TG_LOG_DEBUG = 3, /* -vv */
+};
+
+/* Longest line written; longer messages are cut. */
+#define TG_LOG_LINE_MAX 2048
+
+/* The stream is borrowed and must outlive the struct. */
+struct tg_log {
+    const char *program;
+    enum tg_log_level level;
+    FILE *stream;
+};
+
+/* Level WARN, program name as given (borrowed), stream as given. */
+void tg_log_init(struct tg_log *log, const char *program, FILE *stream);
+
+/* -q lowers to ERROR; each -v raises one level (capped at DEBUG). */
+void tg_log_quieter(struct tg_log *log);
+void tg_log_louder(struct tg_log *log);
+
+/* Writes "<program>: <message>\n" when level <= log->level, after
+ * redacting tokens.  Warnings read "<program>: warning: ...". */
+void tg_log_msg(const struct tg_log *log, enum tg_log_level level,
+                const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void tg_log_vmsg(const struct tg_log *log, enum tg_log_level level,
+                 const char *fmt, va_list ap);
+
+#define tg_log_error(log, ...) tg_log_msg((log), TG_LOG_ERROR, __VA_ARGS__)
+#define tg_log_warn(log, ...) tg_log_msg((log), TG_LOG_WARN, __VA_ARGS__)
+#define tg_log_info(log, ...) tg_log_msg((log), TG_LOG_INFO, __VA_ARGS__)
+#define tg_log_debug(log, ...) tg_log_msg((log), TG_LOG_DEBUG, __VA_ARGS__)
+
+/* Replaces in place every run matching <digits>:<30 or more of
+ * [A-Za-z0-9_-]> with "<redacted>" (the text only shrinks).  Returns the
+ * number of tokens replaced. */
+size_t tg_redact_tokens(char *text);
+
+#endif

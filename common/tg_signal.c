@@ -1,0 +1,42 @@
+#include "tg_signal.h"
+
+#include <signal.h>
+#include <stddef.h>
+
+/* The only mutable global of the project: written by the handler, read by
+ * the loops.  It holds the signal number, 0 while running. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int signo)
+{
+    stop_signal = signo;
+}
+
+int tg_signal_install(void)
+{
+    static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    struct sigaction action = {0};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
+        if (sigaction(stop_signals[i], &action, NULL) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+bool tg_signal_stop_requested(void)
+{
+    return stop_signal != 0;
+}
+
+int tg_signal_received(void)
+{
+    return (int)stop_signal;
+}
+
+void tg_signal_request_stop(int signo)
+{
+    stop_signal = signo;
+}
