@@ -1,0 +1,19 @@
+/* tc_kafka.h - tgcount's Kafka input: a high-level consumer in a group that
+ * feeds every message of the topic into the counting pipeline, drives the
+ * watermark from the slowest live partition (tc_partitions.h), commits the
+ * offsets of what was counted, and checkpoints.
+ */
+#ifndef TC_KAFKA_H
+#define TC_KAFKA_H
+
+struct tc_options;
+struct tc_pipeline;
+struct tg_log;
+
+/* Consumes the topic into the pipeline until end (-e), a stop signal, or a fatal error;
+ * returns a tg_exit code.  opts, pipeline and log are borrowed; the pipeline is
+ * finished (every open window emitted) before a normal return. */
+int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
+                 const struct tg_log *log);
+
+#endif
