@@ -114,7 +114,8 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench --bindir $(BINDIR)
 
-demo: deps
+demo:
+	@scripts/install-deps.sh --build
 	@$(MAKE) --no-print-directory all
 	@scripts/demo --bindir $(BINDIR)
 
