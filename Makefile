@@ -7,6 +7,8 @@
 #   make test            dependencies, build, unit + integration tests
 #   make unit            unit tests only
 #   make bench           the benchmark (see README)
+#   make demo            the pipeline on synthetic data, in seconds
+#   make live            the real pipeline (needs TELEGRAM_BOT_TOKEN)
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -58,7 +60,7 @@ PROGRAMS := $(BINDIR)/tgproducer $(BINDIR)/tgcount
 TOOLS := $(TOOL_SRC:scripts/%.c=$(BINDIR)/tg-%)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: all clean install uninstall test unit integration bench demo deps fuzz
+.PHONY: all clean install uninstall test unit integration bench demo live deps fuzz
 all: $(PROGRAMS) $(TOOLS)
 
 $(O)/%.o: %.c
@@ -118,6 +120,11 @@ demo:
 	@scripts/install-deps.sh --build
 	@$(MAKE) --no-print-directory all
 	@scripts/demo --bindir $(BINDIR)
+
+live:
+	@scripts/install-deps.sh --build
+	@$(MAKE) --no-print-directory all
+	@TG_BINDIR=$(BINDIR) scripts/live
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
