@@ -1,0 +1,202 @@
+/* tc_partitions.c - see tc_partitions.h.
+ *
+ * Partition numbers are small and dense (0 .. partition count - 1), so the
+ * state is an array indexed by number that grows on demand; lookups on the
+ * per-record path are a bounds check and an index.
+ */
+#include "tc_partitions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tc_partition_state {
+    bool assigned;
+    bool has_event;
+    bool at_end;
+    int64_t max_event_ms;
+    int64_t last_wall_ms; /* last record with an event time, or assignment */
+    int64_t next_offset;
+};
+
+struct tc_partitions {
+    int64_t idle_ms;
+    struct tc_partition_state *slots;
+    size_t nslots;
+    size_t assigned;
+};
+
+struct tc_partitions *tc_partitions_new(int64_t idle_ms)
+{
+    struct tc_partitions *parts = calloc(1, sizeof(*parts));
+    if (parts != NULL)
+        parts->idle_ms = idle_ms;
+    return parts;
+}
+
+void tc_partitions_free(struct tc_partitions *parts)
+{
+    if (parts == NULL)
+        return;
+    free(parts->slots);
+    free(parts);
+}
+
+static struct tc_partition_state *slot_of(const struct tc_partitions *parts,
+                                          int32_t partition)
+{
+    if (partition < 0 || (size_t)partition >= parts->nslots)
+        return NULL;
+    struct tc_partition_state *s = &parts->slots[partition];
+    return s->assigned ? s : NULL;
+}
+
+int tc_partitions_assign(struct tc_partitions *parts, int32_t partition, int64_t now_ms,
+                         char *err, size_t errlen)
+{
+    if (partition < 0) {
+        snprintf(err, errlen, "invalid partition number %d", (int)partition);
+        return -1;
+    }
+    if ((size_t)partition >= parts->nslots) {
+        size_t n = parts->nslots ? parts->nslots : 8;
+        while (n <= (size_t)partition)
+            n *= 2;
+        struct tc_partition_state *grown = realloc(parts->slots, n * sizeof(*grown));
+        if (grown == NULL) {
+            snprintf(err, errlen, "out of memory tracking partition %d", (int)partition);
+            return -1;
+        }
+        memset(grown + parts->nslots, 0, (n - parts->nslots) * sizeof(*grown));
+        parts->slots = grown;
+        parts->nslots = n;
+    }
+    struct tc_partition_state *s = &parts->slots[partition];
+    if (s->assigned)
+        return 0;
+    *s = (struct tc_partition_state){
+        .assigned = true,
+        .last_wall_ms = now_ms,
+        .next_offset = TC_PARTITIONS_NO_OFFSET,
+    };
+    parts->assigned++;
+    return 0;
+}
+
+void tc_partitions_revoke(struct tc_partitions *parts, int32_t partition)
+{
+    struct tc_partition_state *s = slot_of(parts, partition);
+    if (s == NULL)
+        return;
+    s->assigned = false;
+    parts->assigned--;
+}
+
+void tc_partitions_revoke_all(struct tc_partitions *parts)
+{
+    for (size_t i = 0; i < parts->nslots; i++)
+        parts->slots[i].assigned = false;
+    parts->assigned = 0;
+}
+
+bool tc_partitions_is_assigned(const struct tc_partitions *parts, int32_t partition)
+{
+    return slot_of(parts, partition) != NULL;
+}
+
+size_t tc_partitions_count(const struct tc_partitions *parts)
+{
+    return parts->assigned;
+}
+
+void tc_partitions_record(struct tc_partitions *parts, int32_t partition,
+                          int64_t event_ms, int64_t now_ms)
+{
+    struct tc_partition_state *s = slot_of(parts, partition);
+    if (s == NULL)
+        return;
+    if (!s->has_event || event_ms > s->max_event_ms)
+        s->max_event_ms = event_ms;
+    s->has_event = true;
+    s->last_wall_ms = now_ms;
+    s->at_end = false;
+}
+
+void tc_partitions_set_offset(struct tc_partitions *parts, int32_t partition,
+                              int64_t next_offset)
+{
+    struct tc_partition_state *s = slot_of(parts, partition);
+    if (s == NULL)
+        return;
+    s->next_offset = next_offset;
+    s->at_end = false;
+}
+
+int64_t tc_partitions_offset(const struct tc_partitions *parts, int32_t partition)
+{
+    const struct tc_partition_state *s = slot_of(parts, partition);
+    return s ? s->next_offset : TC_PARTITIONS_NO_OFFSET;
+}
+
+void tc_partitions_eof(struct tc_partitions *parts, int32_t partition)
+{
+    struct tc_partition_state *s = slot_of(parts, partition);
+    if (s != NULL)
+        s->at_end = true;
+}
+
+bool tc_partitions_all_at_end(const struct tc_partitions *parts)
+{
+    if (parts->assigned == 0)
+        return false;
+    for (size_t i = 0; i < parts->nslots; i++) {
+        const struct tc_partition_state *s = &parts->slots[i];
+        if (s->assigned && !s->at_end)
+            return false;
+    }
+    return true;
+}
+
+bool tc_partitions_driving_time(const struct tc_partitions *parts, int64_t now_ms,
+                                int64_t *event_ms)
+{
+    bool any_holding = false, any_event = false;
+    int64_t min_holding = INT64_MAX, max_all = INT64_MIN;
+    for (size_t i = 0; i < parts->nslots; i++) {
+        const struct tc_partition_state *s = &parts->slots[i];
+        if (!s->assigned)
+            continue;
+        if (s->has_event) {
+            any_event = true;
+            if (s->max_event_ms > max_all)
+                max_all = s->max_event_ms;
+        }
+        bool idle = now_ms - s->last_wall_ms >= parts->idle_ms;
+        if (s->at_end || idle)
+            continue;
+        if (!s->has_event)
+            return false;
+        any_holding = true;
+        if (s->max_event_ms < min_holding)
+            min_holding = s->max_event_ms;
+    }
+    if (any_holding) {
+        *event_ms = min_holding;
+        return true;
+    }
+    if (any_event) {
+        *event_ms = max_all;
+        return true;
+    }
+    return false;
+}
+
+void tc_partitions_each(const struct tc_partitions *parts,
+                        void (*fn)(void *arg, int32_t partition, int64_t next_offset),
+                        void *arg)
+{
+    for (size_t i = 0; i < parts->nslots; i++) {
+        if (parts->slots[i].assigned)
+            fn(arg, (int32_t)i, parts->slots[i].next_offset);
+    }
+}
