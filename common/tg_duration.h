@@ -17,9 +17,10 @@
  * Returns 0 and sets *ms, or -1 with a message in err. */
 int tg_duration_parse(const char *text, int64_t *ms, char *err, size_t errlen);
 
-/* Formats ms in the shortest exact form the parser reads back ("90s" ->
- * "1m30s", 1500 -> "1s500ms").  Returns the length, or -1 when ms <= 0 or
- * buf is too small. */
+/* Formats ms exactly, in the canonical form the parser reads back: each
+ * non-zero unit once, largest first (90000 -> "1m30s", 1500 -> "1s500ms",
+ * 86400000 -> "1d").  Returns the length, or -1 when ms <= 0 or buf is too
+ * small. */
 int tg_duration_format(int64_t ms, char *buf, size_t buflen);
 
 /* A window: tumbling when slide_ms == size_ms.  `text` keeps the spec as
