@@ -51,13 +51,14 @@ void tg_record_clear(struct tg_record *rec);
 int tg_record_encode(const struct tg_record *rec, char **out, size_t *out_len,
                      char *err, size_t errlen);
 
-/* Decodes exactly len bytes (not NUL-terminated; one trailing "\n" or
- * "\r\n" is allowed) into rec, which must be initialised; previous
- * contents are cleared.  Required: a JSON object with event_time (string,
- * tg_time_parse), channel_id and message_id (integers).  Optional (absent =
- * null): user_id (integer or null), channel_name, username, first_name,
- * last_name (string or null), text (string), text_length (non-negative
- * integer; computed from text when absent).  Unknown fields are ignored.
+/* Decodes exactly len bytes (not NUL-terminated; JSON whitespace around
+ * the object, such as the line's "\n" or "\r\n", is allowed) into rec,
+ * which must be initialised; previous contents are cleared.  Required: a
+ * JSON object with event_time (string, tg_time_parse), channel_id and
+ * message_id (integers).  Optional (absent = null): user_id (integer or
+ * null), channel_name, username, first_name, last_name (string or null),
+ * text (string or null, decoded as ""), text_length (non-negative integer
+ * or null; computed from text when absent).  Unknown fields are ignored.
  * Rejected with a precise message: anything that is not one JSON object,
  * trailing garbage, duplicate keys, invalid UTF-8, wrong types, integers
  * out of int64 range.  Never crashes on any input.
