@@ -1,0 +1,121 @@
+/* tc_options.h - tgcount's command line: every option of issue 3, parsed
+ * once into a struct tc_options that the rest of the tool only reads.
+ *
+ * Parsing never prints and never exits: tc_options_parse returns what to do
+ * and fills an error buffer; tgcount's main prints and picks the exit code.
+ * --help and --version text come from tc_options_help/tc_options_version.
+ */
+#ifndef TC_OPTIONS_H
+#define TC_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tg_duration.h"
+
+struct tg_kafka_conf;
+
+/* At most this many -w options. */
+#define TC_MAX_WINDOWS 16
+
+#define TC_DEFAULT_GROUP "tgcount"
+#define TC_DEFAULT_LATENESS_MS 30000
+#define TC_DEFAULT_TRIGGER_MS 30000
+#define TC_DEFAULT_CHECKPOINT_INTERVAL_MS 5000
+#define TC_DEFAULT_STATS_INTERVAL_MS 10000
+#define TC_DEFAULT_CONNECT_TIMEOUT_MS 30000
+#define TC_DEFAULT_MAX_RECORD (1024 * 1024)
+#define TC_DEFAULT_MAX_USERS 10000000
+/* Usernames longer than this are cut on a UTF-8 boundary (issue 7). */
+#define TC_USERNAME_MAX 256
+
+enum tc_emit_mode {
+    TC_EMIT_FINAL,   /* each window once, when final (default) */
+    TC_EMIT_CHANGES, /* changed windows every --trigger, finals at the end */
+};
+
+enum tc_format {
+    TC_FORMAT_TEXT,
+    TC_FORMAT_CSV,
+    TC_FORMAT_JSON,
+};
+
+enum tc_offset_start {
+    TC_OFFSET_STORED,    /* the group's committed offset, else the end (default) */
+    TC_OFFSET_BEGINNING, /* -o beginning */
+    TC_OFFSET_END,       /* -o end */
+};
+
+/* Everything tgcount was asked to do.  Strings are borrowed from argv (or
+ * the environment) and live as long as the process; kafka_conf is owned
+ * and released by tc_options_clear. */
+struct tc_options {
+    /* Input.  files/nfiles: the FILE operands ("-" = stdin), in order. */
+    char **files;
+    size_t nfiles;
+    /* True when the input is Kafka: no FILE operand and brokers requested
+     * by -b, $KAFKA_BOOTSTRAP_SERVERS or -X/-F bootstrap.servers. */
+    bool use_kafka;
+
+    /* Kafka (only meaningful when use_kafka). */
+    const char *brokers; /* -b as given, NULL when absent */
+    const char *topic;   /* -t, default TG_KAFKA_DEFAULT_TOPIC */
+    const char *group;   /* -G, default TC_DEFAULT_GROUP */
+    enum tc_offset_start offset;
+    bool exit_at_end;                 /* -e */
+    struct tg_kafka_conf *kafka_conf; /* -X/-F applied in command-line order */
+    int64_t connect_timeout_ms;       /* --connect-timeout */
+
+    /* Windows and counting. */
+    struct tg_window_spec windows[TC_MAX_WINDOWS];
+    size_t nwindows; /* default: 1m and 10m/30s */
+    int64_t lateness_ms;
+    bool dedup; /* false with --no-dedup */
+    size_t max_record;
+    size_t max_users;
+
+    /* Output. */
+    enum tc_emit_mode emit;
+    int64_t trigger_ms;
+    size_t top_n; /* 0 = every row */
+    enum tc_format format;
+
+    /* State and reporting. */
+    const char *checkpoint_dir; /* NULL = no checkpoints */
+    int64_t checkpoint_interval_ms;
+    bool stats;
+    int64_t stats_interval_ms; /* follow mode only */
+    int verbosity;             /* -v count minus -q count */
+};
+
+/* What tc_options_parse decided. */
+enum tc_options_result {
+    TC_OPTIONS_RUN = 0,     /* options valid: run */
+    TC_OPTIONS_HELP = 1,    /* --help: print tc_options_help, exit 0 */
+    TC_OPTIONS_VERSION = 2, /* --version: print tc_options_version, exit 0 */
+    TC_OPTIONS_USAGE = -1,  /* bad command line: err set, exit TG_EXIT_USAGE */
+    TC_OPTIONS_CONFIG = -2, /* bad -X/-F configuration: err set, exit TG_EXIT_CONFIG */
+};
+
+/* Sets every default.  kafka_conf is created lazily by the parser. */
+void tc_options_init(struct tc_options *opts);
+
+/* Parses argv (getopt_long; argv is borrowed and must outlive opts).
+ * Returns an enum tc_options_result; on a negative result err says why
+ * and opts must still be cleared. */
+int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
+                     size_t errlen);
+
+/* Releases what opts owns (kafka_conf).  NULL-safe; opts may be reused
+ * after tc_options_init. */
+void tc_options_clear(struct tc_options *opts);
+
+/* Writes the --help text (every option and its default) to out. */
+void tc_options_help(FILE *out);
+
+/* Writes the --version line to out. */
+void tc_options_version(FILE *out);
+
+#endif

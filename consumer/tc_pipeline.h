@@ -1,0 +1,155 @@
+/* tc_pipeline.h - tgcount's counting pipeline: one raw record in (a JSON
+ * line or a Kafka message), parsed (tc_parse.h), deduplicated, counted into
+ * event-time panes (tc_engine.h), and windows written to the output stream
+ * (tc_output.h) as they become final; stats; checkpoints.
+ *
+ * Watermark.  W starts at minus infinity.  The input loop decides what
+ * drives it:
+ *   - files/stdin: tc_pipeline_feed_auto, i.e. feed then advance with the
+ *     record's own event time (W = greatest event time - lateness);
+ *   - Kafka: tc_pipeline_feed per message, then tc_pipeline_advance with the
+ *     driving event time of the partitions (the minimum over the live ones),
+ *     and in follow mode with (now) when the topic is quiet.
+ * A record is counted in each of its windows whose end > W (as W was before
+ * the record); a record all of whose windows are final is late.  Every
+ * window with end <= W is final and, in --emit final mode, printed once.
+ *
+ * The pipeline owns no thread and never blocks: every call returns after
+ * the work it describes.  Output goes to the FILE given to tc_pipeline_new,
+ * flushed after each window; diagnostics go through the tg_log.
+ */
+#ifndef TC_PIPELINE_H
+#define TC_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct tc_options;
+struct tg_log;
+struct tc_pipeline;
+
+/* What became of one record. */
+enum tc_feed_result {
+    TC_FEED_COUNTED = 0,   /* added to at least one open window */
+    TC_FEED_LATE = 1,      /* every window of its event time is final */
+    TC_FEED_DUPLICATE = 2, /* same (channel_id, message_id) already counted */
+    TC_FEED_MALFORMED = 3, /* not a record; reason in tc_pipeline_last_error */
+};
+
+/* First this many malformed records are reported one by one; the rest only
+ * in the summary at the end. */
+#define TC_MALFORMED_REPORT_MAX 5
+
+/* Watermark before any record: minus infinity. */
+#define TC_WATERMARK_NONE INT64_MIN
+
+struct tc_stats {
+    uint64_t read;        /* records fed (malformed included), blank lines excluded */
+    uint64_t counted;     /* records added to at least one window */
+    uint64_t malformed;   /* skipped: not JSON, no event_time, too large, ... */
+    uint64_t late;        /* every window already final */
+    uint64_t duplicates;  /* (channel_id, message_id) already counted */
+    uint64_t truncated;   /* usernames cut to TC_USERNAME_MAX bytes */
+    uint64_t overflowed;  /* counted as "(other)" because of --max-users */
+    uint64_t windows_emitted; /* windows written (--emit changes: each update) */
+    uint64_t users;       /* distinct counting keys in the user table */
+    uint64_t state_entries;      /* live (user, pane) counters now */
+    uint64_t peak_state_entries; /* greatest state_entries so far */
+    uint64_t dedup_entries;      /* live dedup keys now */
+};
+
+/* Creates a pipeline for opts (borrowed, must outlive it), writing windows
+ * to out (borrowed) and diagnostics to log (borrowed).  Returns NULL with
+ * a message in err (out of memory, pane ring too large for the windows). */
+struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
+                                    const struct tg_log *log, char *err,
+                                    size_t errlen);
+
+/* Frees everything.  Emits nothing (call tc_pipeline_finish first).
+ * NULL-safe. */
+void tc_pipeline_free(struct tc_pipeline *p);
+
+/* Parses and counts one raw record of len bytes (not NUL-terminated; a
+ * trailing newline is allowed).  Does not move the watermark.  Returns an
+ * enum tc_feed_result; *event_time_ms is set whenever the record parsed
+ * (COUNTED, LATE, DUPLICATE), so the caller can drive the watermark.
+ * Records longer than --max-record are MALFORMED without being parsed. */
+int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
+                     int64_t *event_time_ms);
+
+/* File/stdin mode: tc_pipeline_feed, then tc_pipeline_advance with the
+ * record's own event time when it parsed.  Returns what feed returned, or
+ * -1 when emitting failed (output error, see tc_pipeline_advance). */
+int tc_pipeline_feed_auto(struct tc_pipeline *p, const char *data, size_t len);
+
+/* A record the input layer rejected without handing it over (a line longer
+ * than --max-record): counted as malformed with this reason. */
+void tc_pipeline_reject(struct tc_pipeline *p, const char *reason);
+
+/* The reason the last MALFORMED record was rejected (borrowed, valid until
+ * the next feed). */
+const char *tc_pipeline_last_error(const struct tc_pipeline *p);
+
+/* Reports the last malformed record as "<program>: <where>: <reason>" when
+ * it is among the first TC_MALFORMED_REPORT_MAX (a warning); silent after
+ * that.  where: "file:line" or "topic[partition]@offset". */
+void tc_pipeline_report_malformed(struct tc_pipeline *p, const char *where);
+
+/* W = max(W, driving_event_time_ms - lateness); emits (in --emit final
+ * mode) every window that became final, in order of end, then start, then
+ * --window order, and forgets state no open window needs.  Returns 0, or
+ * -1 when writing the output failed (EPIPE included): stop reading then. */
+int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms);
+
+/* Wall-clock duties, to be called often (every poll or every few thousand
+ * lines): in --emit changes mode, every --trigger print the windows that
+ * changed since the last trigger; with --stats in follow mode, every
+ * --stats-interval print the stats.  Never moves the watermark.
+ * Returns 0, or -1 when writing the output failed. */
+int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms);
+
+/* End of input (EOF, -e, a stop signal): emits every window that has
+ * counts and is not final yet (in the usual order; in --emit changes mode
+ * also the last changes of windows that became final since the last
+ * trigger), then the malformed summary, then the stats when --stats.
+ * Call once.  Returns 0, or -1 when writing the output failed. */
+int tc_pipeline_finish(struct tc_pipeline *p);
+
+/* Current watermark, TC_WATERMARK_NONE before the first advance. */
+int64_t tc_pipeline_watermark(const struct tc_pipeline *p);
+
+/* Greatest event time among parsed records, TC_WATERMARK_NONE if none. */
+int64_t tc_pipeline_max_event_time(const struct tc_pipeline *p);
+
+/* Smallest slide of the configured windows: how long a partition (or the
+ * whole topic) may stay quiet before it stops holding the watermark. */
+int64_t tc_pipeline_min_slide_ms(const struct tc_pipeline *p);
+
+/* Counters so far (borrowed; updated in place). */
+const struct tc_stats *tc_pipeline_stats(const struct tc_pipeline *p);
+
+/* Writes the stats block to the log's stream (stderr), one "tgcount:
+ * stats: ..." line.  elapsed_ms is used for records/s. */
+void tc_pipeline_print_stats(struct tc_pipeline *p, int64_t elapsed_ms);
+
+/* ---- checkpoints (see tc_checkpoint.h for the file format) ------------- */
+
+/* Writes DIR/tgcount.ckpt atomically (mode 0600): window state, dedup
+ * state, watermark, and the n (partition, next offset) pairs given (arrays
+ * borrowed).  Only valid with --checkpoint.  Returns 0, or -1 with err. */
+int tc_pipeline_checkpoint_save(struct tc_pipeline *p, const int32_t *partitions,
+                                const int64_t *next_offsets, size_t n, char *err,
+                                size_t errlen);
+
+/* Restores the state from DIR/tgcount.ckpt into a fresh pipeline (nothing
+ * fed yet).  Returns 1 when restored: *partitions and *next_offsets are
+ * malloc'd arrays of *n entries the caller frees (both NULL when n is 0);
+ * 0 when there is no checkpoint file (nothing changed); -1 with err when
+ * the file is unreadable, corrupt, of another version, or was written with
+ * other windows, lateness or dedup setting (nothing changed). */
+int tc_pipeline_checkpoint_load(struct tc_pipeline *p, int32_t **partitions,
+                                int64_t **next_offsets, size_t *n, char *err,
+                                size_t errlen);
+
+#endif
