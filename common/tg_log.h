@@ -41,7 +41,8 @@ void tg_log_msg(const struct tg_log *log, enum tg_log_level level,
                 const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void tg_log_vmsg(const struct tg_log *log, enum tg_log_level level,
-                 const char *fmt, va_list ap);
+                 const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #define tg_log_error(log, ...) tg_log_msg((log), TG_LOG_ERROR, __VA_ARGS__)
 #define tg_log_warn(log, ...) tg_log_msg((log), TG_LOG_WARN, __VA_ARGS__)
@@ -49,8 +50,13 @@ void tg_log_vmsg(const struct tg_log *log, enum tg_log_level level,
 #define tg_log_debug(log, ...) tg_log_msg((log), TG_LOG_DEBUG, __VA_ARGS__)
 
 /* Replaces in place every run matching <digits>:<30 or more of
- * [A-Za-z0-9_-]> with "<redacted>" (the text only shrinks).  Returns the
- * number of tokens replaced. */
+ * [A-Za-z0-9_-]> with "<redacted>" (the text only shrinks).  The digits
+ * are a whole run of digits, whatever comes before it: a letter does not
+ * protect a token, so the "bot<id>:<secret>" of a Bot API URL is redacted
+ * too ("https://api.telegram.org/bot<redacted>/getUpdates").  The secret
+ * part takes every [A-Za-z0-9_-] that follows.  tg_log_msg also drops the
+ * start of a token that a cut at TG_LOG_LINE_MAX left too short to match.
+ * Returns the number of tokens replaced. */
 size_t tg_redact_tokens(char *text);
 
 #endif
