@@ -202,7 +202,8 @@ static int extract(json_t *obj, struct tg_record *rec, char *err, size_t errlen)
         get_int(obj, "channel_id", true, &present, &rec->channel_id, err, errlen) != 0 ||
         get_string(obj, "channel_name", &rec->channel_name, err, errlen) != 0 ||
         get_int(obj, "message_id", true, &present, &rec->message_id, err, errlen) != 0 ||
-        get_int(obj, "user_id", false, &rec->has_user_id, &rec->user_id, err, errlen) != 0 ||
+        get_int(obj, "user_id", false, &rec->has_user_id, &rec->user_id, err, errlen) !=
+            0 ||
         get_string(obj, "username", &rec->username, err, errlen) != 0 ||
         get_string(obj, "first_name", &rec->first_name, err, errlen) != 0 ||
         get_string(obj, "last_name", &rec->last_name, err, errlen) != 0 ||
@@ -216,7 +217,8 @@ static int extract(json_t *obj, struct tg_record *rec, char *err, size_t errlen)
     if (!present) {
         rec->text_length = (int64_t)tg_utf8_codepoints(rec->text, strlen(rec->text));
     } else if (rec->text_length < 0) {
-        snprintf(err, errlen, "text_length: expected a non-negative integer, got %" PRId64,
+        snprintf(err, errlen,
+                 "text_length: expected a non-negative integer, got %" PRId64,
                  rec->text_length);
         return -1;
     }
@@ -239,10 +241,9 @@ int tg_record_decode(const char *buf, size_t len, struct tg_record *rec, char *e
     /* JSON_DISABLE_EOF_CHECK makes jansson stop after the value and report
      * where, so trailing garbage gets its own message; JSON_DECODE_ANY lets
      * a bare number or string parse so its type can be named. */
-    json_t *root = json_loadb(buf, len,
-                              JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK |
-                                  JSON_DECODE_ANY,
-                              &jerr);
+    json_t *root = json_loadb(
+        buf, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY,
+        &jerr);
     if (root == NULL) {
         snprintf(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line,
                  jerr.column, jerr.text);

@@ -66,10 +66,11 @@ static void test_encode_exact_output(void)
     size_t len = 0;
     fill(&rec, "News", "alice", "hi");
     CHECK_INT(tg_record_encode(&rec, &out, &len, err, sizeof err), 0);
-    CHECK_STR(out, "{\"event_time\":\"2024-03-01T12:34:56Z\",\"channel_id\":-1001234567890,"
-                   "\"channel_name\":\"News\",\"message_id\":42,\"user_id\":777,"
-                   "\"username\":\"alice\",\"first_name\":\"Ив\xc3\xa1n\","
-                   "\"last_name\":null,\"text\":\"hi\",\"text_length\":2}");
+    CHECK_STR(out,
+              "{\"event_time\":\"2024-03-01T12:34:56Z\",\"channel_id\":-1001234567890,"
+              "\"channel_name\":\"News\",\"message_id\":42,\"user_id\":777,"
+              "\"username\":\"alice\",\"first_name\":\"Ив\xc3\xa1n\","
+              "\"last_name\":null,\"text\":\"hi\",\"text_length\":2}");
     CHECK_INT(len, out ? strlen(out) : 0);
     free(out);
     tg_record_clear(&rec);
@@ -176,7 +177,8 @@ static void round_trip(struct tg_record *rec)
 static void test_round_trip(void)
 {
     struct tg_record rec;
-    fill(&rec, "Канал «новости»", "ivan", "Привет, мир! 😀👍 \"quoted\" back\\slash\nnew\r\n");
+    fill(&rec, "Канал «новости»", "ivan",
+         "Привет, мир! 😀👍 \"quoted\" back\\slash\nnew\r\n");
     round_trip(&rec);
     fill(&rec, NULL, NULL, "");
     rec.has_user_id = false;
@@ -254,7 +256,8 @@ static void test_decode_failure_clears(void)
     tg_record_clear(&rec);
 }
 
-#define GOOD_HEAD "{\"event_time\":\"2024-03-01T12:34:56Z\",\"channel_id\":1,\"message_id\":2"
+#define GOOD_HEAD                                                                        \
+    "{\"event_time\":\"2024-03-01T12:34:56Z\",\"channel_id\":1,\"message_id\":2"
 
 static void test_decode_not_one_object(void)
 {
@@ -269,12 +272,13 @@ static void test_decode_not_one_object(void)
     CHECK(fails_with("true", "expected a JSON object, got a boolean"));
     CHECK(fails_with("hello", "invalid JSON at line 1 column"));
     CHECK(fails_with("{", "invalid JSON at line 1 column 1: "));
-    CHECK(fails_with(GOOD_HEAD, "invalid JSON"));  /* cut short */
+    CHECK(fails_with(GOOD_HEAD, "invalid JSON")); /* cut short */
     CHECK(fails_with("{\"a\":1,}", "invalid JSON"));
     CHECK(fails_with("{'a':1}", "invalid JSON"));
     CHECK(fails_with(GOOD_HEAD "} x", "trailing garbage after JSON object"));
     CHECK(fails_with(GOOD_HEAD "}{}", "trailing garbage after JSON object"));
-    CHECK(fails_with(GOOD_HEAD "}\n" GOOD_HEAD "}\n", "trailing garbage after JSON object"));
+    CHECK(fails_with(GOOD_HEAD "}\n" GOOD_HEAD "}\n",
+                     "trailing garbage after JSON object"));
     CHECK(fails_with(GOOD_HEAD "}\n\x01", "trailing garbage"));
     CHECK(fails_with(GOOD_HEAD ",\"channel_id\":3}", "duplicate object key"));
 }
@@ -298,7 +302,8 @@ static void test_decode_bad_strings(void)
     CHECK(strstr(err, "invalid JSON") != NULL);
     /* the length is what counts, not a NUL: the object ends before it */
     static const char nul_after[] = GOOD_HEAD "}\0garbage";
-    CHECK_INT(tg_record_decode(nul_after, sizeof nul_after - 1, &rec, err, sizeof err), -1);
+    CHECK_INT(tg_record_decode(nul_after, sizeof nul_after - 1, &rec, err, sizeof err),
+              -1);
     CHECK(strstr(err, "trailing garbage") != NULL);
     CHECK_INT(tg_record_decode(nul_after, strlen(nul_after), &rec, err, sizeof err), 0);
     tg_record_clear(&rec);
@@ -339,11 +344,13 @@ static void test_decode_missing_and_types(void)
     CHECK(fails_with(GOOD_HEAD ",\"user_id\":7.5}", "user_id: expected an integer"));
     CHECK(fails_with(GOOD_HEAD ",\"channel_name\":5}",
                      "channel_name: expected a string or null, got an integer"));
-    CHECK(fails_with(GOOD_HEAD ",\"username\":[]}", "username: expected a string or null"));
+    CHECK(
+        fails_with(GOOD_HEAD ",\"username\":[]}", "username: expected a string or null"));
     CHECK(fails_with(GOOD_HEAD ",\"first_name\":{}}", "first_name: expected a string"));
     CHECK(fails_with(GOOD_HEAD ",\"last_name\":false}", "last_name: expected a string"));
     CHECK(fails_with(GOOD_HEAD ",\"text\":1}", "text: expected a string"));
-    CHECK(fails_with(GOOD_HEAD ",\"text_length\":\"3\"}", "text_length: expected an integer"));
+    CHECK(fails_with(GOOD_HEAD ",\"text_length\":\"3\"}",
+                     "text_length: expected an integer"));
     CHECK(fails_with(GOOD_HEAD ",\"text_length\":-1}",
                      "text_length: expected a non-negative integer"));
 }
