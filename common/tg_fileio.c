@@ -1,0 +1,217 @@
+#include "tg_fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TEMP_SUFFIX ".tmp.XXXXXX"
+
+/* Fills err with "<path>: <what>: <strerror(errno)>" and keeps errno. */
+static int fail(char *err, size_t errlen, const char *path, const char *what)
+{
+    int saved = errno;
+    snprintf(err, errlen, "%s: %s: %s", path, what, strerror(saved));
+    errno = saved;
+    return -1;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Makes a rename in path's directory durable.  Filesystems that cannot
+ * fsync a directory say EINVAL; there is nothing more to do on those. */
+static int sync_parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    if (slash == NULL)
+        dir = strdup(".");
+    else if (slash == path)
+        dir = strdup("/");
+    else
+        dir = strndup(path, (size_t)(slash - path));
+    if (dir == NULL)
+        return -1;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    if (rc != 0 && errno == EINVAL)
+        rc = 0;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+int tg_file_write_atomic(const char *path, const void *data, size_t len, char *err,
+                         size_t errlen)
+{
+    if (path == NULL || *path == '\0') {
+        errno = EINVAL;
+        snprintf(err, errlen, "empty path");
+        return -1;
+    }
+    size_t path_len = strlen(path);
+    char *tmp = malloc(path_len + sizeof TEMP_SUFFIX);
+    if (tmp == NULL)
+        return fail(err, errlen, path, "cannot allocate");
+    memcpy(tmp, path, path_len);
+    memcpy(tmp + path_len, TEMP_SUFFIX, sizeof TEMP_SUFFIX);
+
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        fail(err, errlen, path, "cannot create temporary file");
+        free(tmp);
+        return -1;
+    }
+    const char *what = NULL;
+    if (fchmod(fd, 0600) != 0)
+        what = "cannot set mode 0600";
+    else if (write_all(fd, data, len) != 0)
+        what = "cannot write";
+    else if (fsync(fd) != 0)
+        what = "cannot sync";
+    if (what != NULL) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    } else if (close(fd) != 0) {
+        what = "cannot write"; /* delayed write errors show up here (NFS) */
+    } else if (rename(tmp, path) != 0) {
+        what = "cannot rename temporary file";
+    }
+    if (what != NULL) {
+        int saved = errno;
+        unlink(tmp);
+        errno = saved;
+        fail(err, errlen, path, what);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    if (sync_parent_dir(path) != 0)
+        return fail(err, errlen, path, "written, but cannot sync its directory");
+    return 0;
+}
+
+int tg_file_read_all(const char *path, size_t max_len, char **data, size_t *len,
+                     char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(err, errlen, path, "cannot open");
+    /* One byte past max_len is read to tell "exactly max_len" from "more". */
+    size_t limit = max_len < SIZE_MAX - 1 ? max_len + 1 : SIZE_MAX - 1;
+    char *buf = NULL;
+    size_t cap = 0, used = 0;
+    const char *what = NULL;
+    for (;;) {
+        if (used == cap) {
+            if (cap == limit) {
+                errno = EFBIG;
+                what = "file too large";
+                break;
+            }
+            size_t want = cap == 0 ? 4096 : cap * 2;
+            if (want > limit || want < cap)
+                want = limit;
+            char *grown = realloc(buf, want + 1);
+            if (grown == NULL) {
+                what = "cannot allocate";
+                break;
+            }
+            buf = grown;
+            cap = want;
+        }
+        ssize_t n = read(fd, buf + used, cap - used);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            what = "cannot read";
+            break;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    if (what == NULL && used > max_len) {
+        errno = EFBIG;
+        what = "file too large";
+    }
+    if (what != NULL) {
+        free(buf);
+        return fail(err, errlen, path, what);
+    }
+    buf[used] = '\0';
+    *data = buf;
+    *len = used;
+    return 0;
+}
+
+/* Creates one directory; an existing directory is fine, anything else in
+ * its place is not. */
+static int make_dir(const char *dir)
+{
+    if (mkdir(dir, 0700) == 0)
+        return 0;
+    if (errno != EEXIST)
+        return -1;
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+int tg_mkdir_p(const char *path, char *err, size_t errlen)
+{
+    if (path == NULL || *path == '\0') {
+        errno = EINVAL;
+        snprintf(err, errlen, "empty path");
+        return -1;
+    }
+    char *dir = strdup(path);
+    if (dir == NULL)
+        return fail(err, errlen, path, "cannot allocate");
+    for (char *p = dir + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (make_dir(dir) != 0) {
+            fail(err, errlen, dir, "cannot create directory");
+            free(dir);
+            return -1;
+        }
+        *p = saved;
+        if (saved == '\0')
+            break;
+    }
+    free(dir);
+    return 0;
+}
