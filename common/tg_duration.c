@@ -98,8 +98,8 @@ int tg_duration_format(int64_t ms, char *buf, size_t buflen)
         ms %= units[i].ms;
         if (count == 0)
             continue;
-        int n = snprintf(buf + len, buflen - len, "%lld%s", (long long)count,
-                         units[i].name);
+        int n =
+            snprintf(buf + len, buflen - len, "%lld%s", (long long)count, units[i].name);
         if (n < 0 || (size_t)n >= buflen - len)
             return -1;
         len += (size_t)n;

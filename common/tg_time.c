@@ -19,9 +19,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = tg_floor_div(y, 400);
-    int64_t yoe = y - era * 400;                                /* [0, 399] */
+    int64_t yoe = y - era * 400;                                   /* [0, 399] */
     int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;        /* [0, 146096] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
     return era * 146097 + doe - 719468;
 }
 
@@ -266,11 +266,11 @@ int tg_time_format(int64_t epoch_ms, char *buf, size_t buflen)
 
     int n;
     if (ms != 0)
-        n = snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)year,
-                     month, day, hour, minute, second, ms);
+        n = snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)year, month,
+                     day, hour, minute, second, ms);
     else
-        n = snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)year, month,
-                     day, hour, minute, second);
+        n = snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)year, month, day,
+                     hour, minute, second);
     if (n < 0 || (size_t)n >= buflen)
         return -1;
     return n;

@@ -11,8 +11,9 @@ static bool parses_to(const char *text, int64_t expected)
     int64_t ms = -1;
     int rc = tg_duration_parse(text, &ms, err, sizeof err);
     if (rc != 0 || ms != expected) {
-        fprintf(stderr, "  \"%s\": rc %d ms %" PRId64 " err \"%s\", expected %" PRId64 "\n",
-                text, rc, ms, err, expected);
+        fprintf(stderr,
+                "  \"%s\": rc %d ms %" PRId64 " err \"%s\", expected %" PRId64 "\n", text,
+                rc, ms, err, expected);
         return false;
     }
     return true;
@@ -71,7 +72,8 @@ static void test_rejects_zero_negative_unitless(void)
     CHECK(rejects("-0s", "negative duration \"-0s\""));
     CHECK(rejects("10", "invalid duration \"10\": expected a unit (ms, s, m, h or d)"));
     CHECK(rejects("0", "invalid duration \"0\": expected a unit (ms, s, m, h or d)"));
-    CHECK(rejects("1m30", "invalid duration \"1m30\": expected a unit (ms, s, m, h or d)"));
+    CHECK(
+        rejects("1m30", "invalid duration \"1m30\": expected a unit (ms, s, m, h or d)"));
 }
 
 static void test_rejects_junk(void)
@@ -86,9 +88,11 @@ static void test_rejects_junk(void)
     CHECK(rejects("5S", "invalid duration \"5S\": expected a unit (ms, s, m, h or d)"));
     CHECK(rejects("5sec", "invalid duration \"5sec\": expected a number"));
     CHECK(rejects("5us", "invalid duration \"5us\": expected a unit (ms, s, m, h or d)"));
-    CHECK(rejects("1.5s", "invalid duration \"1.5s\": expected a unit (ms, s, m, h or d)"));
+    CHECK(
+        rejects("1.5s", "invalid duration \"1.5s\": expected a unit (ms, s, m, h or d)"));
     CHECK(rejects("5w", "invalid duration \"5w\": expected a unit (ms, s, m, h or d)"));
-    CHECK(rejects("0x10s", "invalid duration \"0x10s\": expected a unit (ms, s, m, h or d)"));
+    CHECK(rejects("0x10s",
+                  "invalid duration \"0x10s\": expected a unit (ms, s, m, h or d)"));
 }
 
 static void test_overflow(void)
@@ -155,9 +159,9 @@ static void test_format(void)
 
 static void test_format_round_trip(void)
 {
-    static const int64_t values[] = {1,        999,     1000,     59999,     60000,
-                                     61001,    3599999, 86399999, 86400001,  123456789,
-                                     INT64_MAX, INT64_MAX - 1,    INT64_C(1) << 40};
+    static const int64_t values[] = {
+        1,        999,      1000,      59999,     60000,         61001,           3599999,
+        86399999, 86400001, 123456789, INT64_MAX, INT64_MAX - 1, INT64_C(1) << 40};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         char buf[64];
         int64_t back = 0;
@@ -222,10 +226,12 @@ static void test_window_rejects(void)
     CHECK(window_rejects(NULL, "empty window specification"));
     CHECK(window_rejects("/30s", "window \"/30s\": size: empty duration"));
     CHECK(window_rejects("10m/", "window \"10m/\": slide: empty duration"));
-    CHECK(window_rejects("0s", "window \"0s\": size: duration \"0s\" must be greater than zero"));
-    CHECK(window_rejects("10m/0s",
-                         "window \"10m/0s\": slide: duration \"0s\" must be greater than zero"));
-    CHECK(window_rejects("10m/-1s", "window \"10m/-1s\": slide: negative duration \"-1s\""));
+    CHECK(window_rejects(
+        "0s", "window \"0s\": size: duration \"0s\" must be greater than zero"));
+    CHECK(window_rejects(
+        "10m/0s", "window \"10m/0s\": slide: duration \"0s\" must be greater than zero"));
+    CHECK(window_rejects("10m/-1s",
+                         "window \"10m/-1s\": slide: negative duration \"-1s\""));
     CHECK(window_rejects("10/5s", "window \"10/5s\": size: invalid duration \"10\": "
                                   "expected a unit (ms, s, m, h or d)"));
     CHECK(window_rejects("10m/30s/5s",

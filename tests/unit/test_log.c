@@ -79,8 +79,9 @@ static void test_log_redacts(void)
                  "123456789:" SECRET35, "HTTP 401");
     tg_log_warn(&c.log, "token %s rejected", "987654:" SECRET30);
     char *out = capture_finish(&c);
-    CHECK_STR(out, "prog: GET https://api.telegram.org/bot<redacted>/getUpdates: HTTP 401\n"
-                   "prog: warning: token <redacted> rejected\n");
+    CHECK_STR(out,
+              "prog: GET https://api.telegram.org/bot<redacted>/getUpdates: HTTP 401\n"
+              "prog: warning: token <redacted> rejected\n");
     CHECK(strstr(out, "AAHdq") == NULL);
     free(out);
 }

@@ -27,8 +27,9 @@ static bool parses_to(const char *text, int64_t expected)
     int64_t ms = INT64_MIN;
     int rc = parse_exact(text, strlen(text), &ms, err, sizeof err);
     if (rc != 0 || ms != expected) {
-        fprintf(stderr, "  \"%s\": rc %d ms %" PRId64 " err \"%s\", expected %" PRId64 "\n",
-                text, rc, ms, err, expected);
+        fprintf(stderr,
+                "  \"%s\": rc %d ms %" PRId64 " err \"%s\", expected %" PRId64 "\n", text,
+                rc, ms, err, expected);
         return false;
     }
     return true;
@@ -135,9 +136,12 @@ static void test_parse_offsets(void)
     CHECK(rejects("1970-01-01T00:00:00+05:60", "invalid time zone offset minute 60"));
     CHECK(rejects("1970-01-01T00:00:00+5", "expected 2-digit hours in time zone offset"));
     CHECK(rejects("1970-01-01T00:00:00+", "expected 2-digit hours in time zone offset"));
-    CHECK(rejects("1970-01-01T00:00:00+05:", "expected 2-digit minutes in time zone offset"));
-    CHECK(rejects("1970-01-01T00:00:00+05:3", "expected 2-digit minutes in time zone offset"));
-    CHECK(rejects("1970-01-01T00:00:00+053", "expected 2-digit minutes in time zone offset"));
+    CHECK(rejects("1970-01-01T00:00:00+05:",
+                  "expected 2-digit minutes in time zone offset"));
+    CHECK(rejects("1970-01-01T00:00:00+05:3",
+                  "expected 2-digit minutes in time zone offset"));
+    CHECK(rejects("1970-01-01T00:00:00+053",
+                  "expected 2-digit minutes in time zone offset"));
     CHECK(rejects("1970-01-01T00:00:00+05:300", "trailing characters after time zone"));
     CHECK(rejects("1970-01-01T00:00:00 UTC", "expected 'Z', '+' or '-' after seconds"));
     CHECK(rejects("1970-01-01T00:00:00z", "expected 'Z', '+' or '-' after seconds"));
@@ -307,17 +311,18 @@ static void test_every_day_round_trip(void)
                 int64_t ms = in_day % 1000;
                 int len;
                 if (ms != 0)
-                    len = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                                   y, m, d, (int)(in_day / 3600000),
-                                   (int)(in_day / 60000 % 60), (int)(in_day / 1000 % 60),
-                                   (int)ms);
+                    len = snprintf(text, sizeof text,
+                                   "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
+                                   (int)(in_day / 3600000), (int)(in_day / 60000 % 60),
+                                   (int)(in_day / 1000 % 60), (int)ms);
                 else
                     len = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", y,
                                    m, d, (int)(in_day / 3600000),
                                    (int)(in_day / 60000 % 60), (int)(in_day / 1000 % 60));
                 int64_t got;
                 int rc = tg_time_parse(text, (size_t)len, &got, NULL, 0);
-                int flen = tg_time_format(day_number * 86400000 + in_day, back, sizeof back);
+                int flen =
+                    tg_time_format(day_number * 86400000 + in_day, back, sizeof back);
                 if (rc != 0 || got != day_number * 86400000 + in_day || flen != len ||
                     strcmp(back, text) != 0) {
                     if (mismatches++ < 5)
@@ -340,8 +345,9 @@ static void test_every_day_round_trip(void)
 static void test_round_trip_text(void)
 {
     static const char *const texts[] = {
-        "1970-01-01T00:00:00Z",     "1969-07-20T20:17:40Z",     "2024-02-29T23:59:59.999Z",
-        "1600-02-29T12:00:00.001Z", "0001-01-01T00:00:00Z",     "9999-12-31T23:59:59Z",
+        "1970-01-01T00:00:00Z",     "1969-07-20T20:17:40Z",
+        "2024-02-29T23:59:59.999Z", "1600-02-29T12:00:00.001Z",
+        "0001-01-01T00:00:00Z",     "9999-12-31T23:59:59Z",
         "2023-06-15T08:30:00.120Z", "1899-12-31T23:59:59.500Z",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
