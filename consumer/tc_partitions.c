@@ -12,6 +12,7 @@
 
 struct tc_partition_state {
     bool assigned;
+    bool ever_assigned;
     bool has_event;
     bool at_end;
     int64_t max_event_ms;
@@ -76,6 +77,7 @@ int tc_partitions_assign(struct tc_partitions *parts, int32_t partition, int64_t
         return 0;
     *s = (struct tc_partition_state){
         .assigned = true,
+        .ever_assigned = true,
         .last_wall_ms = now_ms,
         .next_offset = TC_PARTITIONS_NO_OFFSET,
     };
@@ -102,6 +104,12 @@ void tc_partitions_revoke_all(struct tc_partitions *parts)
 bool tc_partitions_is_assigned(const struct tc_partitions *parts, int32_t partition)
 {
     return slot_of(parts, partition) != NULL;
+}
+
+bool tc_partitions_was_assigned(const struct tc_partitions *parts, int32_t partition)
+{
+    return partition >= 0 && (size_t)partition < parts->nslots &&
+           parts->slots[partition].ever_assigned;
 }
 
 size_t tc_partitions_count(const struct tc_partitions *parts)

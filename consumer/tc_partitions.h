@@ -56,6 +56,11 @@ void tc_partitions_revoke_all(struct tc_partitions *parts);
 /* True when the partition is assigned. */
 bool tc_partitions_is_assigned(const struct tc_partitions *parts, int32_t partition);
 
+/* True when the partition has been assigned at some point, even if revoked
+ * since (where a process starts reading a partition depends on whether it
+ * has read it before). */
+bool tc_partitions_was_assigned(const struct tc_partitions *parts, int32_t partition);
+
 /* Number of assigned partitions. */
 size_t tc_partitions_count(const struct tc_partitions *parts);
 

@@ -114,8 +114,11 @@ static void test_revoked_partition_is_forgotten(void)
     tc_partitions_record(p, 2, 4000, T0);
     tc_partitions_set_offset(p, 0, 42);
     CHECK_INT(driving(p, T0), 1000);
+    CHECK(!tc_partitions_was_assigned(p, 5));
+    CHECK(tc_partitions_was_assigned(p, 0));
     tc_partitions_revoke(p, 0);
     CHECK(!tc_partitions_is_assigned(p, 0));
+    CHECK(tc_partitions_was_assigned(p, 0));
     CHECK_INT(tc_partitions_count(p), 2);
     CHECK_INT(driving(p, T0), 4000);
     tc_partitions_record(p, 0, 100, T0); /* a straggler from before the revoke */
@@ -129,6 +132,8 @@ static void test_revoked_partition_is_forgotten(void)
     CHECK_INT(driving(p, T0 + 5), -1);
     tc_partitions_revoke_all(p);
     CHECK_INT(tc_partitions_count(p), 0);
+    CHECK(tc_partitions_was_assigned(p, 2));
+    CHECK(!tc_partitions_was_assigned(p, -1));
     CHECK_INT(driving(p, T0 + 5), -1);
     tc_partitions_free(p);
 }
