@@ -171,6 +171,26 @@ static int parse_zone(struct cursor *c, int64_t *offset_ms, char *err, size_t er
     return 0;
 }
 
+/* Reads a 2-digit field, preceded by sep unless sep is 0, and checks it
+ * against [min, max]. */
+static int read_field(struct cursor *c, char sep, const char *name, const char *after,
+                      int min, int max, int *value, char *err, size_t errlen)
+{
+    if ((sep != 0 && !expect_char(c, sep)) || !read_digits(c, 2, value)) {
+        if (sep != 0)
+            snprintf(err, errlen, "expected '%c' and 2-digit %s after %s", sep, name,
+                     after);
+        else
+            snprintf(err, errlen, "expected 2-digit %s", name);
+        return -1;
+    }
+    if (*value < min || *value > max) {
+        snprintf(err, errlen, "invalid %s %02d", name, *value);
+        return -1;
+    }
+    return 0;
+}
+
 int tg_time_parse(const char *text, size_t len, int64_t *epoch_ms, char *err,
                   size_t errlen)
 {
@@ -186,18 +206,11 @@ int tg_time_parse(const char *text, size_t len, int64_t *epoch_ms, char *err,
         snprintf(err, errlen, "expected 4-digit year");
         return -1;
     }
-    if (!expect_char(&c, '-') || !read_digits(&c, 2, &month)) {
-        snprintf(err, errlen, "expected '-' and 2-digit month after year");
+    if (read_field(&c, '-', "month", "year", 1, 12, &month, err, errlen) != 0)
         return -1;
-    }
-    if (month < 1 || month > 12) {
-        snprintf(err, errlen, "invalid month %02d", month);
+    /* The day's range depends on the month: checked just below. */
+    if (read_field(&c, '-', "day", "month", 0, 99, &day, err, errlen) != 0)
         return -1;
-    }
-    if (!expect_char(&c, '-') || !read_digits(&c, 2, &day)) {
-        snprintf(err, errlen, "expected '-' and 2-digit day after month");
-        return -1;
-    }
     if (day < 1 || day > days_in_month(year, month)) {
         snprintf(err, errlen, "invalid day %02d for %04d-%02d", day, year, month);
         return -1;
@@ -206,30 +219,10 @@ int tg_time_parse(const char *text, size_t len, int64_t *epoch_ms, char *err,
         snprintf(err, errlen, "expected 'T' after date");
         return -1;
     }
-    if (!read_digits(&c, 2, &hour)) {
-        snprintf(err, errlen, "expected 2-digit hour");
+    if (read_field(&c, 0, "hour", NULL, 0, 23, &hour, err, errlen) != 0 ||
+        read_field(&c, ':', "minute", "hour", 0, 59, &minute, err, errlen) != 0 ||
+        read_field(&c, ':', "second", "minute", 0, 59, &second, err, errlen) != 0)
         return -1;
-    }
-    if (hour > 23) {
-        snprintf(err, errlen, "invalid hour %02d", hour);
-        return -1;
-    }
-    if (!expect_char(&c, ':') || !read_digits(&c, 2, &minute)) {
-        snprintf(err, errlen, "expected ':' and 2-digit minute after hour");
-        return -1;
-    }
-    if (minute > 59) {
-        snprintf(err, errlen, "invalid minute %02d", minute);
-        return -1;
-    }
-    if (!expect_char(&c, ':') || !read_digits(&c, 2, &second)) {
-        snprintf(err, errlen, "expected ':' and 2-digit second after minute");
-        return -1;
-    }
-    if (second > 59) {
-        snprintf(err, errlen, "invalid second %02d", second);
-        return -1;
-    }
     if (parse_fraction(&c, &ms, err, errlen) != 0)
         return -1;
     if (parse_zone(&c, &offset_ms, err, errlen) != 0)
