@@ -1,0 +1,101 @@
+/* tgproducer - Telegram Bot API (or a synthetic generator) to Kafka or
+ * stdout.  Setup, run, teardown; the work is in tp_telegram (Bot API),
+ * tp_fake_run (--fake) and tp_sink (Kafka, stdout).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "tg_exit.h"
+#include "tg_log.h"
+#include "tg_signal.h"
+#include "tg_time.h"
+#include "tp_fake_run.h"
+#include "tp_options.h"
+#include "tp_sink.h"
+#include "tp_telegram.h"
+
+#define TP_VERSION "0.1.0"
+
+static void print_stats(const struct tg_log *log, const struct tp_sink *sink,
+                        int64_t elapsed_ms)
+{
+    struct tp_sink_stats st;
+    tp_sink_get_stats(sink, &st);
+    double seconds = (double)elapsed_ms / 1000.0;
+    fprintf(stderr,
+            "%s: stats: %llu records produced, %llu delivery failures, %llu "
+            "undelivered, %llu queue-full retries, %.3f s, %.0f records/s\n",
+            log->program, (unsigned long long)st.delivered, (unsigned long long)st.failed,
+            (unsigned long long)(st.written - st.delivered - st.failed),
+            (unsigned long long)st.queue_full_waits, seconds,
+            seconds > 0 ? (double)st.delivered / seconds : 0.0);
+}
+
+/* Everything before the run: options, verbosity, token, signals, sink.
+ * Returns TG_EXIT_OK with *sink set, or the exit code (-1: help/version
+ * printed, exit 0). */
+static int setup(struct tp_options *opts, int argc, char *argv[], struct tg_log *log,
+                 struct tp_sink **sink)
+{
+    char err[1024];
+    if (tp_options_parse(opts, argc, argv, err, sizeof err) != 0) {
+        tg_log_error(log, "%s", err);
+        return TG_EXIT_USAGE;
+    }
+    if (opts->help || opts->version) {
+        if (opts->help)
+            tp_options_usage(stdout, log->program);
+        else
+            printf("%s %s (librdkafka %s)\n", log->program, TP_VERSION,
+                   rd_kafka_version_str());
+        return -1;
+    }
+    if (opts->verbosity < 0)
+        tg_log_quieter(log);
+    for (int i = 0; i < opts->verbosity; i++)
+        tg_log_louder(log);
+    if (!opts->fake && tp_options_load_token(opts, err, sizeof err) != 0) {
+        tg_log_error(log, "%s", err);
+        return TG_EXIT_CONFIG;
+    }
+    if (tg_signal_install() != 0) {
+        tg_log_error(log, "cannot install signal handlers: %s", strerror(errno));
+        return TG_EXIT_SOFTWARE;
+    }
+    if (opts->to_stdout) {
+        *sink = tp_sink_new_stdout(stdout);
+        snprintf(err, sizeof err, "out of memory");
+    } else {
+        *sink = tp_sink_new_kafka(opts, log, err, sizeof err);
+    }
+    if (*sink == NULL) {
+        tg_log_error(log, "%s", err);
+        return TG_EXIT_CONFIG;
+    }
+    return TG_EXIT_OK;
+}
+
+int main(int argc, char *argv[])
+{
+    struct tg_log log;
+    struct tp_options opts;
+    struct tp_sink *sink = NULL;
+
+    tg_log_init(&log, "tgproducer", stderr);
+    tp_options_init(&opts);
+    int rc = setup(&opts, argc, argv, &log, &sink);
+    if (rc == TG_EXIT_OK) {
+        int64_t started = tg_time_monotonic_ms();
+        rc = opts.fake ? tp_fake_run(&opts, sink, &log) : tp_telegram_run(&opts, sink, &log);
+        if (opts.stats)
+            print_stats(&log, sink, tg_time_monotonic_ms() - started);
+    } else if (rc < 0) {
+        rc = TG_EXIT_OK;
+    }
+    tp_sink_free(sink);
+    tp_options_clear(&opts);
+    return rc;
+}
