@@ -40,8 +40,9 @@ struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts,
                                   const struct tg_log *log, char *err,
                                   size_t errlen);
 
-/* A sink writing "value\n" lines to out (borrowed, not closed), through a
- * large buffer.  Returns NULL only when out of memory. */
+/* A sink writing "value\n" lines to out's file descriptor (out is borrowed,
+ * flushed first, then not used through stdio, and not closed), through a
+ * 1 MiB buffer of its own.  Returns NULL only when out of memory. */
 struct tp_sink *tp_sink_new_stdout(FILE *out);
 
 /* Queues one record.  key (may be NULL, then no key) and value are copied;
@@ -59,7 +60,8 @@ int tp_sink_write(struct tp_sink *s, const char *key, size_t key_len,
  * delivered and none failed since the previous flush, 1 on timeout (some
  * still queued), -1 when any delivery failed since the previous flush (the
  * caller retries its batch; err says why).  The failure mark is reset by
- * each call that returns -1.  For stdout: fflush and the stream's error. */
+ * each call that returns -1.  For stdout: writes out the buffered lines
+ * (0, or -1 on a write error; EPIPE as in tp_sink_write). */
 int tp_sink_flush(struct tp_sink *s, int64_t timeout_ms, char *err,
                   size_t errlen);
 
