@@ -90,7 +90,8 @@ int main(int argc, char *argv[])
     if (rc == TG_EXIT_OK) {
         int64_t started = tg_time_monotonic_ms();
         rc = opts.fake ? tp_fake_run(&opts, sink, &log) : tp_telegram_run(&opts, sink, &log);
-        if (opts.stats)
+        /* The Telegram loop prints its own, richer counters. */
+        if (opts.stats && opts.fake)
             print_stats(&log, sink, tg_time_monotonic_ms() - started);
     } else if (rc < 0) {
         rc = TG_EXIT_OK;

@@ -313,7 +313,7 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
             snprintf(err, errlen, "expected a positive factor or 'max'");
         break;
     case OPT_TOKEN:
-        snprintf(err, errlen, "is not accepted: a token on the command line is "
+        snprintf(err, errlen, "not accepted: a token on the command line is "
                               "visible to every local user (ps, /proc); set $%s "
                               "or use --token-file FILE (mode 0600)",
                  TP_TOKEN_ENV);
