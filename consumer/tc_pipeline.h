@@ -35,6 +35,7 @@ enum tc_feed_result {
     TC_FEED_LATE = 1,      /* every window of its event time is final */
     TC_FEED_DUPLICATE = 2, /* same (channel_id, message_id) already counted */
     TC_FEED_MALFORMED = 3, /* not a record; reason in tc_pipeline_last_error */
+    TC_FEED_ERROR = -1,    /* out of memory: stop, exit TG_EXIT_SOFTWARE */
 };
 
 /* First this many malformed records are reported one by one; the rest only
@@ -80,7 +81,8 @@ int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
 
 /* File/stdin mode: tc_pipeline_feed, then tc_pipeline_advance with the
  * record's own event time when it parsed.  Returns what feed returned, or
- * -1 when emitting failed (output error, see tc_pipeline_advance). */
+ * TC_FEED_ERROR when memory ran out or writing the output failed (see
+ * tc_pipeline_advance; errno tells which: EPIPE, ENOMEM, ...). */
 int tc_pipeline_feed_auto(struct tc_pipeline *p, const char *data, size_t len);
 
 /* A record the input layer rejected without handing it over (a line longer

@@ -1,0 +1,432 @@
+/* tc_options.c - tgcount's getopt_long parser, defaults and --help. */
+#include "tc_options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_engine.h"
+#include "tg_kafka_conf.h"
+
+#ifndef TG_VERSION
+#define TG_VERSION "0.1.0"
+#endif
+
+enum {
+    OPT_CONNECT_TIMEOUT = 256,
+    OPT_NO_DEDUP,
+    OPT_EMIT,
+    OPT_TRIGGER,
+    OPT_CHECKPOINT,
+    OPT_CHECKPOINT_INTERVAL,
+    OPT_STATS,
+    OPT_STATS_INTERVAL,
+    OPT_MAX_RECORD,
+    OPT_MAX_USERS,
+};
+
+static const struct option long_options[] = {
+    {"brokers", required_argument, NULL, 'b'},
+    {"topic", required_argument, NULL, 't'},
+    {"group", required_argument, NULL, 'G'},
+    {"offset", required_argument, NULL, 'o'},
+    {"exit-at-end", no_argument, NULL, 'e'},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"window", required_argument, NULL, 'w'},
+    {"lateness", required_argument, NULL, 'l'},
+    {"no-dedup", no_argument, NULL, OPT_NO_DEDUP},
+    {"emit", required_argument, NULL, OPT_EMIT},
+    {"trigger", required_argument, NULL, OPT_TRIGGER},
+    {"top", required_argument, NULL, 'n'},
+    {"format", required_argument, NULL, 'f'},
+    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+    {"checkpoint-interval", required_argument, NULL, OPT_CHECKPOINT_INTERVAL},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"max-record", required_argument, NULL, OPT_MAX_RECORD},
+    {"max-users", required_argument, NULL, OPT_MAX_USERS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void tc_options_init(struct tc_options *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->topic = TG_KAFKA_DEFAULT_TOPIC;
+    opts->group = TC_DEFAULT_GROUP;
+    opts->offset = TC_OFFSET_STORED;
+    opts->connect_timeout_ms = TC_DEFAULT_CONNECT_TIMEOUT_MS;
+    char err[64];
+    tg_window_spec_parse("1m", &opts->windows[0], err, sizeof err);
+    tg_window_spec_parse("10m/30s", &opts->windows[1], err, sizeof err);
+    opts->nwindows = 2;
+    opts->lateness_ms = TC_DEFAULT_LATENESS_MS;
+    opts->dedup = true;
+    opts->max_record = TC_DEFAULT_MAX_RECORD;
+    opts->max_users = TC_DEFAULT_MAX_USERS;
+    opts->emit = TC_EMIT_FINAL;
+    opts->trigger_ms = TC_DEFAULT_TRIGGER_MS;
+    opts->format = TC_FORMAT_TEXT;
+    opts->checkpoint_interval_ms = TC_DEFAULT_CHECKPOINT_INTERVAL_MS;
+    opts->stats_interval_ms = TC_DEFAULT_STATS_INTERVAL_MS;
+}
+
+void tc_options_clear(struct tc_options *opts)
+{
+    if (opts == NULL) {
+        return;
+    }
+    tg_kafka_conf_free(opts->kafka_conf);
+    opts->kafka_conf = NULL;
+}
+
+/* A duration option; "0" (in any unit) only where zero is allowed. */
+static int parse_duration(const char *name, const char *text, bool zero_ok, int64_t *ms,
+                          char *err, size_t errlen)
+{
+    if (zero_ok && text[0] == '0') {
+        size_t z = strspn(text, "0");
+        const char *unit = text + z;
+        if (strcmp(unit, "") == 0 || strcmp(unit, "ms") == 0 || strcmp(unit, "s") == 0 ||
+            strcmp(unit, "m") == 0 || strcmp(unit, "h") == 0 || strcmp(unit, "d") == 0) {
+            *ms = 0;
+            return 0;
+        }
+    }
+    char why[128];
+    if (tg_duration_parse(text, ms, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", name, why);
+        return -1;
+    }
+    if (*ms > TC_ENGINE_MAX_SPAN_MS) {
+        snprintf(err, errlen, "%s: %s is too long (at most 3660d)", name, text);
+        return -1;
+    }
+    return 0;
+}
+
+/* A non-negative count, with an optional K or M suffix (x1024) when
+ * binary is set. */
+static int parse_count(const char *name, const char *text, bool binary, uint64_t min,
+                       uint64_t *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    if (text[0] < '0' || text[0] > '9') {
+        goto bad;
+    }
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno != 0) {
+        goto bad;
+    }
+    unsigned long long mult = 1;
+    if (binary && (*end == 'K' || *end == 'k')) {
+        mult = 1024;
+        end++;
+    } else if (binary && *end == 'M') {
+        mult = 1024 * 1024;
+        end++;
+    }
+    if (*end != '\0' || v > UINT64_MAX / mult || v * mult < min) {
+        goto bad;
+    }
+    *out = v * mult;
+    return 0;
+bad:
+    snprintf(err, errlen, "%s: expected a whole number%s%s, got '%s'", name,
+             min > 0 ? " >= 1" : "", binary ? " (K and M suffixes allowed)" : "", text);
+    return -1;
+}
+
+static int kafka_conf(struct tc_options *opts, char *err, size_t errlen)
+{
+    if (opts->kafka_conf == NULL) {
+        opts->kafka_conf = tg_kafka_conf_new();
+        if (opts->kafka_conf == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* One option; returns an enum tc_options_result. */
+static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
+                     size_t errlen)
+{
+    uint64_t n;
+    switch (c) {
+    case 'b':
+        opts->brokers = arg;
+        break;
+    case 't':
+        if (arg[0] == '\0') {
+            snprintf(err, errlen, "--topic: empty topic name");
+            return TC_OPTIONS_USAGE;
+        }
+        opts->topic = arg;
+        break;
+    case 'G':
+        if (arg[0] == '\0') {
+            snprintf(err, errlen, "--group: empty group name");
+            return TC_OPTIONS_USAGE;
+        }
+        opts->group = arg;
+        break;
+    case 'o':
+        if (strcmp(arg, "beginning") == 0) {
+            opts->offset = TC_OFFSET_BEGINNING;
+        } else if (strcmp(arg, "end") == 0) {
+            opts->offset = TC_OFFSET_END;
+        } else if (strcmp(arg, "stored") == 0) {
+            opts->offset = TC_OFFSET_STORED;
+        } else {
+            snprintf(err, errlen, "--offset: expected beginning, end or stored, got '%s'",
+                     arg);
+            return TC_OPTIONS_USAGE;
+        }
+        break;
+    case 'e':
+        opts->exit_at_end = true;
+        break;
+    case 'X':
+        if (kafka_conf(opts, err, errlen) != 0) {
+            return TC_OPTIONS_CONFIG;
+        }
+        if (tg_kafka_conf_set_arg(opts->kafka_conf, arg, err, errlen) != 0) {
+            return TC_OPTIONS_CONFIG;
+        }
+        break;
+    case 'F':
+        if (kafka_conf(opts, err, errlen) != 0) {
+            return TC_OPTIONS_CONFIG;
+        }
+        if (tg_kafka_conf_load_file(opts->kafka_conf, arg, err, errlen) != 0) {
+            return TC_OPTIONS_CONFIG;
+        }
+        break;
+    case OPT_CONNECT_TIMEOUT:
+        return parse_duration("--connect-timeout", arg, false, &opts->connect_timeout_ms,
+                              err, errlen) == 0
+                   ? TC_OPTIONS_RUN
+                   : TC_OPTIONS_USAGE;
+    case 'w': {
+        struct tg_window_spec spec;
+        char why[128];
+        if (tg_window_spec_parse(arg, &spec, why, sizeof why) != 0) {
+            snprintf(err, errlen, "--window: %s", why);
+            return TC_OPTIONS_USAGE;
+        }
+        if (spec.size_ms > TC_ENGINE_MAX_SPAN_MS) {
+            snprintf(err, errlen, "--window: %s is too long (at most 3660d)", arg);
+            return TC_OPTIONS_USAGE;
+        }
+        /* The first -w replaces the default windows. */
+        if (!opts->windows_given) {
+            opts->windows_given = true;
+            opts->nwindows = 0;
+        }
+        if (opts->nwindows == TC_MAX_WINDOWS) {
+            snprintf(err, errlen, "--window: at most %d windows", TC_MAX_WINDOWS);
+            return TC_OPTIONS_USAGE;
+        }
+        opts->windows[opts->nwindows++] = spec;
+        break;
+    }
+    case 'l':
+        return parse_duration("--lateness", arg, true, &opts->lateness_ms, err, errlen) == 0
+                   ? TC_OPTIONS_RUN
+                   : TC_OPTIONS_USAGE;
+    case OPT_NO_DEDUP:
+        opts->dedup = false;
+        break;
+    case OPT_EMIT:
+        if (strcmp(arg, "final") == 0) {
+            opts->emit = TC_EMIT_FINAL;
+        } else if (strcmp(arg, "changes") == 0) {
+            opts->emit = TC_EMIT_CHANGES;
+        } else {
+            snprintf(err, errlen, "--emit: expected final or changes, got '%s'", arg);
+            return TC_OPTIONS_USAGE;
+        }
+        break;
+    case OPT_TRIGGER:
+        return parse_duration("--trigger", arg, false, &opts->trigger_ms, err, errlen) == 0
+                   ? TC_OPTIONS_RUN
+                   : TC_OPTIONS_USAGE;
+    case 'n':
+        if (parse_count("--top", arg, false, 0, &n, err, errlen) != 0 || n > SIZE_MAX) {
+            return TC_OPTIONS_USAGE;
+        }
+        opts->top_n = (size_t)n;
+        break;
+    case 'f':
+        if (strcmp(arg, "text") == 0) {
+            opts->format = TC_FORMAT_TEXT;
+        } else if (strcmp(arg, "csv") == 0) {
+            opts->format = TC_FORMAT_CSV;
+        } else if (strcmp(arg, "json") == 0) {
+            opts->format = TC_FORMAT_JSON;
+        } else {
+            snprintf(err, errlen, "--format: expected text, csv or json, got '%s'", arg);
+            return TC_OPTIONS_USAGE;
+        }
+        break;
+    case OPT_CHECKPOINT:
+        if (arg[0] == '\0') {
+            snprintf(err, errlen, "--checkpoint: empty directory name");
+            return TC_OPTIONS_USAGE;
+        }
+        opts->checkpoint_dir = arg;
+        break;
+    case OPT_CHECKPOINT_INTERVAL:
+        return parse_duration("--checkpoint-interval", arg, false,
+                              &opts->checkpoint_interval_ms, err, errlen) == 0
+                   ? TC_OPTIONS_RUN
+                   : TC_OPTIONS_USAGE;
+    case OPT_STATS:
+        opts->stats = true;
+        break;
+    case OPT_STATS_INTERVAL:
+        return parse_duration("--stats-interval", arg, false, &opts->stats_interval_ms, err,
+                              errlen) == 0
+                   ? TC_OPTIONS_RUN
+                   : TC_OPTIONS_USAGE;
+    case OPT_MAX_RECORD:
+        if (parse_count("--max-record", arg, true, 1, &n, err, errlen) != 0 ||
+            n > (uint64_t)1 << 30) {
+            if (n > (uint64_t)1 << 30) {
+                snprintf(err, errlen, "--max-record: at most 1024M");
+            }
+            return TC_OPTIONS_USAGE;
+        }
+        opts->max_record = (size_t)n;
+        break;
+    case OPT_MAX_USERS:
+        if (parse_count("--max-users", arg, false, 1, &n, err, errlen) != 0 ||
+            n > UINT32_MAX - 2) {
+            if (n > UINT32_MAX - 2) {
+                snprintf(err, errlen, "--max-users: at most %u", UINT32_MAX - 2);
+            }
+            return TC_OPTIONS_USAGE;
+        }
+        opts->max_users = (size_t)n;
+        break;
+    case 'q':
+        opts->verbosity--;
+        break;
+    case 'v':
+        opts->verbosity++;
+        break;
+    case 'h':
+        return TC_OPTIONS_HELP;
+    case 'V':
+        return TC_OPTIONS_VERSION;
+    default:
+        snprintf(err, errlen, "unknown option (try --help)");
+        return TC_OPTIONS_USAGE;
+    }
+    return TC_OPTIONS_RUN;
+}
+
+int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
+                     size_t errlen)
+{
+    optind = 0; /* glibc: full re-initialisation, so tests may parse twice */
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":b:t:G:o:eX:F:w:l:n:f:qvhV", long_options,
+                            NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            const char *what = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+            if (optopt != 0 && optopt < 256) {
+                snprintf(err, errlen, "%s: -%c (try --help)",
+                         c == ':' ? "option needs an argument" : "unknown option",
+                         optopt);
+            } else {
+                snprintf(err, errlen, "%s: %s (try --help)",
+                         c == ':' ? "option needs an argument" : "unknown option", what);
+            }
+            return TC_OPTIONS_USAGE;
+        }
+        int r = parse_one(opts, c, optarg, err, errlen);
+        if (r != TC_OPTIONS_RUN) {
+            return r;
+        }
+    }
+    opts->files = argv + optind;
+    opts->nfiles = (size_t)(argc - optind);
+    opts->use_kafka = opts->nfiles == 0 &&
+                      (tg_kafka_brokers_requested(opts->brokers) != NULL ||
+                       (opts->kafka_conf != NULL && tg_kafka_conf_has_brokers(opts->kafka_conf)));
+    if (opts->checkpoint_dir != NULL && !opts->use_kafka) {
+        snprintf(err, errlen, "--checkpoint needs Kafka input (no FILE, brokers "
+                              "configured): files and stdin have no offsets to resume");
+        return TC_OPTIONS_USAGE;
+    }
+    return TC_OPTIONS_RUN;
+}
+
+void tc_options_help(FILE *out)
+{
+    fputs(
+        "Usage: tgcount [OPTIONS] [FILE...]\n"
+        "Counts messages per user in event-time windows, exactly, from JSON-lines\n"
+        "FILEs ('-' = stdin), or from Kafka when no FILE is given and brokers are\n"
+        "configured (-b, $KAFKA_BOOTSTRAP_SERVERS or -X bootstrap.servers), else stdin.\n"
+        "\n"
+        "Kafka input:\n"
+        "  -b, --brokers LIST        bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS)\n"
+        "  -t, --topic NAME          topic (default: telegram_messages)\n"
+        "  -G, --group NAME          consumer group (default: tgcount)\n"
+        "  -o, --offset WHERE        beginning, end or stored (default: stored; a group\n"
+        "                            without a stored offset starts at the end)\n"
+        "  -e, --exit-at-end         stop once every assigned partition is at its end\n"
+        "  -X NAME=VALUE             librdkafka property (topic. prefix: topic property)\n"
+        "  -F FILE                   librdkafka properties file (name=value lines)\n"
+        "      --connect-timeout DUR give up when no broker answers (default: 30s)\n"
+        "\n"
+        "Windows:\n"
+        "  -w, --window SPEC         SIZE (tumbling) or SIZE/SLIDE (sliding); repeatable\n"
+        "                            (default: 1m and 10m/30s)\n"
+        "  -l, --lateness DUR        watermark = greatest event time - DUR (default: 30s)\n"
+        "      --no-dedup            count repeated (channel_id, message_id) records\n"
+        "                            (default: each message counted once)\n"
+        "      --max-record BYTES    larger records are malformed (default: 1M)\n"
+        "      --max-users N         distinct users kept; beyond, new users count as\n"
+        "                            \"(other)\" (default: 10000000)\n"
+        "\n"
+        "Output:\n"
+        "      --emit MODE           final: each window once, when final; changes: changed\n"
+        "                            windows every --trigger, finals at the end\n"
+        "                            (default: final)\n"
+        "      --trigger DUR         wall-clock period of --emit changes (default: 30s)\n"
+        "  -n, --top N               at most N rows per window (default: 0 = all)\n"
+        "  -f, --format FMT          text, csv or json (default: text)\n"
+        "\n"
+        "State and reporting:\n"
+        "      --checkpoint DIR      save state and offsets in DIR, resume from it\n"
+        "                            (Kafka input only; default: none)\n"
+        "      --checkpoint-interval DUR  how often (default: 5s)\n"
+        "      --stats               print counters to stderr at the end\n"
+        "      --stats-interval DUR  and this often in follow mode (default: 10s)\n"
+        "  -q, --quiet               errors only\n"
+        "  -v, --verbose             more diagnostics (repeat for debug)\n"
+        "  -h, --help                this text\n"
+        "  -V, --version             version\n"
+        "\n"
+        "Durations: 250ms, 30s, 1m, 10m, 1h, 1d, 1m30s.  Exit status: 0 done (skipped\n"
+        "records included), 64 usage, 65 unreadable input, 69 brokers unreachable,\n"
+        "70 internal error, 78 bad configuration.  See tgcount(1).\n",
+        out);
+}
+
+void tc_options_version(FILE *out)
+{
+    fprintf(out, "tgcount %s\n", TG_VERSION);
+}

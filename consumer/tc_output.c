@@ -1,0 +1,148 @@
+/* tc_output.c - text, csv and json window writers. */
+#include "tc_output.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tg_time.h"
+
+struct tc_output {
+    FILE *out;
+    enum tc_format format;
+    bool header_done;
+};
+
+struct tc_output *tc_output_new(FILE *out, enum tc_format format)
+{
+    struct tc_output *o = calloc(1, sizeof *o);
+    if (o != NULL) {
+        o->out = out;
+        o->format = format;
+    }
+    return o;
+}
+
+void tc_output_free(struct tc_output *o)
+{
+    free(o);
+}
+
+static void format_time(int64_t ms, char *buf, size_t len)
+{
+    if (tg_time_format(ms, buf, len) < 0) {
+        snprintf(buf, len, "%" PRId64, ms);
+    }
+}
+
+static void put_text_name(FILE *f, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        putc(c < 0x20 || c == 0x7f ? '?' : c, f);
+    }
+}
+
+static void put_csv_field(FILE *f, const char *s, size_t len)
+{
+    if (strcspn(s, ",\"\r\n") >= len) {
+        fwrite(s, 1, len, f);
+        return;
+    }
+    putc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"') {
+            putc('"', f);
+        }
+        putc(s[i], f);
+    }
+    putc('"', f);
+}
+
+static void put_json_string(FILE *f, const char *s, size_t len)
+{
+    putc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        default:
+            if (c < 0x20) {
+                fprintf(f, "\\u%04x", c);
+            } else {
+                putc(c, f);
+            }
+        }
+    }
+    putc('"', f);
+}
+
+static void csv_header(struct tc_output *o)
+{
+    if (o->format == TC_FORMAT_CSV && !o->header_done) {
+        fputs("window,start,end,username,count\n", o->out);
+    }
+    o->header_done = true;
+}
+
+int tc_output_window(struct tc_output *o, const char *spec, int64_t start_ms,
+                     int64_t end_ms, const struct tc_row *rows, size_t n)
+{
+    char start[TG_TIME_TEXT_MAX], end[TG_TIME_TEXT_MAX];
+    format_time(start_ms, start, sizeof start);
+    format_time(end_ms, end, sizeof end);
+    FILE *f = o->out;
+    csv_header(o);
+    if (o->format == TC_FORMAT_TEXT) {
+        fprintf(f, "# %s %s %s\n", spec, start, end);
+    }
+    for (size_t i = 0; i < n; i++) {
+        switch (o->format) {
+        case TC_FORMAT_TEXT:
+            put_text_name(f, rows[i].name, rows[i].len);
+            fprintf(f, ", %" PRIu64 "\n", rows[i].count);
+            break;
+        case TC_FORMAT_CSV:
+            put_csv_field(f, spec, strlen(spec));
+            fprintf(f, ",%s,%s,", start, end);
+            put_csv_field(f, rows[i].name, rows[i].len);
+            fprintf(f, ",%" PRIu64 "\n", rows[i].count);
+            break;
+        case TC_FORMAT_JSON:
+            fputs("{\"window\":", f);
+            put_json_string(f, spec, strlen(spec));
+            fprintf(f, ",\"start\":\"%s\",\"end\":\"%s\",\"username\":", start, end);
+            put_json_string(f, rows[i].name, rows[i].len);
+            fprintf(f, ",\"count\":%" PRIu64 "}\n", rows[i].count);
+            break;
+        }
+    }
+    if (fflush(f) != 0 || ferror(f)) {
+        return -1;
+    }
+    return 0;
+}
+
+int tc_output_finish(struct tc_output *o)
+{
+    csv_header(o);
+    if (fflush(o->out) != 0 || ferror(o->out)) {
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,42 @@
+/* tc_output.h - writes tgcount's windows in the three output formats.
+ *
+ *   text  "# <spec> <start> <end>" then one "username, count" line per row;
+ *         control bytes in a username are written as '?' so that every
+ *         row stays one line (csv and json carry the exact bytes).
+ *   csv   a "window,start,end,username,count" header once, then one line
+ *         per row; fields quoted as RFC 4180 requires (comma, quote, CR or
+ *         LF inside), lines end in LF.
+ *   json  one object per row:
+ *         {"window":..,"start":..,"end":..,"username":..,"count":N}
+ * Times are ISO-8601 UTC ("2024-05-01T12:00:00Z"); a bound outside years
+ * 0000-9999 is written as its epoch milliseconds.  The stream is flushed
+ * after each window.
+ */
+#ifndef TC_OUTPUT_H
+#define TC_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tc_engine.h"
+#include "tc_options.h"
+
+struct tc_output;
+
+/* out is borrowed.  NULL when out of memory. */
+struct tc_output *tc_output_new(FILE *out, enum tc_format format);
+
+/* NULL-safe; does not close the stream. */
+void tc_output_free(struct tc_output *o);
+
+/* Writes one window (spec = the window spec as the user wrote it) and
+ * flushes.  Returns 0, or -1 when writing failed (errno set). */
+int tc_output_window(struct tc_output *o, const char *spec, int64_t start_ms,
+                     int64_t end_ms, const struct tc_row *rows, size_t n);
+
+/* End of output: writes the csv header if no window was written, so csv
+ * output always has one, and flushes.  Returns 0, or -1 on error. */
+int tc_output_finish(struct tc_output *o);
+
+#endif

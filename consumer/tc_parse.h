@@ -1,0 +1,52 @@
+/* tc_parse.h - from one raw record (a JSON line or a Kafka message) to what
+ * tgcount needs: the event time, the counting key and the dedup ids.
+ *
+ * Semantics (strict; any faster implementation must give identical
+ * results, see issue 6):
+ *   - the bytes must be exactly one JSON object, as jansson's json_loadb
+ *     with JSON_REJECT_DUPLICATES accepts it (valid UTF-8, no duplicate
+ *     keys, no trailing garbage; whitespace around it is fine);
+ *   - event_time: required, a string tg_time_parse accepts;
+ *   - key: username when a non-empty string, else "user_<user_id>" when
+ *     user_id is an integer, else "anonymous"; a username longer than
+ *     TC_USERNAME_MAX bytes is cut on a UTF-8 boundary;
+ *   - channel_id and message_id: when both are integers the record can be
+ *     deduplicated (has_ids); otherwise it is still counted.
+ * Other fields are not looked at.
+ */
+#ifndef TC_PARSE_H
+#define TC_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tc_options.h"
+
+/* The parsed view of one record.  key is NUL-terminated and borrowed from
+ * the parser: valid until the next tc_parser_parse on the same parser. */
+struct tc_parsed {
+    int64_t event_time_ms;
+    const char *key;
+    size_t key_len;
+    bool key_truncated; /* username was longer than TC_USERNAME_MAX */
+    bool has_ids;
+    int64_t channel_id;
+    int64_t message_id;
+};
+
+struct tc_parser;
+
+/* Returns a new parser (it holds the key buffer), or NULL when out of
+ * memory. */
+struct tc_parser *tc_parser_new(void);
+
+/* NULL-safe. */
+void tc_parser_free(struct tc_parser *ps);
+
+/* Parses exactly len bytes.  Returns 0 and fills *out, or -1 with the
+ * reason in err (the record is malformed). */
+int tc_parser_parse(struct tc_parser *ps, const char *data, size_t len,
+                    struct tc_parsed *out, char *err, size_t errlen);
+
+#endif

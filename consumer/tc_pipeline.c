@@ -1,0 +1,399 @@
+/* tc_pipeline.c - parse, count, emit, report: the part of tgcount shared by
+ * the file reader and the Kafka consumer. */
+#include "tc_pipeline.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_checkpoint.h"
+#include "tc_engine.h"
+#include "tc_options.h"
+#include "tc_output.h"
+#include "tc_parse.h"
+#include "tg_log.h"
+#include "tg_time.h"
+
+struct tc_pipeline {
+    const struct tc_options *opts;
+    const struct tg_log *log;
+    struct tc_parser *parser;
+    struct tc_engine *engine;
+    struct tc_output *output;
+    struct tc_engine_config engine_cfg;
+    struct tc_emitter emitter;
+    struct tc_stats stats;
+    char last_err[256];
+    bool overflow_warned;
+    bool truncate_warned;
+    int64_t next_trigger_ms; /* 0: not started */
+    int64_t next_stats_ms;
+    int64_t started_ms; /* monotonic */
+    int64_t min_slide_ms;
+};
+
+static int emit_to_output(void *ctx, const struct tc_window *w, const struct tc_row *rows,
+                          size_t n)
+{
+    struct tc_pipeline *p = ctx;
+    return tc_output_window(p->output, p->opts->windows[w->spec].text, w->start_ms,
+                            w->end_ms, rows, n);
+}
+
+struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
+                                    const struct tg_log *log, char *err, size_t errlen)
+{
+    struct tc_pipeline *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->opts = opts;
+    p->log = log;
+    p->engine_cfg = (struct tc_engine_config){
+        .specs = opts->windows,
+        .nspecs = opts->nwindows,
+        .lateness_ms = opts->lateness_ms,
+        .dedup = opts->dedup,
+        .emit_changes = opts->emit == TC_EMIT_CHANGES,
+        .top_n = opts->top_n,
+        .max_users = opts->max_users,
+    };
+    p->engine = tc_engine_new(&p->engine_cfg, err, errlen);
+    if (p->engine == NULL) {
+        tc_pipeline_free(p);
+        return NULL;
+    }
+    p->parser = tc_parser_new();
+    p->output = tc_output_new(out, opts->format);
+    if (p->parser == NULL || p->output == NULL) {
+        tc_pipeline_free(p);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->emitter.window = emit_to_output;
+    p->emitter.ctx = p;
+    p->min_slide_ms = INT64_MAX;
+    for (size_t i = 0; i < opts->nwindows; i++) {
+        if (opts->windows[i].slide_ms < p->min_slide_ms) {
+            p->min_slide_ms = opts->windows[i].slide_ms;
+        }
+    }
+    p->started_ms = tg_time_monotonic_ms();
+    return p;
+}
+
+void tc_pipeline_free(struct tc_pipeline *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    tc_engine_free(p->engine);
+    tc_parser_free(p->parser);
+    tc_output_free(p->output);
+    free(p);
+}
+
+static void sync_stats(struct tc_pipeline *p)
+{
+    const struct tc_engine_counters *c = tc_engine_counters(p->engine);
+    p->stats.users = c->users;
+    p->stats.state_entries = c->entries;
+    p->stats.peak_state_entries = c->peak_entries;
+    p->stats.dedup_entries = c->dedup_keys;
+    p->stats.overflowed = c->overflowed;
+    p->stats.windows_emitted = c->windows_emitted;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
+                     int64_t *event_time_ms)
+{
+    p->stats.read++;
+    if (len > p->opts->max_record) {
+        snprintf(p->last_err, sizeof p->last_err,
+                 "record of %zu bytes is larger than --max-record (%zu)", len,
+                 p->opts->max_record);
+        p->stats.malformed++;
+        return TC_FEED_MALFORMED;
+    }
+    struct tc_parsed rec;
+    if (tc_parser_parse(p->parser, data, len, &rec, p->last_err, sizeof p->last_err) !=
+        0) {
+        p->stats.malformed++;
+        return TC_FEED_MALFORMED;
+    }
+    *event_time_ms = rec.event_time_ms;
+    if (rec.key_truncated) {
+        p->stats.truncated++;
+        if (!p->truncate_warned) {
+            p->truncate_warned = true;
+            tg_log_warn(p->log, "usernames longer than %d bytes are truncated",
+                        TC_USERNAME_MAX);
+        }
+    }
+    int r = tc_engine_count(p->engine, rec.event_time_ms, rec.key, rec.key_len,
+                            rec.has_ids, rec.channel_id, rec.message_id);
+    switch (r) {
+    case TC_COUNT_COUNTED:
+        p->stats.counted++;
+        break;
+    case TC_COUNT_LATE:
+        p->stats.late++;
+        return TC_FEED_LATE;
+    case TC_COUNT_DUPLICATE:
+        p->stats.duplicates++;
+        return TC_FEED_DUPLICATE;
+    default:
+        errno = ENOMEM;
+        return TC_FEED_ERROR;
+    }
+    const struct tc_engine_counters *c = tc_engine_counters(p->engine);
+    if (c->overflowed > 0 && !p->overflow_warned) {
+        p->overflow_warned = true;
+        tg_log_warn(p->log, "more than %zu distinct users: new ones are counted as %s",
+                    p->opts->max_users, TC_OTHER_KEY);
+    }
+    return TC_FEED_COUNTED;
+}
+
+int tc_pipeline_feed_auto(struct tc_pipeline *p, const char *data, size_t len)
+{
+    int64_t t;
+    int r = tc_pipeline_feed(p, data, len, &t);
+    if (r == TC_FEED_COUNTED || r == TC_FEED_LATE || r == TC_FEED_DUPLICATE) {
+        if (tc_pipeline_advance(p, t) != 0) {
+            return TC_FEED_ERROR;
+        }
+    }
+    return r;
+}
+
+void tc_pipeline_reject(struct tc_pipeline *p, const char *reason)
+{
+    p->stats.read++;
+    p->stats.malformed++;
+    snprintf(p->last_err, sizeof p->last_err, "%s", reason);
+}
+
+const char *tc_pipeline_last_error(const struct tc_pipeline *p)
+{
+    return p->last_err;
+}
+
+void tc_pipeline_report_malformed(struct tc_pipeline *p, const char *where)
+{
+    if (p->stats.malformed <= TC_MALFORMED_REPORT_MAX) {
+        tg_log_warn(p->log, "%s: %s", where, p->last_err);
+    }
+}
+
+/* ---- watermark and output --------------------------------------------- */
+
+int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms)
+{
+    int rc = tc_engine_advance(p->engine, driving_event_time_ms, &p->emitter);
+    sync_stats(p);
+    return rc;
+}
+
+int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms)
+{
+    const struct tc_options *o = p->opts;
+    if (o->emit == TC_EMIT_CHANGES) {
+        if (p->next_trigger_ms == 0) {
+            p->next_trigger_ms = now_wall_ms + o->trigger_ms;
+        } else if (now_wall_ms >= p->next_trigger_ms) {
+            p->next_trigger_ms = now_wall_ms + o->trigger_ms;
+            int rc = tc_engine_emit_changes(p->engine, &p->emitter);
+            sync_stats(p);
+            if (rc != 0) {
+                return -1;
+            }
+        }
+    }
+    if (o->stats && o->use_kafka && !o->exit_at_end) {
+        if (p->next_stats_ms == 0) {
+            p->next_stats_ms = now_wall_ms + o->stats_interval_ms;
+        } else if (now_wall_ms >= p->next_stats_ms) {
+            p->next_stats_ms = now_wall_ms + o->stats_interval_ms;
+            tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
+        }
+    }
+    return 0;
+}
+
+int tc_pipeline_finish(struct tc_pipeline *p)
+{
+    int rc = tc_engine_emit_open(p->engine, &p->emitter);
+    if (rc == 0) {
+        rc = tc_output_finish(p->output);
+    }
+    sync_stats(p);
+    if (p->stats.malformed > 0) {
+        tg_log_warn(p->log, "%" PRIu64 " malformed record%s skipped", p->stats.malformed,
+                    p->stats.malformed == 1 ? "" : "s");
+    }
+    if (p->opts->stats) {
+        tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
+    }
+    return rc;
+}
+
+int64_t tc_pipeline_watermark(const struct tc_pipeline *p)
+{
+    return tc_engine_watermark(p->engine);
+}
+
+int64_t tc_pipeline_max_event_time(const struct tc_pipeline *p)
+{
+    return tc_engine_max_time(p->engine);
+}
+
+int64_t tc_pipeline_min_slide_ms(const struct tc_pipeline *p)
+{
+    return p->min_slide_ms;
+}
+
+const struct tc_stats *tc_pipeline_stats(const struct tc_pipeline *p)
+{
+    return &p->stats;
+}
+
+void tc_pipeline_print_stats(struct tc_pipeline *p, int64_t elapsed_ms)
+{
+    sync_stats(p);
+    const struct tc_stats *s = &p->stats;
+    uint64_t rate = elapsed_ms > 0 ? s->read * 1000 / (uint64_t)elapsed_ms : s->read;
+    tg_log_msg(p->log, TG_LOG_ERROR,
+               "stats: read=%" PRIu64 " counted=%" PRIu64 " malformed=%" PRIu64
+               " late=%" PRIu64 " duplicates=%" PRIu64 " windows=%" PRIu64
+               " users=%" PRIu64 " peak_entries=%" PRIu64 " truncated=%" PRIu64
+               " other=%" PRIu64 " records_per_s=%" PRIu64,
+               s->read, s->counted, s->malformed, s->late, s->duplicates,
+               s->windows_emitted, s->users, s->peak_state_entries, s->truncated,
+               s->overflowed, rate);
+}
+
+/* ---- checkpoints ------------------------------------------------------ */
+
+/* What must match between the run that wrote a checkpoint and the run that
+ * reads it: the windows, lateness, dedup and topic. */
+static void put_fingerprint(const struct tc_options *o, struct tc_ckbuf *b)
+{
+    tc_ckbuf_u32(b, (uint32_t)o->nwindows);
+    for (size_t i = 0; i < o->nwindows; i++) {
+        tc_ckbuf_i64(b, o->windows[i].size_ms);
+        tc_ckbuf_i64(b, o->windows[i].slide_ms);
+    }
+    tc_ckbuf_i64(b, o->lateness_ms);
+    tc_ckbuf_u32(b, o->dedup);
+    const char *topic = o->topic ? o->topic : "";
+    tc_ckbuf_bytes(b, topic, strlen(topic));
+}
+
+int tc_pipeline_checkpoint_save(struct tc_pipeline *p, const int32_t *partitions,
+                                const int64_t *next_offsets, size_t n, char *err,
+                                size_t errlen)
+{
+    if (p->opts->checkpoint_dir == NULL) {
+        snprintf(err, errlen, "no --checkpoint directory");
+        return -1;
+    }
+    struct tc_ckbuf b = {0};
+    put_fingerprint(p->opts, &b);
+    tc_ckbuf_u64(&b, n);
+    for (size_t i = 0; i < n; i++) {
+        tc_ckbuf_u32(&b, (uint32_t)partitions[i]);
+        tc_ckbuf_i64(&b, next_offsets[i]);
+    }
+    if (tc_engine_save(p->engine, &b) != 0 || b.failed) {
+        tc_ckbuf_clear(&b);
+        snprintf(err, errlen, "checkpoint: out of memory");
+        return -1;
+    }
+    int rc = tc_checkpoint_write(p->opts->checkpoint_dir, b.data, b.len, err, errlen);
+    tc_ckbuf_clear(&b);
+    return rc;
+}
+
+int tc_pipeline_checkpoint_load(struct tc_pipeline *p, int32_t **partitions,
+                                int64_t **next_offsets, size_t *n, char *err,
+                                size_t errlen)
+{
+    *partitions = NULL;
+    *next_offsets = NULL;
+    *n = 0;
+    const char *dir = p->opts->checkpoint_dir;
+    if (dir == NULL) {
+        return 0;
+    }
+    char *data;
+    size_t len;
+    int r = tc_checkpoint_read(dir, &data, &len, err, errlen);
+    if (r <= 0) {
+        return r;
+    }
+    struct tc_ckbuf want = {0};
+    put_fingerprint(p->opts, &want);
+    int rc = -1;
+    int32_t *parts = NULL;
+    int64_t *offs = NULL;
+    char why[200];
+    if (want.failed || len < want.len || memcmp(data, want.data, want.len) != 0) {
+        snprintf(err, errlen,
+                 "%s/%s was written with other --window, --lateness, --no-dedup or "
+                 "--topic settings; use the same ones or remove it",
+                 dir, TC_CHECKPOINT_FILE);
+        goto out;
+    }
+    struct tc_ckreader rd;
+    tc_ckreader_init(&rd, data, len);
+    rd.pos = want.len;
+    uint64_t count = tc_ckreader_u64(&rd);
+    if (!tc_ckreader_ok(&rd) || count > (len - rd.pos) / 12) {
+        snprintf(err, errlen, "%s/%s: bad offset table (corrupt)", dir, TC_CHECKPOINT_FILE);
+        goto out;
+    }
+    if (count > 0) {
+        parts = malloc(count * sizeof *parts);
+        offs = malloc(count * sizeof *offs);
+        if (parts == NULL || offs == NULL) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        parts[i] = (int32_t)tc_ckreader_u32(&rd);
+        offs[i] = tc_ckreader_i64(&rd);
+    }
+    if (tc_engine_load(p->engine, &rd, why, sizeof why) != 0 || !tc_ckreader_done(&rd)) {
+        if (tc_ckreader_ok(&rd) && rd.pos != rd.len) {
+            snprintf(why, sizeof why, "trailing data");
+        }
+        snprintf(err, errlen, "%s/%s: %s (corrupt)", dir, TC_CHECKPOINT_FILE, why);
+        /* A half-loaded engine is replaced so that nothing changed. */
+        struct tc_engine *fresh = tc_engine_new(&p->engine_cfg, why, sizeof why);
+        if (fresh != NULL) {
+            tc_engine_free(p->engine);
+            p->engine = fresh;
+        }
+        goto out;
+    }
+    sync_stats(p);
+    *partitions = parts;
+    *next_offsets = offs;
+    *n = (size_t)count;
+    parts = NULL;
+    offs = NULL;
+    rc = 1;
+out:
+    free(parts);
+    free(offs);
+    free(data);
+    tc_ckbuf_clear(&want);
+    return rc;
+}

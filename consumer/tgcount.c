@@ -1,0 +1,84 @@
+/* tgcount - exact per-user message counts in event-time windows, from
+ * Kafka, stdin or files.  See tgcount(1) and the README. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tc_input.h"
+#include "tc_kafka.h"
+#include "tc_options.h"
+#include "tc_pipeline.h"
+#include "tg_exit.h"
+#include "tg_log.h"
+#include "tg_signal.h"
+
+/* Reads the FILE operands (or stdin) and finishes the pipeline. */
+static int run_files(const struct tc_options *opts, struct tc_pipeline *p,
+                     const struct tg_log *log)
+{
+    int status = tc_input_run(p, opts->files, opts->nfiles, opts->max_record, log);
+    if (status < 0 || tc_pipeline_finish(p) != 0) {
+        /* The reader of stdout went away (EPIPE): nothing more to say. */
+        if (errno != EPIPE) {
+            tg_log_error(log, "writing the output: %s", strerror(errno));
+            return TG_EXIT_TEMPFAIL;
+        }
+        return TG_EXIT_OK;
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct tg_log log;
+    tg_log_init(&log, "tgcount", stderr);
+    struct tc_options opts;
+    tc_options_init(&opts);
+    char err[1024];
+    int status;
+    switch (tc_options_parse(&opts, argc, argv, err, sizeof err)) {
+    case TC_OPTIONS_RUN:
+        break;
+    case TC_OPTIONS_HELP:
+        tc_options_help(stdout);
+        tc_options_clear(&opts);
+        return TG_EXIT_OK;
+    case TC_OPTIONS_VERSION:
+        tc_options_version(stdout);
+        tc_options_clear(&opts);
+        return TG_EXIT_OK;
+    case TC_OPTIONS_CONFIG:
+        tg_log_error(&log, "%s", err);
+        tc_options_clear(&opts);
+        return TG_EXIT_CONFIG;
+    default:
+        tg_log_error(&log, "%s", err);
+        tc_options_clear(&opts);
+        return TG_EXIT_USAGE;
+    }
+    for (int v = opts.verbosity; v < 0; v++) {
+        tg_log_quieter(&log);
+    }
+    for (int v = 0; v < opts.verbosity; v++) {
+        tg_log_louder(&log);
+    }
+    if (tg_signal_install() != 0) {
+        tg_log_error(&log, "cannot install signal handlers: %s", strerror(errno));
+        tc_options_clear(&opts);
+        return TG_EXIT_SOFTWARE;
+    }
+    struct tc_pipeline *p = tc_pipeline_new(&opts, stdout, &log, err, sizeof err);
+    if (p == NULL) {
+        tg_log_error(&log, "%s", err);
+        tc_options_clear(&opts);
+        return TG_EXIT_CONFIG;
+    }
+    if (opts.use_kafka) {
+        status = tc_kafka_run(&opts, p, &log);
+    } else {
+        status = run_files(&opts, p, &log);
+    }
+    tc_pipeline_free(p);
+    tc_options_clear(&opts);
+    return status;
+}
