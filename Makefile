@@ -139,3 +139,43 @@ clean:
 	rm -rf build bin
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- fuzz ----------------------------------------------------------------
+# libFuzzer targets tests/fuzz/fuzz_NAME.c, built with clang (ASan + UBSan)
+# into build/fuzz/ from the library sources, then each run for FUZZ_SECONDS
+# by tests/fuzz/run (see tests/fuzz/README.md):
+#   make fuzz FUZZ_SECONDS=60
+#   make fuzz FUZZ_TARGETS="time record"
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?=
+FUZZ_O := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	-Icommon -Iconsumer -Iproducer $(PKG_CFLAGS) -MMD -MP
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_O)/%)
+FUZZ_LIB := $(FUZZ_O)/libtgfuzz.a
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_O)/obj/%.o,$(COMMON_SRC) $(COUNT_SRC) $(PROD_SRC))
+
+$(FUZZ_O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+# The targets themselves get the project's warnings (and -Werror with WERROR=1).
+$(FUZZ_O)/obj/tests/fuzz/%.o: FUZZ_CFLAGS += $(WARNINGS)
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+$(FUZZ_O)/fuzz_%: $(FUZZ_O)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm -lpthread
+
+# Keep the targets' objects, so that a rerun links nothing again.
+.SECONDARY: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_O)/obj/tests/fuzz/%.o)
+fuzz-bins: $(FUZZ_BINS)
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
+	    echo "make fuzz: $(FUZZ_CC) not found; libFuzzer needs clang (make deps)" >&2; \
+	    exit 1; }
+	@$(MAKE) --no-print-directory fuzz-bins
+	@tests/fuzz/run --bindir $(FUZZ_O) --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+.PHONY: fuzz-bins
