@@ -98,18 +98,51 @@ tg_require() {
 
 # tg_broker_start [kafka-local start options...]: starts a private local
 # broker (scripts/kafka-local) in $TG_TMP and sets TG_BROKERS to its
-# bootstrap address; it is stopped at exit.  When KAFKA_BOOTSTRAP_SERVERS
-# names a real cluster, that is used instead and no broker is started.
+# bootstrap address; it is stopped at exit, and stops itself should this
+# script die without cleaning up (--owner).  When KAFKA_BOOTSTRAP_SERVERS
+# names a real cluster, that is used instead and no broker is started
+# (set TG_USE_REAL_KAFKA=0 to keep the local one).
+#
+# Know the local broker's limits (README, "Local broker"): each partition
+# keeps only the last ~5 MB; a group a consumer just left takes up to
+# session.timeout.ms to rebalance for the next one (use a fresh group.id or
+# -X session.timeout.ms=6000 when a test restarts a consumer); auto-created
+# topics get 4 partitions.
 tg_broker_start() {
     if [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ] && [ "${TG_USE_REAL_KAFKA:-1}" = 1 ]; then
         TG_BROKERS=$KAFKA_BOOTSTRAP_SERVERS
+        TG_BROKER_DIR=""
+        export TG_BROKERS
         return 0
     fi
     TG_BROKER_DIR="$TG_TMP/kafka-local"
     tg_cleanup_push "\"$TG_TOP/scripts/kafka-local\" stop --dir \"$TG_BROKER_DIR\""
-    TG_BROKERS=$("$TG_TOP/scripts/kafka-local" start --dir "$TG_BROKER_DIR" "$@") || {
+    TG_BROKERS=$("$TG_TOP/scripts/kafka-local" start --dir "$TG_BROKER_DIR" --owner $$ "$@") || {
         tg_fail "broker start" "scripts/kafka-local start failed"
         exit 1
     }
     export TG_BROKERS
+}
+
+# tg_kafka_local COMMAND [ARGS...]: scripts/kafka-local on this script's
+# broker, e.g. tg_kafka_local status, tg_kafka_local topic extra 3.
+tg_kafka_local() {
+    local command=$1
+    shift
+    "$TG_TOP/scripts/kafka-local" "$command" --dir "${TG_BROKER_DIR:?no local broker}" "$@"
+}
+
+# Fault injection.  tg_broker_down [ID]: every broker (or broker ID) drops
+# its connections and refuses new ones until tg_broker_up [ID].  Both return
+# once the broker has applied the change.  Scripts that use them call
+# tg_broker_require_local after tg_broker_start: a real cluster cannot be
+# taken down.
+tg_broker_down() { tg_kafka_local down "$@"; }
+tg_broker_up() { tg_kafka_local up "$@"; }
+
+tg_broker_require_local() {
+    if [ -z "${TG_BROKER_DIR:-}" ]; then
+        tg_skip "$(basename "$0")" "needs the local broker (KAFKA_BOOTSTRAP_SERVERS is set)"
+        exit 0
+    fi
 }
