@@ -55,7 +55,9 @@ int tc_input_split(int fd, size_t max_record,
                 if (buf[start + len - 1] == '\r') {
                     len--;
                 }
-                rc = fn(ctx, buf + start, len, ++lineno);
+                ++lineno;
+                rc = len > max_record ? fn_long(ctx, lineno)
+                                      : fn(ctx, buf + start, len, lineno);
             }
             break;
         }
@@ -69,7 +71,9 @@ int tc_input_split(int fd, size_t max_record,
                 if (len > 0 && buf[start + len - 1] == '\r') {
                     len--;
                 }
-                rc = fn(ctx, buf + start, len, ++lineno);
+                ++lineno;
+                rc = len > max_record ? fn_long(ctx, lineno)
+                                      : fn(ctx, buf + start, len, lineno);
             }
             start = (size_t)(nl - buf) + 1;
         }

@@ -1,0 +1,401 @@
+/* Window engine against hand-computed cases.  Times are small (seconds
+ * after the epoch) so that windows are easy to compute by hand; every
+ * emitted window is rendered as "spec[start,end) name=count ...;" with
+ * bounds in seconds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_checkpoint.h"
+#include "tc_engine.h"
+#include "tg_test.h"
+
+#define S 1000LL
+
+struct capture {
+    const struct tg_window_spec *specs;
+    char text[8192];
+};
+
+static int capture_window(void *ctx, const struct tc_window *w, const struct tc_row *rows,
+                          size_t n)
+{
+    struct capture *c = ctx;
+    size_t len = strlen(c->text);
+    len += (size_t)snprintf(c->text + len, sizeof c->text - len, "%s[%lld,%lld)",
+                            c->specs[w->spec].text, (long long)(w->start_ms / S),
+                            (long long)(w->end_ms / S));
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)snprintf(c->text + len, sizeof c->text - len, " %s=%llu",
+                                rows[i].name, (unsigned long long)rows[i].count);
+    }
+    snprintf(c->text + len, sizeof c->text - len, ";");
+    return 0;
+}
+
+struct fixture {
+    struct tg_window_spec specs[4];
+    struct tc_engine_config cfg;
+    struct tc_engine *e;
+    struct capture cap;
+    struct tc_emitter em;
+};
+
+/* specs: comma-separated window specs. */
+static void setup(struct fixture *f, const char *specs, int64_t lateness_ms)
+{
+    memset(f, 0, sizeof *f);
+    char buf[128], err[128];
+    snprintf(buf, sizeof buf, "%s", specs);
+    size_t n = 0;
+    for (char *tok = strtok(buf, ","); tok != NULL; tok = strtok(NULL, ",")) {
+        CHECK(tg_window_spec_parse(tok, &f->specs[n++], err, sizeof err) == 0);
+    }
+    f->cfg.specs = f->specs;
+    f->cfg.nspecs = n;
+    f->cfg.lateness_ms = lateness_ms;
+    f->cfg.dedup = true;
+    f->cap.specs = f->specs;
+    f->em.window = capture_window;
+    f->em.ctx = &f->cap;
+}
+
+static void start(struct fixture *f)
+{
+    char err[128];
+    f->e = tc_engine_new(&f->cfg, err, sizeof err);
+    CHECK(f->e != NULL);
+}
+
+/* Counts a record and advances with its own time (file mode). */
+static int feed(struct fixture *f, int64_t t_ms, const char *key)
+{
+    int r = tc_engine_count(f->e, t_ms, key, strlen(key), false, 0, 0);
+    CHECK(tc_engine_advance(f->e, t_ms, &f->em) == 0);
+    return r;
+}
+
+static int feed_ids(struct fixture *f, int64_t t_ms, const char *key, int64_t ch,
+                    int64_t msg)
+{
+    int r = tc_engine_count(f->e, t_ms, key, strlen(key), true, ch, msg);
+    CHECK(tc_engine_advance(f->e, t_ms, &f->em) == 0);
+    return r;
+}
+
+static const char *drain(struct fixture *f)
+{
+    CHECK(tc_engine_emit_open(f->e, &f->em) == 0);
+    return f->cap.text;
+}
+
+static void test_pane_size(void)
+{
+    struct fixture f;
+    setup(&f, "1m,10m/30s", 30 * S);
+    start(&f);
+    CHECK_INT(tc_engine_pane_ms(f.e), 30 * S);
+    tc_engine_free(f.e);
+    setup(&f, "45s/20s", 0);
+    start(&f);
+    CHECK_INT(tc_engine_pane_ms(f.e), 5 * S);
+    tc_engine_free(f.e);
+}
+
+static void test_tumbling(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    start(&f);
+    CHECK_INT(feed(&f, 5 * S, "alice"), TC_COUNT_COUNTED);
+    CHECK_INT(feed(&f, 10 * S, "bob"), TC_COUNT_COUNTED);
+    CHECK_INT(feed(&f, 20 * S, "alice"), TC_COUNT_COUNTED);
+    CHECK_STR(f.cap.text, "");
+    CHECK_INT(feed(&f, 65 * S, "alice"), TC_COUNT_COUNTED);
+    CHECK_STR(f.cap.text, "1m[0,60) alice=2 bob=1;");
+    CHECK_STR(drain(&f), "1m[0,60) alice=2 bob=1;1m[60,120) alice=1;");
+    tc_engine_free(f.e);
+}
+
+static void test_sliding(void)
+{
+    struct fixture f;
+    setup(&f, "1m/30s", 0);
+    start(&f);
+    feed(&f, 10 * S, "a");
+    CHECK_STR(f.cap.text, "");
+    feed(&f, 40 * S, "b"); /* W = 40: [-30,30) is final */
+    CHECK_STR(f.cap.text, "1m/30s[-30,30) a=1;");
+    CHECK_STR(drain(&f), "1m/30s[-30,30) a=1;1m/30s[0,60) a=1 b=1;1m/30s[30,90) b=1;");
+    tc_engine_free(f.e);
+}
+
+static void test_boundary_and_w_equal_end(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    start(&f);
+    feed(&f, 59999, "a");
+    CHECK_STR(f.cap.text, "");
+    /* t = 60 s belongs to [60,120); W = 60 s = end of [0,60): final. */
+    CHECK_INT(feed(&f, 60 * S, "b"), TC_COUNT_COUNTED);
+    CHECK_STR(f.cap.text, "1m[0,60) a=1;");
+    CHECK_INT(feed(&f, 59999, "c"), TC_COUNT_LATE);
+    CHECK_INT(tc_engine_watermark(f.e), 60 * S);
+    CHECK_STR(drain(&f), "1m[0,60) a=1;1m[60,120) b=1;");
+    tc_engine_free(f.e);
+}
+
+static void test_late_and_out_of_order(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 30 * S);
+    start(&f);
+    feed(&f, 50 * S, "a");
+    feed(&f, 70 * S, "b");                                 /* W = 40 */
+    CHECK_INT(feed(&f, 45 * S, "c"), TC_COUNT_COUNTED);    /* out of order, in time */
+    CHECK_STR(f.cap.text, "");
+    feed(&f, 95 * S, "d"); /* W = 65: [0,60) final */
+    CHECK_STR(f.cap.text, "1m[0,60) a=1 c=1;");
+    CHECK_INT(feed(&f, 30 * S, "late"), TC_COUNT_LATE);
+    CHECK_STR(drain(&f), "1m[0,60) a=1 c=1;1m[60,120) b=1 d=1;");
+    tc_engine_free(f.e);
+}
+
+/* A pane shared by a final and an open window: the record goes to the open
+ * one only, and the final one is never printed again. */
+static void test_shared_pane(void)
+{
+    struct fixture f;
+    setup(&f, "1m,2m/1m", 0);
+    start(&f);
+    feed(&f, 30 * S, "a");
+    feed(&f, 61 * S, "b");
+    CHECK_STR(f.cap.text, "2m/1m[-60,60) a=1;1m[0,60) a=1;");
+    /* W = 61 s; pane [0,60) is still live through 2m/1m [0,120). */
+    CHECK_INT(tc_engine_count(f.e, 59 * S, "c", 1, false, 0, 0), TC_COUNT_COUNTED);
+    CHECK_INT(tc_engine_advance(f.e, 59 * S, &f.em), 0);
+    CHECK_STR(drain(&f), "2m/1m[-60,60) a=1;1m[0,60) a=1;"
+                         "2m/1m[0,120) a=1 b=1 c=1;1m[60,120) b=1;2m/1m[60,180) b=1;");
+    tc_engine_free(f.e);
+}
+
+static void test_45s_20s(void)
+{
+    struct fixture f;
+    setup(&f, "45s/20s", 0);
+    start(&f);
+    feed(&f, 44999, "x"); /* in [0,45) [20,65) [40,85) */
+    feed(&f, 50 * S, "y"); /* in [20,65) [40,85); W = 50: [0,45) final */
+    CHECK_STR(f.cap.text, "45s/20s[0,45) x=1;");
+    CHECK_STR(drain(&f), "45s/20s[0,45) x=1;45s/20s[20,65) x=1 y=1;45s/20s[40,85) x=1 y=1;");
+    tc_engine_free(f.e);
+}
+
+/* Windows with equal ends come out by start, then in --window order. */
+static void test_emission_order(void)
+{
+    struct fixture f;
+    setup(&f, "2m,1m", 0);
+    start(&f);
+    feed(&f, 90 * S, "a");
+    CHECK_STR(drain(&f), "2m[0,120) a=1;1m[60,120) a=1;");
+    tc_engine_free(f.e);
+    setup(&f, "1m,1m/30s", 0);
+    start(&f);
+    feed(&f, 45 * S, "a");
+    CHECK_STR(drain(&f), "1m[0,60) a=1;1m/30s[0,60) a=1;1m/30s[30,90) a=1;");
+    tc_engine_free(f.e);
+}
+
+static void test_sort_and_top(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    f.cfg.top_n = 3;
+    start(&f);
+    const char *keys[] = {"b", "a", "ab", "B", "a", "b", "zz"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        feed(&f, (int64_t)i * S, keys[i]);
+    }
+    /* a=2 b=2 then B ab zz with 1: "B" < "ab" < "zz" in byte order. */
+    CHECK_STR(drain(&f), "1m[0,60) a=2 b=2 B=1;");
+    tc_engine_free(f.e);
+}
+
+static void test_duplicates(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    start(&f);
+    CHECK_INT(feed_ids(&f, 1 * S, "a", -100, 1), TC_COUNT_COUNTED);
+    CHECK_INT(feed_ids(&f, 2 * S, "a", -100, 1), TC_COUNT_DUPLICATE);
+    CHECK_INT(feed_ids(&f, 2 * S, "a", -100, 2), TC_COUNT_COUNTED);
+    CHECK_INT(feed_ids(&f, 2 * S, "a", -101, 1), TC_COUNT_COUNTED);
+    /* Without ids a record cannot be deduplicated. */
+    CHECK_INT(feed(&f, 3 * S, "b"), TC_COUNT_COUNTED);
+    CHECK_INT(feed(&f, 3 * S, "b"), TC_COUNT_COUNTED);
+    CHECK_INT(tc_engine_counters(f.e)->dedup_keys, 3);
+    /* Once every window of the key is final, it is forgotten. */
+    feed(&f, 200 * S, "c");
+    CHECK_INT(tc_engine_counters(f.e)->dedup_keys, 0);
+    CHECK_INT(feed_ids(&f, 200 * S, "a", -100, 1), TC_COUNT_COUNTED);
+    CHECK_STR(drain(&f), "1m[0,60) a=3 b=2;1m[180,240) a=1 c=1;");
+    tc_engine_free(f.e);
+
+    setup(&f, "1m", 0);
+    f.cfg.dedup = false;
+    start(&f);
+    CHECK_INT(feed_ids(&f, 1 * S, "a", -100, 1), TC_COUNT_COUNTED);
+    CHECK_INT(feed_ids(&f, 1 * S, "a", -100, 1), TC_COUNT_COUNTED);
+    CHECK_STR(drain(&f), "1m[0,60) a=2;");
+    tc_engine_free(f.e);
+}
+
+/* Many keys: forces dedup-set rebuilds and expiry. */
+static void test_dedup_many(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    start(&f);
+    int counted = 0, dups = 0;
+    for (int64_t i = 0; i < 20000; i++) {
+        int64_t t = i * 10; /* 200 s in total */
+        counted += feed_ids(&f, t, "u", 1, i) == TC_COUNT_COUNTED;
+        if (i % 3 == 0) {
+            dups += feed_ids(&f, t, "u", 1, i) == TC_COUNT_DUPLICATE;
+        }
+    }
+    CHECK_INT(counted, 20000);
+    CHECK_INT(dups, 6667);
+    CHECK(tc_engine_counters(f.e)->dedup_keys <= 6000);
+    CHECK_STR(drain(&f), "1m[0,60) u=6000;1m[60,120) u=6000;1m[120,180) u=6000;"
+                         "1m[180,240) u=2000;");
+    tc_engine_free(f.e);
+}
+
+static void test_negative_times(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 60 * S);
+    start(&f);
+    feed(&f, -5 * S, "old");
+    feed(&f, -61 * S, "older"); /* W = -65 s: [-120,-60) still open */
+    CHECK_STR(drain(&f), "1m[-120,-60) older=1;1m[-60,0) old=1;");
+    tc_engine_free(f.e);
+}
+
+static void test_changes_mode(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    f.cfg.emit_changes = true;
+    start(&f);
+    feed(&f, 1 * S, "a");
+    CHECK_INT(tc_engine_emit_changes(f.e, &f.em), 0);
+    CHECK_STR(f.cap.text, "1m[0,60) a=1;");
+    f.cap.text[0] = '\0';
+    CHECK_INT(tc_engine_emit_changes(f.e, &f.em), 0);
+    CHECK_STR(f.cap.text, ""); /* nothing changed */
+    feed(&f, 2 * S, "b");
+    feed(&f, 61 * S, "c"); /* [0,60) final: changed since the trigger */
+    CHECK_STR(f.cap.text, "1m[0,60) a=1 b=1;");
+    CHECK_INT(tc_engine_emit_changes(f.e, &f.em), 0);
+    CHECK_STR(f.cap.text, "1m[0,60) a=1 b=1;1m[60,120) c=1;");
+    f.cap.text[0] = '\0';
+    feed(&f, 121 * S, "d"); /* [60,120) final but unchanged since printed */
+    CHECK_STR(f.cap.text, "");
+    CHECK_STR(drain(&f), "1m[120,180) d=1;");
+    tc_engine_free(f.e);
+}
+
+static void test_max_users(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    f.cfg.max_users = 2;
+    start(&f);
+    feed(&f, 1 * S, "a");
+    feed(&f, 1 * S, "b");
+    feed(&f, 1 * S, "c");
+    feed(&f, 1 * S, "d");
+    feed(&f, 1 * S, "a");
+    CHECK_INT(tc_engine_counters(f.e)->overflowed, 2);
+    CHECK_STR(drain(&f), "1m[0,60) (other)=2 a=2 b=1;");
+    tc_engine_free(f.e);
+}
+
+static void test_save_load(void)
+{
+    struct fixture f, g;
+    setup(&f, "1m,10m/30s", 30 * S);
+    start(&f);
+    feed_ids(&f, 10 * S, "alice", 1, 1);
+    feed_ids(&f, 40 * S, "bob", 1, 2);
+    feed_ids(&f, 70 * S, "alice", 1, 3);
+    feed_ids(&f, 100 * S, "carol", 1, 4);
+    struct tc_ckbuf buf = {0};
+    CHECK_INT(tc_engine_save(f.e, &buf), 0);
+
+    setup(&g, "1m,10m/30s", 30 * S);
+    start(&g);
+    struct tc_ckreader rd;
+    tc_ckreader_init(&rd, buf.data, buf.len);
+    char err[128] = "";
+    CHECK_INT(tc_engine_load(g.e, &rd, err, sizeof err), 0);
+    CHECK(tc_ckreader_done(&rd));
+    CHECK_INT(tc_engine_watermark(g.e), tc_engine_watermark(f.e));
+    /* The restored engine knows the dedup keys and the state. */
+    CHECK_INT(feed_ids(&g, 100 * S, "carol", 1, 4), TC_COUNT_DUPLICATE);
+    CHECK_INT(feed_ids(&f, 100 * S, "carol", 1, 4), TC_COUNT_DUPLICATE);
+    feed_ids(&f, 110 * S, "dave", 1, 5);
+    feed_ids(&g, 110 * S, "dave", 1, 5);
+    f.cap.text[0] = '\0';
+    CHECK_STR(drain(&g), drain(&f));
+    CHECK(strlen(g.cap.text) > 0);
+
+    /* Every truncation of the state is rejected. */
+    for (size_t cut = 0; cut < buf.len; cut += 7) {
+        struct fixture h;
+        setup(&h, "1m,10m/30s", 30 * S);
+        start(&h);
+        tc_ckreader_init(&rd, buf.data, cut);
+        int rc = tc_engine_load(h.e, &rd, err, sizeof err);
+        CHECK(rc != 0 || !tc_ckreader_done(&rd) || cut == buf.len);
+        tc_engine_free(h.e);
+    }
+    tc_ckbuf_clear(&buf);
+    tc_engine_free(f.e);
+    tc_engine_free(g.e);
+}
+
+static void test_bad_config(void)
+{
+    struct fixture f;
+    char err[128];
+    setup(&f, "1m", -1);
+    CHECK(tc_engine_new(&f.cfg, err, sizeof err) == NULL);
+    setup(&f, "1m", 0);
+    f.cfg.nspecs = 0;
+    CHECK(tc_engine_new(&f.cfg, err, sizeof err) == NULL);
+}
+
+int main(void)
+{
+    RUN(test_pane_size);
+    RUN(test_tumbling);
+    RUN(test_sliding);
+    RUN(test_boundary_and_w_equal_end);
+    RUN(test_late_and_out_of_order);
+    RUN(test_shared_pane);
+    RUN(test_45s_20s);
+    RUN(test_emission_order);
+    RUN(test_sort_and_top);
+    RUN(test_duplicates);
+    RUN(test_dedup_many);
+    RUN(test_negative_times);
+    RUN(test_changes_mode);
+    RUN(test_max_users);
+    RUN(test_save_load);
+    RUN(test_bad_config);
+    return tg_test_finish();
+}

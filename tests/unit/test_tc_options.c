@@ -1,0 +1,165 @@
+/* tgcount's command line: defaults, each option, errors and their kinds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_options.h"
+#include "tg_test.h"
+
+static struct tc_options opts;
+static char err[512];
+
+/* Parses a space-separated command line (tokens must not contain spaces). */
+static int parse(const char *line)
+{
+    static char buf[1024];
+    static char *argv[64];
+    snprintf(buf, sizeof buf, "tgcount %s", line);
+    int argc = 0;
+    for (char *tok = strtok(buf, " "); tok != NULL && argc < 63; tok = strtok(NULL, " ")) {
+        argv[argc++] = tok;
+    }
+    argv[argc] = NULL;
+    tc_options_clear(&opts);
+    tc_options_init(&opts);
+    err[0] = '\0';
+    return tc_options_parse(&opts, argc, argv, err, sizeof err);
+}
+
+static void test_defaults(void)
+{
+    unsetenv("KAFKA_BOOTSTRAP_SERVERS");
+    CHECK_INT(parse(""), TC_OPTIONS_RUN);
+    CHECK_INT(opts.nwindows, 2);
+    CHECK_STR(opts.windows[0].text, "1m");
+    CHECK_STR(opts.windows[1].text, "10m/30s");
+    CHECK_INT(opts.lateness_ms, 30000);
+    CHECK(opts.dedup);
+    CHECK_INT(opts.emit, TC_EMIT_FINAL);
+    CHECK_INT(opts.trigger_ms, 30000);
+    CHECK_INT(opts.top_n, 0);
+    CHECK_INT(opts.format, TC_FORMAT_TEXT);
+    CHECK_INT(opts.max_record, 1024 * 1024);
+    CHECK_STR(opts.topic, "telegram_messages");
+    CHECK_STR(opts.group, "tgcount");
+    CHECK_INT(opts.offset, TC_OFFSET_STORED);
+    CHECK_INT(opts.checkpoint_interval_ms, 5000);
+    CHECK_INT(opts.connect_timeout_ms, 30000);
+    CHECK(!opts.use_kafka);
+    CHECK_INT(opts.nfiles, 0);
+}
+
+static void test_values(void)
+{
+    CHECK_INT(parse("-w 45s/20s --window 1h -l 0 --no-dedup --emit changes --trigger 5s "
+                    "-n 10 -f csv --stats --max-record 4K --max-users 7 -q -v -v a.jsonl -"),
+              TC_OPTIONS_RUN);
+    CHECK_INT(opts.nwindows, 2);
+    CHECK_STR(opts.windows[0].text, "45s/20s");
+    CHECK_INT(opts.windows[0].size_ms, 45000);
+    CHECK_INT(opts.windows[0].slide_ms, 20000);
+    CHECK_INT(opts.windows[1].size_ms, 3600000);
+    CHECK_INT(opts.lateness_ms, 0);
+    CHECK(!opts.dedup);
+    CHECK_INT(opts.emit, TC_EMIT_CHANGES);
+    CHECK_INT(opts.trigger_ms, 5000);
+    CHECK_INT(opts.top_n, 10);
+    CHECK_INT(opts.format, TC_FORMAT_CSV);
+    CHECK(opts.stats);
+    CHECK_INT(opts.max_record, 4096);
+    CHECK_INT(opts.max_users, 7);
+    CHECK_INT(opts.verbosity, 1);
+    CHECK_INT(opts.nfiles, 2);
+    CHECK_STR(opts.files[0], "a.jsonl");
+    CHECK_STR(opts.files[1], "-");
+    CHECK(!opts.use_kafka);
+}
+
+static void test_kafka(void)
+{
+    CHECK_INT(parse("-b 127.0.0.1:9 -t t1 -G g1 -o beginning -e --connect-timeout 2s "
+                    "--checkpoint /tmp/x --checkpoint-interval 1s"),
+              TC_OPTIONS_RUN);
+    CHECK(opts.use_kafka);
+    CHECK_STR(opts.brokers, "127.0.0.1:9");
+    CHECK_STR(opts.topic, "t1");
+    CHECK_STR(opts.group, "g1");
+    CHECK_INT(opts.offset, TC_OFFSET_BEGINNING);
+    CHECK(opts.exit_at_end);
+    CHECK_INT(opts.connect_timeout_ms, 2000);
+    CHECK_STR(opts.checkpoint_dir, "/tmp/x");
+    CHECK_INT(opts.checkpoint_interval_ms, 1000);
+    /* FILE operands win over brokers. */
+    CHECK_INT(parse("-b 127.0.0.1:9 f.jsonl"), TC_OPTIONS_RUN);
+    CHECK(!opts.use_kafka);
+    CHECK_INT(parse("-X bootstrap.servers=127.0.0.1:9"), TC_OPTIONS_RUN);
+    CHECK(opts.use_kafka);
+    setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9", 1);
+    CHECK_INT(parse(""), TC_OPTIONS_RUN);
+    CHECK(opts.use_kafka);
+    unsetenv("KAFKA_BOOTSTRAP_SERVERS");
+    CHECK_INT(parse("-X no.such.property=1"), TC_OPTIONS_CONFIG);
+    CHECK(err[0] != '\0');
+    CHECK_INT(parse("-F /nonexistent/props"), TC_OPTIONS_CONFIG);
+    CHECK_INT(parse("-o middle"), TC_OPTIONS_USAGE);
+}
+
+static void test_errors(void)
+{
+    const char *bad[] = {
+        "-w 0s",          "-w 30s/1m",      "-w nonsense",    "-l -5s",
+        "--emit sometimes", "-f xml",       "-n -1",          "-n x",
+        "--trigger 0",    "--max-record 0", "--max-users 0",  "--bogus",
+        "-w",             "-Z",             "--checkpoint /tmp/x f.jsonl",
+        "--checkpoint /tmp/x", "-w 4000d",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int r = parse(bad[i]);
+        if (r != TC_OPTIONS_USAGE) {
+            printf("  '%s' gave %d\n", bad[i], r);
+            CHECK(0);
+        }
+        CHECK(err[0] != '\0');
+    }
+    char many[1024] = "";
+    for (int i = 0; i <= TC_MAX_WINDOWS; i++) {
+        strcat(many, "-w 1m ");
+    }
+    CHECK_INT(parse(many), TC_OPTIONS_USAGE);
+}
+
+static void test_help_version(void)
+{
+    CHECK_INT(parse("--help"), TC_OPTIONS_HELP);
+    CHECK_INT(parse("-h"), TC_OPTIONS_HELP);
+    CHECK_INT(parse("--version"), TC_OPTIONS_VERSION);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    tc_options_help(f);
+    fclose(f);
+    const char *every[] = {"--brokers", "--topic", "--group", "--offset", "--exit-at-end",
+                           "-X", "-F", "--connect-timeout", "--window", "--lateness",
+                           "--no-dedup", "--max-record", "--max-users", "--emit",
+                           "--trigger", "--top", "--format", "--checkpoint",
+                           "--checkpoint-interval", "--stats", "--stats-interval",
+                           "--quiet", "--verbose", "--help", "--version"};
+    for (size_t i = 0; i < sizeof every / sizeof *every; i++) {
+        if (strstr(buf, every[i]) == NULL) {
+            printf("  --help lacks %s\n", every[i]);
+            CHECK(0);
+        }
+    }
+    free(buf);
+}
+
+int main(void)
+{
+    tc_options_init(&opts);
+    RUN(test_defaults);
+    RUN(test_values);
+    RUN(test_kafka);
+    RUN(test_errors);
+    RUN(test_help_version);
+    tc_options_clear(&opts);
+    return tg_test_finish();
+}
