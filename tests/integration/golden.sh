@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Golden cases for tgcount: each tests/golden/<case>/ holds input.jsonl,
+# args (tgcount's arguments, shell words) and expected (stdout, hand-checked).
+# The input goes through stdin, as in a pipeline; the exit status must be 0.
+. "$(dirname "$0")/../lib.sh"
+tg_require tgcount
+
+for dir in "$TG_TOP"/tests/golden/*/; do
+    case=$(basename "$dir")
+    eval "set -- $(cat "$dir/args")"
+    status=0
+    tgcount "$@" <"$dir/input.jsonl" >"$TG_TMP/$case.out" 2>"$TG_TMP/$case.err" || status=$?
+    if [ "$status" -ne 0 ]; then
+        tg_fail "$case" "exit status $status: $(head -c 300 "$TG_TMP/$case.err")"
+        continue
+    fi
+    tg_check_files_eq "$case" "$TG_TMP/$case.out" "$dir/expected"
+done
+
+# The same input as a FILE operand, and split over two files, gives the
+# same output as stdin.
+g=$TG_TOP/tests/golden/default_windows
+tgcount "$g/input.jsonl" >"$TG_TMP/file.out" 2>/dev/null
+tg_check_files_eq "file operand equals stdin" "$TG_TMP/file.out" "$g/expected"
+head -n 2 "$g/input.jsonl" >"$TG_TMP/part1"
+tail -n +3 "$g/input.jsonl" >"$TG_TMP/part2"
+tgcount "$TG_TMP/part1" - <"$TG_TMP/part2" >"$TG_TMP/split.out" 2>/dev/null
+tg_check_files_eq "FILE then - equals one stream" "$TG_TMP/split.out" "$g/expected"
+
+# Malformed lines: the first few are reported with file:line, then a total.
+m=$TG_TOP/tests/golden/malformed
+tgcount -w 1m "$m/input.jsonl" >/dev/null 2>"$TG_TMP/m.err"
+tg_check "malformed: first report names file and line" \
+    grep -q "^tgcount: warning: $m/input.jsonl:2: not JSON" "$TG_TMP/m.err"
+tg_check_eq "malformed: five reported" "$(grep -c 'input.jsonl:[0-9]*:' "$TG_TMP/m.err")" 5
+tg_check "malformed: summary" grep -q "^tgcount: warning: 9 malformed records skipped" \
+    "$TG_TMP/m.err"
+
+# --stats counters for a known input.
+d=$TG_TOP/tests/golden/duplicates
+tgcount -w 1m --stats <"$d/input.jsonl" >/dev/null 2>"$TG_TMP/stats.err"
+tg_check "stats line" grep -q "read=8 counted=5 malformed=0 late=0 duplicates=3 windows=1 users=3" \
+    "$TG_TMP/stats.err"
+
+# A line over --max-record is malformed; the good lines around it count.
+{
+    echo '{"event_time":"2024-05-01T12:00:01Z","username":"before"}'
+    printf '{"event_time":"2024-05-01T12:00:02Z","username":"%s"}\n' "$(head -c 3000 /dev/zero | tr '\0' x)"
+    echo '{"event_time":"2024-05-01T12:00:03Z","username":"after"}'
+} >"$TG_TMP/long.jsonl"
+out=$(tgcount -w 1m --max-record 1K "$TG_TMP/long.jsonl" 2>"$TG_TMP/long.err")
+tg_check_eq "max-record: good lines kept" "$out" "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z
+after, 1
+before, 1"
+tg_check "max-record: reported" grep -q "long.jsonl:2: line longer than --max-record" "$TG_TMP/long.err"
+
+# Exit codes: usage 64, unreadable file 65 (after counting the others).
+tgcount --window nonsense </dev/null >/dev/null 2>&1
+tg_check_eq "bad option exits 64" "$?" 64
+tgcount -X no.such.property=1 </dev/null >/dev/null 2>&1
+tg_check_eq "bad -X exits 78" "$?" 78
+out=$(tgcount -w 1m "$TG_TMP/missing" "$g/input.jsonl" 2>"$TG_TMP/missing.err")
+tg_check_eq "missing file exits 65" "$?" 65
+tg_check "missing file: others still counted" test -n "$out"
+tg_check "missing file reported" grep -q "missing: No such file" "$TG_TMP/missing.err"
+
+# A reader that goes away early is not an error.
+status=$( (tgcount "$TG_TMP/file.out" "$g/input.jsonl" 2>/dev/null; echo $? >"$TG_TMP/pipe.rc") | head -n 1 >/dev/null; cat "$TG_TMP/pipe.rc")
+tg_check_eq "closed stdout exits 0" "$status" 0
