@@ -402,8 +402,8 @@ static enum tp_bot_status transport_failure(struct tp_bot *bot, const char *meth
         set_message(reply, "%s: response larger than %u bytes", method,
                     TP_BOT_MAX_RESPONSE);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-        set_message(reply, "%s: no complete response within %ld s (%s)", method,
-                    total_s, bot->curl_err[0] ? bot->curl_err : curl_easy_strerror(rc));
+        set_message(reply, "%s: timed out (limit %ld s): %s", method, total_s,
+                    bot->curl_err[0] ? bot->curl_err : curl_easy_strerror(rc));
     } else {
         set_message(reply, "%s: %s", method,
                     bot->curl_err[0] ? bot->curl_err : curl_easy_strerror(rc));
