@@ -78,9 +78,9 @@ bool tp_sink_broken_pipe(const struct tp_sink *s);
 /* Copies the counters into *out. */
 void tp_sink_get_stats(const struct tp_sink *s, struct tp_sink_stats *out);
 
-/* Flushes for at most a few seconds (what is still queued then is lost and
- * logged, for Kafka), then releases everything.  Callers that
- * care flush first with their own bound.  NULL-safe. */
+/* Releases everything.  Kafka records still undelivered are dropped (and
+ * logged at -v): callers flush first, with their own bound, and decide what
+ * the remainder means.  Buffered stdout lines are written.  NULL-safe. */
 void tp_sink_free(struct tp_sink *s);
 
 #endif
