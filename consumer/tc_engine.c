@@ -734,7 +734,9 @@ static int collect(struct tc_engine *e, int64_t lo, int64_t hi)
             }
         }
     }
-    qsort(e->cands, e->ncands, sizeof *e->cands, cmp_windows);
+    if (e->ncands > 1) {
+        qsort(e->cands, e->ncands, sizeof *e->cands, cmp_windows);
+    }
     return 0;
 }
 
