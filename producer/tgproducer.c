@@ -89,7 +89,8 @@ int main(int argc, char *argv[])
     int rc = setup(&opts, argc, argv, &log, &sink);
     if (rc == TG_EXIT_OK) {
         int64_t started = tg_time_monotonic_ms();
-        rc = opts.fake ? tp_fake_run(&opts, sink, &log) : tp_telegram_run(&opts, sink, &log);
+        rc = opts.fake ? tp_fake_run(&opts, sink, &log)
+                       : tp_telegram_run(&opts, sink, &log);
         /* The Telegram loop prints its own, richer counters. */
         if (opts.stats && opts.fake)
             print_stats(&log, sink, tg_time_monotonic_ms() - started);

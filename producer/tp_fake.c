@@ -32,18 +32,18 @@ enum script { LATIN, CYRILLIC, EMOJI, SCRIPTS };
 
 /* Handles (usernames get "_<rank>" appended, which keeps them unique). */
 static const char *const handles[SCRIPTS][12] = {
-    {"alex", "maria", "jdoe", "coder", "kate", "tom", "nina", "sam", "leo", "mila",
-     "zoe", "max"},
+    {"alex", "maria", "jdoe", "coder", "kate", "tom", "nina", "sam", "leo", "mila", "zoe",
+     "max"},
     {"иван", "мария", "олег", "анна", "дима", "катя", "серёжа", "лена", "паша", "юля",
      "миша", "оля"},
-    {"🦊fox", "🐱cat", "🚀rocket", "🌸sakura", "🔥fire", "🎧dj", "🐼panda", "⚡bolt",
-     "🍕pizza", "🌙luna", "🎮gamer", "☕coffee"},
+    {"🦊fox", "🐱cat", "🚀rocket", "🌸sakura", "🔥fire", "🎧dj", "🐼panda", "⚡bolt", "🍕pizza",
+     "🌙luna", "🎮gamer", "☕coffee"},
 };
 
 static const char *const first_names[SCRIPTS][10] = {
     {"Alex", "Maria", "John", "Kate", "Tom", "Nina", "Sam", "Leo", "Mila", "Zoe"},
-    {"Иван", "Мария", "Олег", "Анна", "Дмитрий", "Екатерина", "Сергей", "Елена",
-     "Павел", "Юлия"},
+    {"Иван", "Мария", "Олег", "Анна", "Дмитрий", "Екатерина", "Сергей", "Елена", "Павел",
+     "Юлия"},
     {"🦊", "Kitty 🐱", "Rocket 🚀", "Сакура 🌸", "🔥 Fire", "DJ 🎧", "Панда 🐼", "⚡",
      "Pizza 🍕", "Луна 🌙"},
 };
@@ -58,23 +58,28 @@ static const char *const last_names[SCRIPTS][8] = {
 /* Words of texts.  A few carry a quote or a backslash so that escaping is
  * exercised downstream. */
 static const char *const latin_words[] = {
-    "hello", "thanks", "anyone", "knows", "how", "to", "fix", "this", "build", "error",
-    "the", "a", "is", "it", "works", "on", "my", "machine", "deploy", "today",
-    "meeting", "at", "noon", "see", "you", "later", "great", "idea", "lol", "ok",
-    "please", "review", "PR", "merged", "release", "v2.1", "coffee", "break", "who",
-    "wants", "pizza", "weekend", "plans", "done", "nice", "question", "answer",
-    "\"quoted\"", "¯\\_(ツ)_/¯", "café", "naïve", "100%", "#rust", "@here", "https://t.me",
+    "hello", "thanks", "anyone", "knows",    "how",    "to",           "fix",
+    "this",  "build",  "error",  "the",      "a",      "is",           "it",
+    "works", "on",     "my",     "machine",  "deploy", "today",        "meeting",
+    "at",    "noon",   "see",    "you",      "later",  "great",        "idea",
+    "lol",   "ok",     "please", "review",   "PR",     "merged",       "release",
+    "v2.1",  "coffee", "break",  "who",      "wants",  "pizza",        "weekend",
+    "plans", "done",   "nice",   "question", "answer", "\"quoted\"",   "¯\\_(ツ)_/¯",
+    "café",  "naïve",  "100%",   "#rust",    "@here",  "https://t.me",
 };
 static const char *const cyrillic_words[] = {
-    "привет", "спасибо", "кто", "знает", "как", "починить", "эту", "ошибку", "сборки",
-    "всё", "работает", "у", "меня", "на", "машине", "сегодня", "встреча", "в", "полдень",
-    "до", "встречи", "отлично", "идея", "ок", "пожалуйста", "посмотрите", "пулреквест",
-    "релиз", "кофе", "перерыв", "кто", "хочет", "пиццу", "выходные", "планы", "готово",
-    "классно", "вопрос", "ответ", "ёлка", "щука", "«цитата»", "Москва", "Київ", "ну",
+    "привет",  "спасибо", "кто",     "знает",      "как",        "починить",   "эту",
+    "ошибку",  "сборки",  "всё",     "работает",   "у",          "меня",       "на",
+    "машине",  "сегодня", "встреча", "в",          "полдень",    "до",         "встречи",
+    "отлично", "идея",    "ок",      "пожалуйста", "посмотрите", "пулреквест", "релиз",
+    "кофе",    "перерыв", "кто",     "хочет",      "пиццу",      "выходные",   "планы",
+    "готово",  "классно", "вопрос",  "ответ",      "ёлка",       "щука",       "«цитата»",
+    "Москва",  "Київ",    "ну",
 };
 static const char *const emoji_words[] = {
-    "😀", "😂", "👍", "🔥", "🎉", "❤️", "🙏", "🤔", "😭", "🚀", "✅", "👀", "💯",
-    "🍕", "☕", "🌧️", "🐱", "👨‍💻", "🇺🇦", "🤷‍♀️", "😅", "🥳", "💡", "⚠️",
+    "😀", "😂",    "👍", "🔥",      "🎉", "❤️",  "🙏", "🤔",        "😭",  "🚀",
+    "✅", "👀",    "💯", "🍕",      "☕", "🌧️", "🐱", "👨‍💻", "🇺🇦", "🤷‍♀️",
+    "😅", "🥳", "💡", "⚠️",
 };
 
 static const char *const signatures[] = {
@@ -88,9 +93,12 @@ struct chat_def {
 
 /* Group chats first, then channels. */
 static const struct chat_def chat_defs[] = {
-    {"Rust Beginners", false},        {"Кофейня на углу", false},
-    {"Crypto 🚀 Signals", false},    {"Тестовая группа", false},
-    {"Weekend Hikers ⛰️", false},     {"Daily News 📰", true},
+    {"Rust Beginners", false},
+    {"Кофейня на углу", false},
+    {"Crypto 🚀 Signals", false},
+    {"Тестовая группа", false},
+    {"Weekend Hikers ⛰️", false},
+    {"Daily News 📰", true},
     {"Новости дня", true},
 };
 #define CHAT_COUNT (sizeof chat_defs / sizeof chat_defs[0])
@@ -119,10 +127,10 @@ struct chat {
 };
 
 struct tp_fake {
-    uint64_t rng[4];   /* xoshiro256** state */
-    uint64_t salt;     /* per-seed salt of sender attributes */
+    uint64_t rng[4]; /* xoshiro256** state */
+    uint64_t salt;   /* per-seed salt of sender attributes */
     int64_t users;
-    double *cdf;       /* cdf[r] = sum of 1/(i+1) for i <= r */
+    double *cdf; /* cdf[r] = sum of 1/(i+1) for i <= r */
     double mean_gap_ms;
     int64_t start_ms;
     double elapsed_ms; /* event time since start_ms, unrounded */
@@ -398,7 +406,7 @@ static char *put_time(struct tp_fake *f, char *p, int64_t ms, char *err, size_t 
 /* ---- one record ----------------------------------------------------------- */
 
 struct sender {
-    bool anonymous;     /* a channel post signed by its author */
+    bool anonymous; /* a channel post signed by its author */
     int64_t user_id;
     const char *handle; /* NULL: no username */
     int64_t rank;

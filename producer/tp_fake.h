@@ -46,8 +46,7 @@ struct tp_fake *tp_fake_new(const struct tp_fake_config *cfg, char *err, size_t 
 
 /* Generates the next record into *out.  Returns 0, or -1 with a message in
  * err when the event time has run past year 9999. */
-int tp_fake_next(struct tp_fake *f, struct tp_fake_record *out, char *err,
-                 size_t errlen);
+int tp_fake_next(struct tp_fake *f, struct tp_fake_record *out, char *err, size_t errlen);
 
 /* NULL-safe. */
 void tp_fake_free(struct tp_fake *f);

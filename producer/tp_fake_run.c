@@ -57,7 +57,8 @@ static enum outcome wait_until(struct tp_sink *sink, int64_t due_ns,
         return STOP_QUIETLY;
     while (now < due_ns && !tg_signal_stop_requested()) {
         int64_t until = due_ns - now > MAX_SLICE_NS ? now + MAX_SLICE_NS : due_ns;
-        struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
+        struct timespec ts = {.tv_sec = until / 1000000000,
+                              .tv_nsec = until % 1000000000};
         int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
         if (rc != 0 && rc != EINTR) {
             tg_log_error(log, "clock_nanosleep: error %d", rc);

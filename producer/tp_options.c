@@ -45,7 +45,6 @@ enum tp_opt {
     OPT_DELIVERY_TIMEOUT,
     OPT_STATE,
     OPT_STATS,
-    OPT_VERSION,
 };
 
 static const struct option long_options[] = {
@@ -74,11 +73,11 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
+    {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
-static const char short_options[] = ":b:t:X:F:c:qvh";
+static const char short_options[] = ":b:t:X:F:c:qvhV";
 
 /* Which options were given, for the checks that need the whole command line. */
 enum tp_given {
@@ -169,8 +168,8 @@ static bool all_digits(const char *text)
 
 /* A duration: a bare number of seconds ("60") or tg_duration_parse's forms
  * ("90s", "1m30s", "500ms").  "0" is accepted only when allow_zero. */
-static int parse_duration_arg(const char *text, bool allow_zero, int64_t *ms,
-                              char *err, size_t errlen)
+static int parse_duration_arg(const char *text, bool allow_zero, int64_t *ms, char *err,
+                              size_t errlen)
 {
     if (all_digits(text)) {
         int64_t s;
@@ -187,8 +186,7 @@ static int parse_duration_arg(const char *text, bool allow_zero, int64_t *ms,
 
 /* Adds the ids of a comma-separated list to opts->chats.  A positive id is
  * a channel id as other clients show it and becomes -100<id>. */
-static int add_chats(struct tp_options *opts, const char *list, char *err,
-                     size_t errlen)
+static int add_chats(struct tp_options *opts, const char *list, char *err, size_t errlen)
 {
     const char *p = list;
     for (;;) {
@@ -196,8 +194,9 @@ static int add_chats(struct tp_options *opts, const char *list, char *err,
         char item[32];
         int64_t id;
         if (n == 0 || n >= sizeof item) {
-            snprintf(err, errlen, "-c/--chats: expected a comma-separated list of "
-                                  "chat ids");
+            snprintf(err, errlen,
+                     "-c/--chats: expected a comma-separated list of "
+                     "chat ids");
             return -1;
         }
         memcpy(item, p, n);
@@ -296,8 +295,9 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
     case OPT_RATE:
         *given |= GIVEN_FAKE_ONLY;
         if (parse_positive_double(arg, &opts->rate) != 0 || opts->rate > 1e9)
-            snprintf(err, errlen, "expected a number of messages per second, "
-                                  "above 0 and at most 1e9");
+            snprintf(err, errlen,
+                     "expected a number of messages per second, "
+                     "above 0 and at most 1e9");
         break;
     case OPT_START:
         *given |= GIVEN_FAKE_ONLY;
@@ -313,9 +313,10 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
             snprintf(err, errlen, "expected a positive factor or 'max'");
         break;
     case OPT_TOKEN:
-        snprintf(err, errlen, "not accepted: a token on the command line is "
-                              "visible to every local user (ps, /proc); set $%s "
-                              "or use --token-file FILE (mode 0600)",
+        snprintf(err, errlen,
+                 "not accepted: a token on the command line is "
+                 "visible to every local user (ps, /proc); set $%s "
+                 "or use --token-file FILE (mode 0600)",
                  TP_TOKEN_ENV);
         break;
     case OPT_TOKEN_FILE:
@@ -333,8 +334,9 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
         if (parse_duration_arg(arg, true, &v, err, errlen) != 0)
             break;
         if (v % 1000 != 0 || v / 1000 > TP_MAX_POLL_TIMEOUT_S)
-            snprintf(err, errlen, "expected whole seconds from 0 to %d (the Bot "
-                                  "API's maximum)",
+            snprintf(err, errlen,
+                     "expected whole seconds from 0 to %d (the Bot "
+                     "API's maximum)",
                      TP_MAX_POLL_TIMEOUT_S);
         else
             opts->poll_timeout_s = (int)(v / 1000);
@@ -389,7 +391,7 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
     case 'h':
         opts->help = true;
         return 0;
-    case OPT_VERSION:
+    case 'V':
         opts->version = true;
         return 0;
     default:
@@ -400,36 +402,40 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
 }
 
 /* Rejects combinations where an option would be silently ignored. */
-static int check_combinations(const struct tp_options *opts, unsigned given,
-                              char *err, size_t errlen)
+static int check_combinations(const struct tp_options *opts, unsigned given, char *err,
+                              size_t errlen)
 {
     if (!opts->fake && (given & GIVEN_FAKE_ONLY)) {
-        snprintf(err, errlen, "--count, --seed, --users, --rate, --start and --speed "
-                              "need --fake");
+        snprintf(err, errlen,
+                 "--count, --seed, --users, --rate, --start and --speed "
+                 "need --fake");
         return -1;
     }
     if (opts->fake && opts->once) {
-        snprintf(err, errlen, "--once drains Telegram; it has no meaning with --fake "
-                              "(use --count to stop)");
+        snprintf(err, errlen,
+                 "--once drains Telegram; it has no meaning with --fake "
+                 "(use --count to stop)");
         return -1;
     }
     if (opts->fake && (given & GIVEN_TELEGRAM_ONLY)) {
-        snprintf(err, errlen, "--fake talks to no Telegram server: --token-file, "
-                              "--api-url, --poll-timeout, -c, --include-edits, "
-                              "--delete-webhook, --conflict-timeout and --state do "
-                              "not apply");
+        snprintf(err, errlen,
+                 "--fake talks to no Telegram server: --token-file, "
+                 "--api-url, --poll-timeout, -c, --include-edits, "
+                 "--delete-webhook, --conflict-timeout and --state do "
+                 "not apply");
         return -1;
     }
     if (opts->to_stdout && (given & GIVEN_KAFKA)) {
-        snprintf(err, errlen, "--stdout writes no Kafka records: -b, -t, -X and -F "
-                              "do not apply");
+        snprintf(err, errlen,
+                 "--stdout writes no Kafka records: -b, -t, -X and -F "
+                 "do not apply");
         return -1;
     }
     return 0;
 }
 
-int tp_options_parse(struct tp_options *opts, int argc, char *const argv[],
-                     char *err, size_t errlen)
+int tp_options_parse(struct tp_options *opts, int argc, char *const argv[], char *err,
+                     size_t errlen)
 {
     unsigned given = 0;
     char name[64], why[400];
@@ -464,8 +470,9 @@ int tp_options_parse(struct tp_options *opts, int argc, char *const argv[],
     }
     if (optind < argc) {
         /* The operand itself is not shown: it may be a pasted token. */
-        snprintf(err, errlen, "unexpected operand (tgproducer takes options only; "
-                              "see --help)");
+        snprintf(err, errlen,
+                 "unexpected operand (tgproducer takes options only; "
+                 "see --help)");
         return -1;
     }
     if (opts->help || opts->version)
@@ -525,7 +532,7 @@ void tp_options_usage(FILE *out, const char *program)
             "  -q, --quiet           errors only\n"
             "  -v, --verbose         more diagnostics (repeatable)\n"
             "  -h, --help            this text\n"
-            "      --version         version\n"
+            "  -V, --version         version\n"
             "\n"
             "Durations: seconds (\"60\") or 500ms, 30s, 1m30s, 1h.  The token is never\n"
             "accepted on the command line.  Exit codes: 0 ok, 64 usage, 69 Kafka or\n"
@@ -570,8 +577,9 @@ static int read_token_file(const char *path, char *buf, size_t buflen, char *err
         return -1;
     }
     if ((st.st_mode & 077) != 0) {
-        snprintf(err, errlen, "--token-file %s: mode %04o lets group or others at the "
-                              "token; refusing it (chmod 600 %s)",
+        snprintf(err, errlen,
+                 "--token-file %s: mode %04o lets group or others at the "
+                 "token; refusing it (chmod 600 %s)",
                  path, (unsigned)(st.st_mode & 07777), path);
         close(fd);
         return -1;
@@ -612,8 +620,9 @@ int tp_options_load_token(struct tp_options *opts, char *err, size_t errlen)
     } else {
         const char *env = getenv(TP_TOKEN_ENV);
         if (env == NULL || env[0] == '\0') {
-            snprintf(err, errlen, "no bot token: set $%s or use --token-file FILE "
-                                  "(the token is never accepted as an option)",
+            snprintf(err, errlen,
+                     "no bot token: set $%s or use --token-file FILE "
+                     "(the token is never accepted as an option)",
                      TP_TOKEN_ENV);
             goto out;
         }
@@ -633,8 +642,9 @@ int tp_options_load_token(struct tp_options *opts, char *err, size_t errlen)
     while (len > 0 && isspace((unsigned char)start[len - 1]))
         len--;
     if (!token_well_formed(start, len)) {
-        snprintf(err, errlen, "%s: does not hold a bot token (expected "
-                              "<bot id>:<secret>, as BotFather gives it)",
+        snprintf(err, errlen,
+                 "%s: does not hold a bot token (expected "
+                 "<bot id>:<secret>, as BotFather gives it)",
                  source);
         goto out;
     }

@@ -56,17 +56,17 @@ struct tp_options {
     double speed;     /* --speed: event time per wall time; 0 = "max" */
 
     /* Telegram. */
-    const char *token_file; /* --token-file, borrowed; NULL = $TELEGRAM_BOT_TOKEN */
-    char *token;            /* owned; set by tp_options_load_token, else NULL */
-    const char *api_url;    /* --api-url, borrowed; no trailing '/' needed */
-    int poll_timeout_s;     /* --poll-timeout, 0..TP_MAX_POLL_TIMEOUT_S */
-    int64_t *chats;         /* -c/--chats as Bot API ids, sorted; owned */
-    size_t chat_count;      /* 0 = every chat */
-    bool include_edits;     /* --include-edits */
-    bool delete_webhook;    /* --delete-webhook */
+    const char *token_file;      /* --token-file, borrowed; NULL = $TELEGRAM_BOT_TOKEN */
+    char *token;                 /* owned; set by tp_options_load_token, else NULL */
+    const char *api_url;         /* --api-url, borrowed; no trailing '/' needed */
+    int poll_timeout_s;          /* --poll-timeout, 0..TP_MAX_POLL_TIMEOUT_S */
+    int64_t *chats;              /* -c/--chats as Bot API ids, sorted; owned */
+    size_t chat_count;           /* 0 = every chat */
+    bool include_edits;          /* --include-edits */
+    bool delete_webhook;         /* --delete-webhook */
     int64_t conflict_timeout_ms; /* --conflict-timeout */
     int64_t delivery_timeout_ms; /* --delivery-timeout */
-    const char *state_path; /* --state, borrowed; NULL = the XDG default */
+    const char *state_path;      /* --state, borrowed; NULL = the XDG default */
 
     /* Kafka. */
     const char *brokers; /* -b, borrowed; NULL = $KAFKA_BOOTSTRAP_SERVERS or default */
@@ -84,14 +84,16 @@ struct tp_options {
 /* Fills every field with its default. */
 void tp_options_init(struct tp_options *opts);
 
-/* Parses argv (getopt_long; argv is not modified).  Option values are
- * borrowed from argv.  Rejects unknown options, missing or malformed
- * values, operands, fake-only options without --fake, and any --token
- * option (a token in argv is visible to every local user through ps).
+/* Parses argv with getopt_long (which may reorder argv's pointers).
+ * Option values are borrowed from argv.  Rejects unknown options, missing
+ * or malformed values, operands, options that would be ignored (fake-only
+ * ones without --fake, Telegram ones with --fake, Kafka ones with
+ * --stdout), and any --token option (a token in argv is visible to every
+ * local user through ps).
  * Messages never repeat an option's value, so a mistyped token cannot leak.
  * Returns 0, or -1 with a message in err (exit TG_EXIT_USAGE). */
-int tp_options_parse(struct tp_options *opts, int argc, char *const argv[],
-                     char *err, size_t errlen);
+int tp_options_parse(struct tp_options *opts, int argc, char *const argv[], char *err,
+                     size_t errlen);
 
 /* Prints the --help text, every option with its default, to out. */
 void tp_options_usage(FILE *out, const char *program);

@@ -212,8 +212,8 @@ static int stdout_drain(struct tp_sink *s, char *err, size_t errlen)
     return rc;
 }
 
-static int stdout_write(struct tp_sink *s, const char *value, size_t value_len,
-                        char *err, size_t errlen)
+static int stdout_write(struct tp_sink *s, const char *value, size_t value_len, char *err,
+                        size_t errlen)
 {
     if (s->broken_pipe) {
         snprintf(err, errlen, "stdout: %s", strerror(EPIPE));
@@ -244,9 +244,8 @@ static int kafka_write(struct tp_sink *s, const char *key, size_t key_len,
     for (;;) {
         rd_kafka_resp_err_t rc = rd_kafka_producev(
             s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)(uintptr_t)value,
-                                                             value_len),
-            RD_KAFKA_V_END);
+            RD_KAFKA_V_KEY(key, key_len),
+            RD_KAFKA_V_VALUE((void *)(uintptr_t)value, value_len), RD_KAFKA_V_END);
         if (rc == RD_KAFKA_RESP_ERR_NO_ERROR)
             break;
         if (rc == RD_KAFKA_RESP_ERR__FATAL) {
@@ -301,8 +300,8 @@ int tp_sink_flush(struct tp_sink *s, int64_t timeout_ms, char *err, size_t errle
         return -1;
     }
     if (s->reported < s->stats.written) {
-        snprintf(err, errlen, "kafka: %" PRIu64 " records not delivered within %" PRId64
-                              " ms",
+        snprintf(err, errlen,
+                 "kafka: %" PRIu64 " records not delivered within %" PRId64 " ms",
                  s->stats.written - s->reported, timeout_ms);
         return 1;
     }
@@ -340,7 +339,8 @@ void tp_sink_free(struct tp_sink *s)
         if (dropped > 0) {
             /* The caller's flush has already waited as long as it wanted;
              * its message said what this means for the records. */
-            tg_log_info(s->log, "kafka: dropping %" PRIu64 " undelivered records", dropped);
+            tg_log_info(s->log, "kafka: dropping %" PRIu64 " undelivered records",
+                        dropped);
             rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
             rd_kafka_poll(s->rk, 0);
         }

@@ -36,9 +36,8 @@ struct tp_sink_stats {
  * opts and log are borrowed and must outlive the sink (log receives
  * librdkafka's own warnings).  Returns a new sink for tp_sink_free, or NULL
  * with a message in err (a configuration error: exit TG_EXIT_CONFIG). */
-struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts,
-                                  const struct tg_log *log, char *err,
-                                  size_t errlen);
+struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts, const struct tg_log *log,
+                                  char *err, size_t errlen);
 
 /* A sink writing "value\n" lines to out's file descriptor (out is borrowed,
  * flushed first, then not used through stdio, and not closed), through a
@@ -52,8 +51,8 @@ struct tp_sink *tp_sink_new_stdout(FILE *out);
  * Returns 0, or -1 with a message in err (stopped while waiting, a fatal
  * producer error, or a stdout write error; EPIPE reads "stdout: Broken
  * pipe" and tp_sink_broken_pipe() becomes true). */
-int tp_sink_write(struct tp_sink *s, const char *key, size_t key_len,
-                  const char *value, size_t value_len, char *err, size_t errlen);
+int tp_sink_write(struct tp_sink *s, const char *key, size_t key_len, const char *value,
+                  size_t value_len, char *err, size_t errlen);
 
 /* Waits until every record written so far has a delivery report, serving
  * reports, for at most timeout_ms (0 = just look).  Returns 0 when all are
@@ -62,8 +61,7 @@ int tp_sink_write(struct tp_sink *s, const char *key, size_t key_len,
  * caller retries its batch; err says why).  The failure mark is reset by
  * each call that returns -1.  For stdout: writes out the buffered lines
  * (0, or -1 on a write error; EPIPE as in tp_sink_write). */
-int tp_sink_flush(struct tp_sink *s, int64_t timeout_ms, char *err,
-                  size_t errlen);
+int tp_sink_flush(struct tp_sink *s, int64_t timeout_ms, char *err, size_t errlen);
 
 /* Serves pending delivery reports without blocking (no-op for stdout). */
 void tp_sink_poll(struct tp_sink *s);

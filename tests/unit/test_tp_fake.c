@@ -16,8 +16,8 @@ static char err[256];
 
 static struct tp_fake *make(uint64_t seed, int64_t users, double rate)
 {
-    struct tp_fake_config cfg = {.seed = seed, .users = users, .rate = rate,
-                                 .start_ms = T_2026};
+    struct tp_fake_config cfg = {
+        .seed = seed, .users = users, .rate = rate, .start_ms = T_2026};
     struct tp_fake *f = tp_fake_new(&cfg, err, sizeof err);
     if (f == NULL)
         fprintf(stderr, "  tp_fake_new: %s\n", err);
@@ -75,7 +75,8 @@ static void test_lines_decode_and_reencode_identically(void)
         char *again = NULL;
         size_t again_len = 0;
         CHECK_INT(tg_record_encode(&rec, &again, &again_len, err, sizeof err), 0);
-        if (again == NULL || again_len != r.line_len || memcmp(again, r.line, again_len)) {
+        if (again == NULL || again_len != r.line_len ||
+            memcmp(again, r.line, again_len)) {
             fprintf(stderr, "  ours:      %s\n  tg_record: %s\n", r.line,
                     again ? again : "(null)");
             bad++;
@@ -225,8 +226,8 @@ static bool has_byte_at_least(const char *s, unsigned char lo, unsigned char hi)
 
 static void test_variety(void)
 {
-    int no_username = 0, anonymous = 0, cyrillic_name = 0, emoji_name = 0,
-        empty_text = 0, escaped_text = 0, long_text = 0, with_ms = 0;
+    int no_username = 0, anonymous = 0, cyrillic_name = 0, emoji_name = 0, empty_text = 0,
+        escaped_text = 0, long_text = 0, with_ms = 0;
     struct tp_fake *f = make(13, 500, 5);
     struct tp_fake_record r;
     struct tg_record rec;
@@ -295,8 +296,8 @@ static void test_one_user(void)
 static void test_far_future_fails_cleanly(void)
 {
     /* 9999-12-31T23:59:59Z, by hand: 2932896 days * 86400 s - 1 s. */
-    struct tp_fake_config cfg = {.seed = 1, .users = 3, .rate = 1,
-                                 .start_ms = INT64_C(253402300799000)};
+    struct tp_fake_config cfg = {
+        .seed = 1, .users = 3, .rate = 1, .start_ms = INT64_C(253402300799000)};
     struct tp_fake *f = tp_fake_new(&cfg, err, sizeof err);
     struct tp_fake_record r;
     int rc = 0;

@@ -105,10 +105,11 @@ static void test_fake_values_checked(void)
 
 static void test_telegram_options(void)
 {
-    CHECK_INT(parse("--once", "--token-file", "/run/tok", "--api-url", "http://127.0.0.1:1",
-                    "--poll-timeout", "30", "-c", "1050820672,-1001,-42", "--chats",
-                    "-1009", "--include-edits", "--delete-webhook", "--conflict-timeout",
-                    "1m30s", "--delivery-timeout", "5", "--state", "/tmp/x.offset", "-b",
+    CHECK_INT(parse("--once", "--token-file", "/run/tok", "--api-url",
+                    "http://127.0.0.1:1", "--poll-timeout", "30", "-c",
+                    "1050820672,-1001,-42", "--chats", "-1009", "--include-edits",
+                    "--delete-webhook", "--conflict-timeout", "1m30s",
+                    "--delivery-timeout", "5", "--state", "/tmp/x.offset", "-b",
                     "h1:9092,h2:9092", "-t", "topic1", "-X", "linger.ms=1", "-F",
                     "/etc/k.conf", "-X", "acks=1", "-v", "-v", NULL),
               0);
@@ -192,17 +193,45 @@ static void test_help_and_version(void)
     CHECK_INT(parse("-h", "--count", "5", NULL), 0); /* help wins over checks */
     CHECK_INT(parse("--version", NULL), 0);
     CHECK(opts.version);
+    CHECK_INT(parse("-V", NULL), 0);
+    CHECK(opts.version);
 }
 
 static void test_usage_lists_every_option(void)
 {
     static const char *const names[] = {
-        "--once", "--stdout", "--fake", "--count", "--seed", "--users", "--rate",
-        "--start", "--speed", "--token-file", "--api-url", "--poll-timeout", "--chats",
-        "--include-edits", "--delete-webhook", "--conflict-timeout", "--state",
-        "--brokers", "--topic", "-X", "-F", "--delivery-timeout", "--stats", "--quiet",
-        "--verbose", "--help", "--version", "TELEGRAM_BOT_TOKEN", "KAFKA_BOOTSTRAP_SERVERS",
-        "localhost:9092", "telegram_messages", "https://api.telegram.org",
+        "--once",
+        "--stdout",
+        "--fake",
+        "--count",
+        "--seed",
+        "--users",
+        "--rate",
+        "--start",
+        "--speed",
+        "--token-file",
+        "--api-url",
+        "--poll-timeout",
+        "--chats",
+        "--include-edits",
+        "--delete-webhook",
+        "--conflict-timeout",
+        "--state",
+        "--brokers",
+        "--topic",
+        "-X",
+        "-F",
+        "--delivery-timeout",
+        "--stats",
+        "--quiet",
+        "--verbose",
+        "--help",
+        "--version",
+        "TELEGRAM_BOT_TOKEN",
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "localhost:9092",
+        "telegram_messages",
+        "https://api.telegram.org",
     };
     char *text = NULL;
     size_t len = 0;
