@@ -20,6 +20,9 @@
 /* Longest single sleep, so that delivery reports are served and a signal
  * that lands just before a sleep is noticed soon. */
 #define MAX_SLICE_NS INT64_C(100000000)
+/* After SIGINT/SIGTERM the final flush waits at most this long (or
+ * --delivery-timeout when shorter), as the Telegram loop does. */
+#define STOP_FLUSH_MS 10000
 
 static int64_t monotonic_ns(void)
 {
@@ -75,10 +78,19 @@ static int finish(const struct tp_options *opts, struct tp_sink *sink,
 {
     char err[512];
     struct tp_sink_stats st;
-    int rc = tp_sink_flush(sink, opts->delivery_timeout_ms, err, sizeof err);
+    bool stopped = tg_signal_stop_requested();
+    int64_t bound = opts->delivery_timeout_ms;
+    if (stopped && bound > STOP_FLUSH_MS)
+        bound = STOP_FLUSH_MS;
+    int rc = tp_sink_flush(sink, bound, err, sizeof err);
     tp_sink_get_stats(sink, &st);
     if (rc < 0 && tp_sink_broken_pipe(sink))
         return TG_EXIT_OK;
+    if (rc == 1 && stopped) {
+        /* Asked to stop: synthetic records are not worth a longer wait. */
+        tg_log_warn(log, "stopped before delivery finished: %s", err);
+        return TG_EXIT_OK;
+    }
     if (rc == 1) {
         tg_log_error(log, "%s (--delivery-timeout)", err);
         return TG_EXIT_TEMPFAIL;

@@ -12,9 +12,12 @@ struct tg_log;
  * before each one until its event time, scaled by opts->speed, has come on
  * the monotonic clock (no waiting when speed is 0, "max").  Stops early on
  * the stop flag (tg_signal.h) or when stdout's reader has gone.  Then
- * flushes the sink for at most opts->delivery_timeout_ms.  opts, sink and
- * log are borrowed.  Returns a tg_exit code and logs the reason:
- *   TG_EXIT_OK           done, stopped by a signal, or stdout closed (EPIPE)
+ * flushes the sink for at most opts->delivery_timeout_ms (at most 10 s
+ * after a stop signal).  opts, sink and log are borrowed.  Returns a
+ * tg_exit code and logs the reason:
+ *   TG_EXIT_OK           done; or stopped by a signal (records still
+ *                        undelivered after the bounded flush are dropped,
+ *                        with a warning); or stdout closed (EPIPE)
  *   TG_EXIT_UNAVAILABLE  a write to stdout failed, or deliveries failed
  *   TG_EXIT_TEMPFAIL     records still undelivered after --delivery-timeout
  *   TG_EXIT_SOFTWARE     the generator could not start */

@@ -79,6 +79,20 @@ tg_check "--delivery-timeout: says how many are undelivered" \
 tg_check "--delivery-timeout: bounded (${elapsed_ms} ms)" \
     test "$elapsed_ms" -ge 2000 -a "$elapsed_ms" -lt 6000
 
+# ---- SIGTERM while the broker is down: bounded flush, exit 0 -------------------------
+local_broker down >/dev/null
+tgproducer --fake --speed max -b "$TG_BROKERS" -t fake6 --delivery-timeout 2 \
+    2>"$TG_TMP/stopdown.err" &
+pid=$!
+tg_cleanup_push "kill $pid"
+tg_wait_until 20 grep -q 'brokers are down' "$TG_TMP/stopdown.err"
+kill -TERM "$pid"
+wait "$pid"
+tg_check_eq "SIGTERM, broker down: exit 0 after the bounded flush" "$?" 0
+tg_check "SIGTERM, broker down: says what was not delivered" \
+    grep -q 'stopped before delivery finished: kafka: [0-9]* records not delivered' "$TG_TMP/stopdown.err"
+local_broker up >/dev/null
+
 # ---- SIGTERM while producing: exit 0, what was produced is whole ---------------------
 make_topic fake4
 tgproducer --fake --rate 200 --speed 1 -b "$TG_BROKERS" -t fake4 2>/dev/null &
