@@ -1,14 +1,714 @@
-/* tc_kafka.c - see tc_kafka.h.  Not written yet: Kafka input is refused. */
+/* tc_kafka.c - see tc_kafka.h.
+ *
+ * The loop is librdkafka's canonical high-level consumer: consumer_poll
+ * with a short timeout so that the stop flag is seen, every message
+ * destroyed, consumer close (bounded) then destroy.  Around it:
+ *   - where each partition starts (rebalance callback): the checkpoint's
+ *     next offset, else -o beginning/end the first time this process reads
+ *     the partition, else the group's committed offset, else
+ *     auto.offset.reset (latest; earliest with -o beginning);
+ *   - the watermark: after each message, tc_partitions gives the event time
+ *     of the slowest live partition; in follow mode a quiet topic lets W
+ *     move with the wall clock;
+ *   - offsets: the next offset of the last message consumed per partition
+ *     is committed after each checkpoint (or every --checkpoint-interval
+ *     without --checkpoint), when partitions are revoked, and at the end;
+ *   - connection: until a broker has answered, a metadata probe every half
+ *     second; no answer within --connect-timeout is exit 69.
+ */
 #include "tc_kafka.h"
 
+#include "tc_options.h"
+#include "tc_partitions.h"
+#include "tc_pipeline.h"
+#include "tg_duration.h"
 #include "tg_exit.h"
+#include "tg_kafka_conf.h"
 #include "tg_log.h"
+#include "tg_signal.h"
+#include "tg_time.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* consumer_poll timeout: how late the stop flag and wall-clock duties may be seen. */
+#define TC_KAFKA_POLL_MS 100
+/* Wall-clock duties (tick, idle partitions, checkpoints) run at most this often
+ * while messages flow, and after every empty poll. */
+#define TC_KAFKA_DUTY_MS 50
+/* Until a broker answers: how often, and how long, to ask for metadata. */
+#define TC_KAFKA_PROBE_EVERY_MS 500
+#define TC_KAFKA_PROBE_WAIT_MS 500
+/* Querying a partition's first and next offsets for -o beginning/end. */
+#define TC_KAFKA_WATERMARK_WAIT_MS 5000
+/* consumer close leaves the group; past this we destroy without waiting. */
+#define TC_KAFKA_CLOSE_TIMEOUT_MS 10000
+
+struct tc_kafka {
+    const struct tc_options *opts;
+    struct tc_pipeline *pipeline;
+    const struct tg_log *log;
+    rd_kafka_t *rk;
+    struct tc_partitions *parts;
+
+    /* Offsets restored from the checkpoint (malloc'd, nckpt entries). */
+    int32_t *ckpt_partitions;
+    int64_t *ckpt_offsets;
+    size_t nckpt;
+
+    /* Scratch arrays for checkpoints, grown on demand. */
+    int32_t *save_partitions;
+    int64_t *save_offsets;
+    size_t nsave, save_cap;
+    bool save_failed;
+
+    bool connected;     /* a broker has answered */
+    bool assigned;      /* between an assignment and the next revocation */
+    bool uncommitted;   /* offsets moved since the last commit */
+    bool topic_missing; /* reported once */
+    bool output_closed; /* writing failed: emit nothing more */
+    bool consumed;      /* at least one message was fed */
+    int status;         /* TG_EXIT_OK, or the exit code of a fatal error */
+    char last_error[512];
+    int64_t last_activity_ms; /* monotonic: last message or assignment */
+};
+
+/* ------------------------------------------------------------ callbacks */
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    struct tc_kafka *k = opaque;
+
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[512];
+        rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+        tg_log_error(k->log, "Kafka: %s", fatal);
+        k->status = TG_EXIT_UNAVAILABLE;
+        return;
+    }
+    /* Keep the most telling reason for "brokers unreachable": a connection
+     * error says more than the count of brokers down that follows it. */
+    if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || k->last_error[0] == '\0')
+        snprintf(k->last_error, sizeof(k->last_error), "%s", reason);
+    /* Before the first answer these are expected while retrying; after it,
+     * librdkafka reconnects by itself and the user only needs to know when
+     * nothing is reachable any more. */
+    if (k->connected && err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        tg_log_warn(k->log, "Kafka: %s", reason);
+    else
+        tg_log_info(k->log, "Kafka: %s", reason);
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    const struct tc_kafka *k = rd_kafka_opaque(rk);
+    tg_log_debug(k->log, "librdkafka %d %s: %s", level, fac, buf);
+}
+
+static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    struct tc_kafka *k = opaque;
+    (void)rk;
+    (void)offsets;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        tg_log_warn(k->log, "committing offsets failed: %s", rd_kafka_err2str(err));
+}
+
+/* -------------------------------------------------------------- offsets */
+
+static void add_offset(void *arg, int32_t partition, int64_t next_offset)
+{
+    struct {
+        rd_kafka_topic_partition_list_t *list;
+        const char *topic;
+    } *a = arg;
+    if (next_offset != TC_PARTITIONS_NO_OFFSET)
+        rd_kafka_topic_partition_list_add(a->list, a->topic, partition)->offset =
+            next_offset;
+}
+
+/* Commits the next offsets of the assigned partitions, or of those in only
+ * (when not NULL).  Failures are reported, never fatal: the next commit
+ * covers them. */
+static void commit_offsets(struct tc_kafka *k,
+                           const rd_kafka_topic_partition_list_t *only, bool async)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
+    if (only == NULL) {
+        struct {
+            rd_kafka_topic_partition_list_t *list;
+            const char *topic;
+        } arg = {list, k->opts->topic};
+        tc_partitions_each(k->parts, add_offset, &arg);
+    } else {
+        for (int i = 0; i < only->cnt; i++) {
+            int64_t next = tc_partitions_offset(k->parts, only->elems[i].partition);
+            if (next != TC_PARTITIONS_NO_OFFSET)
+                rd_kafka_topic_partition_list_add(list, only->elems[i].topic,
+                                                  only->elems[i].partition)
+                    ->offset = next;
+        }
+    }
+    if (list->cnt > 0) {
+        rd_kafka_resp_err_t err = rd_kafka_commit(k->rk, list, async);
+        if (!async && err != RD_KAFKA_RESP_ERR_NO_ERROR &&
+            err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            tg_log_warn(k->log, "committing offsets failed: %s", rd_kafka_err2str(err));
+    }
+    if (only == NULL)
+        k->uncommitted = false;
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+static void collect_offset(void *arg, int32_t partition, int64_t next_offset)
+{
+    struct tc_kafka *k = arg;
+    if (next_offset == TC_PARTITIONS_NO_OFFSET || k->save_failed)
+        return;
+    if (k->nsave == k->save_cap) {
+        size_t cap = k->save_cap ? 2 * k->save_cap : 16;
+        int32_t *parts = realloc(k->save_partitions, cap * sizeof(*parts));
+        if (parts != NULL)
+            k->save_partitions = parts;
+        int64_t *offs = realloc(k->save_offsets, cap * sizeof(*offs));
+        if (offs != NULL)
+            k->save_offsets = offs;
+        if (parts == NULL || offs == NULL) {
+            k->save_failed = true;
+            return;
+        }
+        k->save_cap = cap;
+    }
+    k->save_partitions[k->nsave] = partition;
+    k->save_offsets[k->nsave] = next_offset;
+    k->nsave++;
+}
+
+/* Writes a checkpoint with the next offsets of the assigned partitions.
+ * Returns 0, or -1 after reporting a failure: the run goes on, and the
+ * previous checkpoint stays valid. */
+static int save_checkpoint(struct tc_kafka *k)
+{
+    char err[512];
+
+    k->nsave = 0;
+    k->save_failed = false;
+    tc_partitions_each(k->parts, collect_offset, k);
+    if (k->save_failed) {
+        tg_log_warn(k->log, "checkpoint skipped: out of memory");
+        return -1;
+    }
+    if (tc_pipeline_checkpoint_save(k->pipeline, k->save_partitions, k->save_offsets,
+                                    k->nsave, err, sizeof(err)) < 0) {
+        tg_log_warn(k->log, "checkpoint failed: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Where a newly assigned partition starts; see the file comment. */
+static int64_t start_offset(const struct tc_kafka *k, int32_t partition)
+{
+    if (tc_partitions_was_assigned(k->parts, partition))
+        return RD_KAFKA_OFFSET_INVALID;
+    for (size_t i = 0; i < k->nckpt; i++) {
+        if (k->ckpt_partitions[i] == partition)
+            return k->ckpt_offsets[i];
+    }
+    if (k->opts->offset == TC_OFFSET_STORED)
+        return RD_KAFKA_OFFSET_INVALID;
+    /* A concrete offset starts fetching at once; a logical one is resolved by
+     * the fetcher, which in librdkafka 2.0.2 can stall up to a second when
+     * it asks before the partition's leader is known. */
+    int64_t low, high;
+    if (rd_kafka_query_watermark_offsets(k->rk, k->opts->topic, partition, &low, &high,
+                                         TC_KAFKA_WATERMARK_WAIT_MS) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR)
+        return k->opts->offset == TC_OFFSET_BEGINNING ? low : high;
+    return k->opts->offset == TC_OFFSET_BEGINNING ? RD_KAFKA_OFFSET_BEGINNING
+                                                  : RD_KAFKA_OFFSET_END;
+}
+
+/* Lists the partitions as "topic[0,2,3]" for the log. */
+static void describe_partitions(const rd_kafka_topic_partition_list_t *list, char *buf,
+                                size_t buflen)
+{
+    size_t n =
+        (size_t)snprintf(buf, buflen, "%s[", list->cnt > 0 ? list->elems[0].topic : "");
+    for (int i = 0; i < list->cnt && n < buflen; i++)
+        n += (size_t)snprintf(buf + n, buflen - n, "%s%" PRId32, i ? "," : "",
+                              list->elems[i].partition);
+    if (n < buflen)
+        snprintf(buf + n, buflen - n, "]");
+}
+
+static void take_partitions(struct tc_kafka *k, rd_kafka_topic_partition_list_t *list)
+{
+    int64_t now = tg_time_monotonic_ms();
+    char err[256];
+
+    for (int i = 0; i < list->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &list->elems[i];
+        tp->offset = start_offset(k, tp->partition);
+        if (tc_partitions_assign(k->parts, tp->partition, now, err, sizeof(err)) < 0) {
+            tg_log_error(k->log, "%s", err);
+            k->status = TG_EXIT_SOFTWARE;
+        }
+    }
+    k->connected = true;
+    k->assigned = true;
+    k->last_activity_ms = now;
+    char desc[1024];
+    describe_partitions(list, desc, sizeof(desc));
+    tg_log_info(k->log, "assigned %s", list->cnt > 0 ? desc : "no partitions");
+}
+
+static void drop_partitions(struct tc_kafka *k,
+                            const rd_kafka_topic_partition_list_t *list, bool lost)
+{
+    /* Commit what was counted from these partitions (checkpointed first, when
+     * checkpoints are kept) so that the member taking them over starts after
+     * it, not before.  A lost assignment can no longer commit. */
+    if (!lost && list != NULL &&
+        (k->opts->checkpoint_dir == NULL || save_checkpoint(k) == 0))
+        commit_offsets(k, list, false);
+    if (list == NULL) {
+        tc_partitions_revoke_all(k->parts);
+    } else {
+        for (int i = 0; i < list->cnt; i++)
+            tc_partitions_revoke(k->parts, list->elems[i].partition);
+    }
+    k->assigned = tc_partitions_count(k->parts) > 0;
+    if (list != NULL) {
+        char desc[1024];
+        describe_partitions(list, desc, sizeof(desc));
+        tg_log_info(k->log, "revoked %s%s", desc, lost ? " (lost)" : "");
+    }
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *list, void *opaque)
+{
+    struct tc_kafka *k = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        take_partitions(k, list);
+        if (cooperative)
+            error = rd_kafka_incremental_assign(rk, list);
+        else
+            aerr = rd_kafka_assign(rk, list);
+    } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        drop_partitions(k, list, rd_kafka_assignment_lost(rk));
+        if (cooperative)
+            error = rd_kafka_incremental_unassign(rk, list);
+        else
+            aerr = rd_kafka_assign(rk, NULL);
+    } else {
+        tg_log_warn(k->log, "rebalance failed: %s", rd_kafka_err2str(err));
+        drop_partitions(k, NULL, true);
+        aerr = rd_kafka_assign(rk, NULL);
+    }
+    if (error != NULL) {
+        tg_log_error(k->log, "assigning partitions failed: %s",
+                     rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        k->status = TG_EXIT_SOFTWARE;
+    } else if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        tg_log_error(k->log, "assigning partitions failed: %s", rd_kafka_err2str(aerr));
+        k->status = TG_EXIT_SOFTWARE;
+    }
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
+                    size_t errlen)
+{
+    if (rd_kafka_conf_set(conf, name, value, err, errlen) != RD_KAFKA_CONF_OK)
+        return -1;
+    return 0;
+}
+
+/* Sets a tuning property to ours unless -X/-F already moved it away from
+ * librdkafka's default: the user's word wins. */
+static int conf_tune(rd_kafka_conf_t *conf, const char *name, const char *lib_default,
+                     const char *ours, char *err, size_t errlen)
+{
+    char cur[128];
+    size_t size = sizeof(cur);
+    if (rd_kafka_conf_get(conf, name, cur, &size) == RD_KAFKA_CONF_OK &&
+        strcmp(cur, lib_default) != 0)
+        return 0;
+    return conf_set(conf, name, ours, err, errlen);
+}
+
+/* Throughput tuning, each applied unless -X/-F moved it from librdkafka's
+ * default.
+ *   queued.*: librdkafka prefetches into one queue per consumer and stops
+ *     fetching while it holds queued.min.messages messages or
+ *     queued.max.messages.kbytes; Debian's librdkafka 2.0.2 then looks again
+ *     only about a second later, so a consumer that empties the queue sooner
+ *     sits idle for the rest of that second.  The queue is sized to hold well
+ *     over a second of tgcount's consumption (filled only when tgcount is
+ *     slower than the brokers, so the memory is spent only then).
+ *   fetch.message.max.bytes: more per partition and fetch, for brokers that
+ *     answer one message set per partition per fetch.
+ *   fetch.wait.max.ms: a partition's end is only seen in the answer to a
+ *     fetch at its end, which the broker holds this long; 100 ms instead of
+ *     500 ends -e sooner and lets a caught-up partition stop holding the
+ *     watermark sooner, at the cost of a few empty fetches per second. */
+static const struct {
+    const char *name, *lib_default, *ours;
+} tc_kafka_tuning[] = {
+    {"client.id", "rdkafka", "tgcount"},
+    {"queued.min.messages", "100000", "500000"},
+    {"queued.max.messages.kbytes", "65536", "131072"},
+    {"fetch.message.max.bytes", "1048576", "4194304"},
+    {"fetch.wait.max.ms", "500", "100"},
+};
+
+/* The client configuration: the user's -X/-F and brokers, then what the
+ * consumer loop relies on, then the tuning above. */
+static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
+{
+    const struct tc_options *o = k->opts;
+    struct tg_kafka_conf *owned = NULL;
+    struct tg_kafka_conf *kc = o->kafka_conf;
+
+    if (kc == NULL) {
+        kc = owned = tg_kafka_conf_new();
+        if (kc == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+    }
+    rd_kafka_conf_t *conf = NULL;
+    if (tg_kafka_conf_apply_brokers(kc, o->brokers, err, errlen) == 0)
+        conf = tg_kafka_conf_take(kc);
+    else if (err[0] == '\0')
+        snprintf(err, errlen, "Kafka configuration unavailable");
+    tg_kafka_conf_free(owned);
+    if (conf == NULL)
+        return NULL;
+
+    char group[256];
+    size_t size = sizeof(group);
+    /* -X group.id=... stands when -G was left at its default */
+    bool user_group =
+        strcmp(o->group, TC_DEFAULT_GROUP) == 0 &&
+        rd_kafka_conf_get(conf, "group.id", group, &size) == RD_KAFKA_CONF_OK &&
+        group[0] != '\0';
+    const char *reset = o->offset == TC_OFFSET_BEGINNING ? "earliest" : "latest";
+    int rc = 0;
+    if (!user_group)
+        rc |= conf_set(conf, "group.id", o->group, err, errlen);
+    rc |= conf_set(conf, "enable.partition.eof", "true", err, errlen);
+    rc |= conf_set(conf, "enable.auto.commit", "false", err, errlen);
+    rc |= conf_tune(conf, "auto.offset.reset", "largest", reset, err, errlen);
+    for (size_t i = 0; rc == 0 && i < sizeof(tc_kafka_tuning) / sizeof(*tc_kafka_tuning);
+         i++)
+        rc |= conf_tune(conf, tc_kafka_tuning[i].name, tc_kafka_tuning[i].lib_default,
+                        tc_kafka_tuning[i].ours, err, errlen);
+    if (rc != 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_opaque(conf, k);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_conf_set_log_cb(conf, on_log);
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_offset_commit_cb(conf, on_commit);
+    return conf;
+}
+
+static int load_checkpoint(struct tc_kafka *k)
+{
+    char err[512];
+    if (k->opts->checkpoint_dir == NULL)
+        return TG_EXIT_OK;
+    int rc = tc_pipeline_checkpoint_load(k->pipeline, &k->ckpt_partitions,
+                                         &k->ckpt_offsets, &k->nckpt, err, sizeof(err));
+    if (rc < 0) {
+        tg_log_error(k->log, "%s", err);
+        return TG_EXIT_CONFIG;
+    }
+    if (rc > 0)
+        tg_log_info(k->log, "resuming from the checkpoint in %s (%zu partitions)",
+                    k->opts->checkpoint_dir, k->nckpt);
+    return TG_EXIT_OK;
+}
+
+static int start_consumer(struct tc_kafka *k)
+{
+    char err[512] = "";
+
+    k->parts = tc_partitions_new(tc_pipeline_min_slide_ms(k->pipeline));
+    if (k->parts == NULL) {
+        tg_log_error(k->log, "out of memory");
+        return TG_EXIT_SOFTWARE;
+    }
+    rd_kafka_conf_t *conf = make_conf(k, err, sizeof(err));
+    if (conf == NULL) {
+        tg_log_error(k->log, "%s", err);
+        return TG_EXIT_CONFIG;
+    }
+    k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    if (k->rk == NULL) {
+        rd_kafka_conf_destroy(conf); /* rd_kafka_new owns it on success only */
+        tg_log_error(k->log, "%s", err);
+        return TG_EXIT_CONFIG;
+    }
+    rd_kafka_poll_set_consumer(k->rk);
+
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, k->opts->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t rerr = rd_kafka_subscribe(k->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        tg_log_error(k->log, "subscribing to %s failed: %s", k->opts->topic,
+                     rd_kafka_err2str(rerr));
+        return TG_EXIT_CONFIG;
+    }
+    return TG_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ the loop */
+
+/* An output write failed: nothing more can be delivered, so stop.  A reader
+ * that went away (EPIPE, as with `tgcount | head`) is a normal end, as in
+ * file mode. */
+static int output_failed(struct tc_kafka *k)
+{
+    if (errno != EPIPE && k->status == TG_EXIT_OK) {
+        tg_log_error(k->log, "writing the output: %s", strerror(errno));
+        k->status = TG_EXIT_TEMPFAIL;
+    }
+    k->output_closed = true;
+    return -1;
+}
+
+static int handle_error_message(struct tc_kafka *k, const rd_kafka_message_t *m)
+{
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        tc_partitions_eof(k->parts, m->partition);
+        tg_log_debug(k->log, "%s[%" PRId32 "] at its end, offset %" PRId64,
+                     k->opts->topic, m->partition, m->offset);
+        return 0;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+        m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+        /* With -e there is nothing to read up to; otherwise the topic may
+         * yet be created and the subscription will pick it up. */
+        if (k->opts->exit_at_end) {
+            tg_log_error(k->log, "topic %s not found", k->opts->topic);
+            k->status = TG_EXIT_UNAVAILABLE;
+            return -1;
+        }
+        if (!k->topic_missing)
+            tg_log_warn(k->log, "topic %s not found; waiting for it", k->opts->topic);
+        k->topic_missing = true;
+        return 0;
+    }
+    tg_log_warn(k->log, "Kafka: %s", rd_kafka_message_errstr(m));
+    return 0;
+}
+
+/* Feeds one message, then lets the slowest live partition drive W.
+ * Returns 0, or -1 when the loop must stop. */
+static int handle_message(struct tc_kafka *k, const rd_kafka_message_t *m, int64_t now)
+{
+    k->connected = true;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return handle_error_message(k, m);
+
+    int64_t event_ms = 0;
+    int r = tc_pipeline_feed(k->pipeline, m->payload != NULL ? m->payload : "", m->len,
+                             &event_ms);
+    if (r == TC_FEED_MALFORMED) {
+        char where[320];
+        snprintf(where, sizeof(where), "%s[%" PRId32 "]@%" PRId64, k->opts->topic,
+                 m->partition, m->offset);
+        tc_pipeline_report_malformed(k->pipeline, where);
+    } else {
+        tc_partitions_record(k->parts, m->partition, event_ms, now);
+    }
+    tc_partitions_set_offset(k->parts, m->partition, m->offset + 1);
+    k->uncommitted = true;
+    k->consumed = true;
+    k->last_activity_ms = now;
+
+    int64_t driving;
+    if (tc_partitions_driving_time(k->parts, now, &driving) &&
+        tc_pipeline_advance(k->pipeline, driving) < 0)
+        return output_failed(k);
+    return 0;
+}
+
+/* Follow mode: every assigned partition is at its end and nothing arrived
+ * for one slide, so the chat is quiet rather than the consumer behind. */
+static bool topic_quiet(const struct tc_kafka *k, int64_t now)
+{
+    return !k->opts->exit_at_end && k->assigned &&
+           (tc_partitions_count(k->parts) == 0 || tc_partitions_all_at_end(k->parts)) &&
+           now - k->last_activity_ms >= tc_pipeline_min_slide_ms(k->pipeline);
+}
+
+/* Wall-clock duties: partitions going idle, a quiet topic, triggers and
+ * stats, checkpoints and commits.  Returns 0, or -1 when output failed. */
+static int duties(struct tc_kafka *k, int64_t now, int64_t *next_save)
+{
+    int64_t driving;
+    if (tc_partitions_driving_time(k->parts, now, &driving) &&
+        tc_pipeline_advance(k->pipeline, driving) < 0)
+        return output_failed(k);
+    int64_t wall = tg_time_now_ms();
+    if (topic_quiet(k, now) && tc_pipeline_advance(k->pipeline, wall) < 0)
+        return output_failed(k);
+    if (tc_pipeline_tick(k->pipeline, wall) < 0)
+        return output_failed(k);
+    if (now >= *next_save) {
+        /* Offsets are committed only once what they cover is checkpointed
+         * (when checkpoints are kept), so lag tools see safe progress. */
+        if (k->uncommitted &&
+            (k->opts->checkpoint_dir == NULL || save_checkpoint(k) == 0))
+            commit_offsets(k, NULL, true);
+        *next_save = now + k->opts->checkpoint_interval_ms;
+    }
+    return 0;
+}
+
+static bool finished(const struct tc_kafka *k)
+{
+    return k->opts->exit_at_end && k->assigned &&
+           (tc_partitions_count(k->parts) == 0 || tc_partitions_all_at_end(k->parts));
+}
+
+/* Until a broker has answered: probes, and gives up after --connect-timeout.
+ * Returns 0, or -1 (status set) when the brokers are unreachable. */
+static int await_brokers(struct tc_kafka *k, int64_t start, int64_t now,
+                         int64_t *next_probe)
+{
+    int64_t deadline = start + k->opts->connect_timeout_ms;
+    if (now >= *next_probe) {
+        int64_t wait = deadline - now;
+        if (wait > TC_KAFKA_PROBE_WAIT_MS)
+            wait = TC_KAFKA_PROBE_WAIT_MS;
+        const struct rd_kafka_metadata *md = NULL;
+        if (wait > 0 && rd_kafka_metadata(k->rk, 0, NULL, &md, (int)wait) ==
+                            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_metadata_destroy(md);
+            k->connected = true;
+            return 0;
+        }
+        now = tg_time_monotonic_ms();
+        *next_probe = now + TC_KAFKA_PROBE_EVERY_MS;
+    }
+    if (now < deadline)
+        return 0;
+    char limit[32];
+    if (tg_duration_format(k->opts->connect_timeout_ms, limit, sizeof(limit)) < 0)
+        snprintf(limit, sizeof(limit), "%" PRId64 "ms", k->opts->connect_timeout_ms);
+    tg_log_error(k->log, "brokers unreachable: %s (no answer for %s)",
+                 k->last_error[0] ? k->last_error : "no broker answered", limit);
+    k->status = TG_EXIT_UNAVAILABLE;
+    return -1;
+}
+
+static void consume(struct tc_kafka *k)
+{
+    int64_t start = tg_time_monotonic_ms();
+    int64_t next_probe = start, next_duty = start;
+    int64_t next_save = start + k->opts->checkpoint_interval_ms;
+
+    while (!tg_signal_stop_requested() && k->status == TG_EXIT_OK) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, TC_KAFKA_POLL_MS);
+        int64_t now = tg_time_monotonic_ms();
+        if (m != NULL) {
+            int rc = handle_message(k, m, now);
+            rd_kafka_message_destroy(m);
+            if (rc < 0)
+                break;
+        }
+        if (!k->connected && await_brokers(k, start, now, &next_probe) < 0)
+            break;
+        if (m == NULL || now >= next_duty) {
+            if (duties(k, now, &next_save) < 0)
+                break;
+            next_duty = now + TC_KAFKA_DUTY_MS;
+        }
+        if (finished(k))
+            break;
+    }
+}
+
+/* ------------------------------------------------------------ the end */
+
+/* Leaves the group (revocation commits the offsets), bounded: a broker that
+ * vanished must not keep tgcount from exiting. */
+static void close_consumer(struct tc_kafka *k)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->rk);
+    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(k->rk, q);
+    if (error != NULL) {
+        tg_log_warn(k->log, "closing the consumer: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else {
+        int64_t deadline = tg_time_monotonic_ms() + TC_KAFKA_CLOSE_TIMEOUT_MS;
+        while (!rd_kafka_consumer_closed(k->rk) && tg_time_monotonic_ms() < deadline)
+            rd_kafka_queue_poll_callback(q, TC_KAFKA_POLL_MS);
+        if (!rd_kafka_consumer_closed(k->rk))
+            tg_log_warn(k->log, "leaving the consumer group timed out");
+    }
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy_flags(k->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    k->rk = NULL;
+}
 
 int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
                  const struct tg_log *log)
 {
-    (void)opts;
-    (void)pipeline;
-    tg_log_error(log, "Kafka input is not available in this build yet");
-    return TG_EXIT_CONFIG;
+    struct tc_kafka k = {
+        .opts = opts,
+        .pipeline = pipeline,
+        .log = log,
+        .status = TG_EXIT_OK,
+    };
+
+    k.status = load_checkpoint(&k);
+    if (k.status == TG_EXIT_OK)
+        k.status = start_consumer(&k);
+    if (k.status == TG_EXIT_OK) {
+        consume(&k);
+        /* Unreachable brokers or a missing topic: nothing was read, so there
+         * is nothing to emit; the one error line says it all.  Otherwise what
+         * was counted is saved and committed before the open windows are
+         * emitted: a crash while emitting repeats windows, never loses them. */
+        if (!k.output_closed && (k.status == TG_EXIT_OK || k.consumed)) {
+            if (k.uncommitted) {
+                if (opts->checkpoint_dir != NULL)
+                    save_checkpoint(&k);
+                commit_offsets(&k, NULL, false);
+            }
+            if (tc_pipeline_finish(pipeline) < 0)
+                output_failed(&k);
+        }
+    }
+    if (k.rk != NULL)
+        close_consumer(&k);
+    tc_partitions_free(k.parts);
+    free(k.ckpt_partitions);
+    free(k.ckpt_offsets);
+    free(k.save_partitions);
+    free(k.save_offsets);
+    return k.status;
 }
