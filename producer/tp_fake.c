@@ -13,6 +13,7 @@
 #include "tp_fake.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,7 +131,7 @@ struct tp_fake {
     uint64_t rng[4]; /* xoshiro256** state */
     uint64_t salt;   /* per-seed salt of sender attributes */
     int64_t users;
-    double *cdf; /* cdf[r] = sum of 1/(i+1) for i <= r */
+    double *cdf; /* cdf[r] = sum of the weights of ranks 0..r */
     double mean_gap_ms;
     int64_t start_ms;
     double elapsed_ms; /* event time since start_ms, unrounded */
@@ -206,8 +207,21 @@ static double portable_log(double x)
     return 2 * sum + e * ln2;
 }
 
-/* A sender rank in [0, users): rank r with probability proportional to
- * 1/(r+1), by binary search for the first cdf entry above the draw. */
+/* The relative activity of the sender of rank r (from 0): 1/(r+1)^s.  The
+ * default s = 1 and s = 0 avoid pow(), whose last bit may differ between C
+ * libraries; for other exponents such a difference moves a CDF boundary by
+ * an ulp, which a draw hits with probability ~2^-52. */
+static double sender_weight(int64_t r, double s)
+{
+    if (s == 1)
+        return 1.0 / (double)(r + 1);
+    if (s == 0)
+        return 1.0;
+    return pow((double)(r + 1), -s);
+}
+
+/* A sender rank in [0, users): rank r with probability proportional to its
+ * weight, by binary search for the first cdf entry above the draw. */
 static int64_t zipf_rank(struct tp_fake *f)
 {
     double x = (double)(next_u64(f) >> 11) * 0x1.0p-53 * f->cdf[f->users - 1];
@@ -289,8 +303,8 @@ static int build_words(struct word_list *list, const char *const *raw, size_t co
 
 struct tp_fake *tp_fake_new(const struct tp_fake_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->users < 1 || !(cfg->rate > 0)) {
-        snprintf(err, errlen, "fake: users must be >= 1 and rate > 0");
+    if (cfg->users < 1 || !(cfg->rate > 0) || !(cfg->zipf >= 0)) {
+        snprintf(err, errlen, "fake: users must be >= 1, rate > 0 and zipf >= 0");
         return NULL;
     }
     struct tp_fake *f = calloc(1, sizeof *f);
@@ -307,7 +321,7 @@ struct tp_fake *tp_fake_new(const struct tp_fake_config *cfg, char *err, size_t 
 
     double sum = 0;
     for (int64_t r = 0; r < cfg->users; r++) {
-        sum += 1.0 / (double)(r + 1);
+        sum += sender_weight(r, cfg->zipf);
         f->cdf[r] = sum;
     }
 

@@ -3,10 +3,10 @@
  * Records look like what tgproducer reads from Telegram: a few group chats
  * and channels (Bot API ids -100...), message ids increasing per chat so
  * (channel_id, message_id) never repeats, senders with Zipf-skewed activity
- * (rank r sends in proportion to 1/r), names and texts in Latin, Cyrillic
- * and emoji, some users without a username and some anonymous channel
- * posts signed by an author.  Event times form a Poisson process of the
- * given rate starting exactly at start_ms.
+ * (rank r sends in proportion to 1/r^s, s = 1 by default), names and texts in Latin,
+ * Cyrillic and emoji, some users without a username and some anonymous channel posts
+ * signed by an author.  Event times form a Poisson process of the given rate starting
+ * exactly at start_ms.
  *
  * Everything comes from one xoshiro256** stream seeded with the seed, so the
  * same configuration yields the same bytes on every machine; N records are
@@ -23,6 +23,7 @@
 struct tp_fake_config {
     uint64_t seed;
     int64_t users;    /* >= 1 */
+    double zipf;      /* activity exponent >= 0: rank r ~ 1/r^zipf */
     double rate;      /* records per second of event time, > 0 */
     int64_t start_ms; /* event time of the first record */
 };

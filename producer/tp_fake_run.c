@@ -114,6 +114,7 @@ int tp_fake_run(const struct tp_options *opts, struct tp_sink *sink,
     struct tp_fake_config cfg = {
         .seed = opts->seed,
         .users = opts->users,
+        .zipf = opts->zipf,
         .rate = opts->rate,
         .start_ms = opts->start_set ? opts->start_ms : tg_time_now_ms(),
     };

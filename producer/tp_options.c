@@ -32,6 +32,7 @@ enum tp_opt {
     OPT_COUNT,
     OPT_SEED,
     OPT_USERS,
+    OPT_ZIPF,
     OPT_RATE,
     OPT_START,
     OPT_SPEED,
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
     {"count", required_argument, NULL, OPT_COUNT},
     {"seed", required_argument, NULL, OPT_SEED},
     {"users", required_argument, NULL, OPT_USERS},
+    {"zipf", required_argument, NULL, OPT_ZIPF},
     {"rate", required_argument, NULL, OPT_RATE},
     {"start", required_argument, NULL, OPT_START},
     {"speed", required_argument, NULL, OPT_SPEED},
@@ -81,7 +83,7 @@ static const char short_options[] = ":b:t:X:F:c:qvhV";
 
 /* Which options were given, for the checks that need the whole command line. */
 enum tp_given {
-    GIVEN_FAKE_ONLY = 1 << 0,     /* --count --seed --users --rate --start --speed */
+    GIVEN_FAKE_ONLY = 1 << 0,     /* --count --seed --users --zipf --rate ... */
     GIVEN_TELEGRAM_ONLY = 1 << 1, /* --token-file --api-url --poll-timeout ... */
     GIVEN_KAFKA = 1 << 2,         /* -b -t -X -F */
 };
@@ -142,14 +144,15 @@ static int parse_uint64(const char *text, uint64_t *out)
     return 0;
 }
 
-static int parse_positive_double(const char *text, double *out)
+/* A finite number above 0, or from 0 when allow_zero. */
+static int parse_double(const char *text, bool allow_zero, double *out)
 {
     char *end;
     if (text[0] == '\0' || isspace((unsigned char)text[0]))
         return -1;
     errno = 0;
     double v = strtod(text, &end);
-    if (errno != 0 || *end != '\0' || !isfinite(v) || !(v > 0))
+    if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || (v == 0 && !allow_zero))
         return -1;
     *out = v;
     return 0;
@@ -251,6 +254,7 @@ void tp_options_init(struct tp_options *opts)
     opts->count = -1;
     opts->seed = TP_DEFAULT_FAKE_SEED;
     opts->users = TP_DEFAULT_FAKE_USERS;
+    opts->zipf = TP_DEFAULT_FAKE_ZIPF;
     opts->rate = TP_DEFAULT_FAKE_RATE;
     opts->speed = 1.0;
     opts->api_url = TP_DEFAULT_API_URL;
@@ -292,9 +296,15 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
         if (parse_int64(arg, 1, TP_MAX_FAKE_USERS, &opts->users) != 0)
             snprintf(err, errlen, "expected an integer from 1 to %d", TP_MAX_FAKE_USERS);
         break;
+    case OPT_ZIPF:
+        *given |= GIVEN_FAKE_ONLY;
+        if (parse_double(arg, true, &opts->zipf) != 0 || opts->zipf > TP_MAX_FAKE_ZIPF)
+            snprintf(err, errlen, "expected an exponent from 0 (uniform) to %g",
+                     TP_MAX_FAKE_ZIPF);
+        break;
     case OPT_RATE:
         *given |= GIVEN_FAKE_ONLY;
-        if (parse_positive_double(arg, &opts->rate) != 0 || opts->rate > 1e9)
+        if (parse_double(arg, false, &opts->rate) != 0 || opts->rate > 1e9)
             snprintf(err, errlen,
                      "expected a number of messages per second, "
                      "above 0 and at most 1e9");
@@ -309,7 +319,7 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
         *given |= GIVEN_FAKE_ONLY;
         if (strcmp(arg, "max") == 0)
             opts->speed = 0;
-        else if (parse_positive_double(arg, &opts->speed) != 0)
+        else if (parse_double(arg, false, &opts->speed) != 0)
             snprintf(err, errlen, "expected a positive factor or 'max'");
         break;
     case OPT_TOKEN:
@@ -407,7 +417,7 @@ static int check_combinations(const struct tp_options *opts, unsigned given, cha
 {
     if (!opts->fake && (given & GIVEN_FAKE_ONLY)) {
         snprintf(err, errlen,
-                 "--count, --seed, --users, --rate, --start and --speed "
+                 "--count, --seed, --users, --zipf, --rate, --start and --speed "
                  "need --fake");
         return -1;
     }
@@ -501,6 +511,8 @@ void tp_options_usage(FILE *out, const char *program)
             "      --seed S          PRNG seed; same seed and options, same bytes "
             "(default: %d)\n"
             "      --users N         distinct senders, Zipf-skewed (default: %d)\n"
+            "      --zipf S          activity of the sender of rank r ~ 1/r^S; 0 =\n"
+            "                        uniform (default: %g)\n"
             "      --rate R          messages per second of event time (default: %g)\n"
             "      --start TIME      event time of the first record, ISO-8601 "
             "(default: now)\n"
@@ -538,8 +550,8 @@ void tp_options_usage(FILE *out, const char *program)
             "accepted on the command line.  Exit codes: 0 ok, 64 usage, 69 Kafka or\n"
             "Telegram unreachable, 75 try later (lock held, delivery timeout),\n"
             "77 token rejected, 78 configuration.  See tgproducer(1).\n",
-            program, TP_DEFAULT_FAKE_SEED, TP_DEFAULT_FAKE_USERS, TP_DEFAULT_FAKE_RATE,
-            TP_TOKEN_ENV, TP_DEFAULT_API_URL, TP_MAX_POLL_TIMEOUT_S,
+            program, TP_DEFAULT_FAKE_SEED, TP_DEFAULT_FAKE_USERS, TP_DEFAULT_FAKE_ZIPF,
+            TP_DEFAULT_FAKE_RATE, TP_TOKEN_ENV, TP_DEFAULT_API_URL, TP_MAX_POLL_TIMEOUT_S,
             TP_DEFAULT_POLL_TIMEOUT_S, TG_KAFKA_BROKERS_ENV, TG_KAFKA_DEFAULT_BROKERS,
             TG_KAFKA_DEFAULT_TOPIC);
 }

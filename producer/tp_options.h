@@ -31,6 +31,8 @@
 #define TP_DEFAULT_FAKE_USERS 50
 #define TP_MAX_FAKE_USERS 10000000
 #define TP_DEFAULT_FAKE_RATE 5.0
+#define TP_DEFAULT_FAKE_ZIPF 1.0
+#define TP_MAX_FAKE_ZIPF 10.0
 #define TP_TOKEN_ENV "TELEGRAM_BOT_TOKEN"
 
 /* One -X name=value or -F FILE, kept in command-line order so that a later
@@ -50,6 +52,7 @@ struct tp_options {
     int64_t count;    /* --count; -1 = unlimited (default) */
     uint64_t seed;    /* --seed; default TP_DEFAULT_FAKE_SEED */
     int64_t users;    /* --users; default 50, 1..TP_MAX_FAKE_USERS */
+    double zipf;      /* --zipf: activity exponent, 0 (uniform)..10; default 1 */
     double rate;      /* --rate: messages per second of event time, > 0 */
     bool start_set;   /* --start given; otherwise the generator uses now */
     int64_t start_ms; /* --start as epoch ms (valid when start_set) */

@@ -14,14 +14,19 @@
 
 static char err[256];
 
-static struct tp_fake *make(uint64_t seed, int64_t users, double rate)
+static struct tp_fake *make_zipf(uint64_t seed, int64_t users, double zipf, double rate)
 {
     struct tp_fake_config cfg = {
-        .seed = seed, .users = users, .rate = rate, .start_ms = T_2026};
+        .seed = seed, .users = users, .zipf = zipf, .rate = rate, .start_ms = T_2026};
     struct tp_fake *f = tp_fake_new(&cfg, err, sizeof err);
     if (f == NULL)
         fprintf(stderr, "  tp_fake_new: %s\n", err);
     return f;
+}
+
+static struct tp_fake *make(uint64_t seed, int64_t users, double rate)
+{
+    return make_zipf(seed, users, 1, rate);
 }
 
 /* A hash of n records' lines, keys and times (FNV-1a). */
@@ -150,14 +155,12 @@ static int by_count_desc(const void *a, const void *b)
     return y->count - x->count;
 }
 
-/* With weights 1/rank, the top sender should be about (n/2) times as
- * frequent as the median one of n; uniform activity would give 1. */
-static void test_activity_is_zipf_skewed(void)
+/* Senders' record counts, most active first; returns how many there are. */
+static int sender_counts(double zipf, struct key_count *counts, int max)
 {
-    enum { USERS = 50, N = 100000 };
-    struct key_count counts[USERS + 16];
+    enum { N = 100000 };
     int distinct = 0;
-    struct tp_fake *f = make(5, USERS, 5);
+    struct tp_fake *f = make_zipf(5, 50, zipf, 5);
     struct tp_fake_record r;
     struct tg_record rec;
     tg_record_init(&rec);
@@ -170,23 +173,52 @@ static void test_activity_is_zipf_skewed(void)
         while (k < distinct && strcmp(counts[k].key, r.key) != 0)
             k++;
         if (k == distinct) {
-            if (distinct == USERS + 16)
+            if (distinct == max)
                 break;
             snprintf(counts[distinct].key, sizeof counts[0].key, "%s", r.key);
             counts[distinct++].count = 0;
         }
         counts[k].count++;
     }
-    CHECK(distinct <= USERS);
-    CHECK(distinct >= USERS * 9 / 10);
     qsort(counts, (size_t)distinct, sizeof counts[0], by_count_desc);
+    tg_record_clear(&rec);
+    tp_fake_free(f);
+    return distinct;
+}
+
+/* With weights 1/rank (the default), the top sender should be about n/2
+ * times as frequent as the median one of n; uniform activity would give 1. */
+static void test_activity_is_zipf_skewed(void)
+{
+    struct key_count counts[66];
+    int distinct = sender_counts(1, counts, 66);
+    CHECK(distinct <= 50);
+    CHECK(distinct >= 45);
     int top = counts[0].count, median = counts[distinct / 2].count;
     /* Expected ratio is (rank of the median) = distinct/2; ask for a fifth. */
     CHECK(median > 0);
     CHECK(top > median * (distinct / 2) / 5);
     CHECK(counts[distinct - 1].count < top / 10);
-    tg_record_clear(&rec);
-    tp_fake_free(f);
+}
+
+/* --zipf 0: every sender equally likely, ~1900 records each of 95000:
+ * the spread stays within a few standard deviations (~44). */
+static void test_zipf_zero_is_uniform(void)
+{
+    struct key_count counts[66];
+    int distinct = sender_counts(0, counts, 66);
+    CHECK_INT(distinct, 50);
+    CHECK(counts[0].count < counts[distinct - 1].count * 13 / 10);
+}
+
+/* --zipf 0.5 lies between: top/median ratio about sqrt(25) = 5. */
+static void test_zipf_half_is_milder(void)
+{
+    struct key_count counts[66];
+    int distinct = sender_counts(0.5, counts, 66);
+    CHECK_INT(distinct, 50);
+    int ratio10 = counts[0].count * 10 / counts[distinct / 2].count;
+    CHECK(ratio10 > 25 && ratio10 < 100);
 }
 
 static void test_event_times_start_and_rate(void)
@@ -296,8 +328,11 @@ static void test_one_user(void)
 static void test_far_future_fails_cleanly(void)
 {
     /* 9999-12-31T23:59:59Z, by hand: 2932896 days * 86400 s - 1 s. */
-    struct tp_fake_config cfg = {
-        .seed = 1, .users = 3, .rate = 1, .start_ms = INT64_C(253402300799000)};
+    struct tp_fake_config cfg = {.seed = 1,
+                                 .users = 3,
+                                 .zipf = 1,
+                                 .rate = 1,
+                                 .start_ms = INT64_C(253402300799000)};
     struct tp_fake *f = tp_fake_new(&cfg, err, sizeof err);
     struct tp_fake_record r;
     int rc = 0;
@@ -316,6 +351,9 @@ static void test_bad_config_rejected(void)
     cfg.users = 1;
     cfg.rate = 0;
     CHECK(tp_fake_new(&cfg, err, sizeof err) == NULL);
+    cfg.rate = 1;
+    cfg.zipf = -1;
+    CHECK(tp_fake_new(&cfg, err, sizeof err) == NULL);
 }
 
 int main(void)
@@ -325,6 +363,8 @@ int main(void)
     RUN(test_lines_decode_and_reencode_identically);
     RUN(test_channel_and_message_ids_unique);
     RUN(test_activity_is_zipf_skewed);
+    RUN(test_zipf_zero_is_uniform);
+    RUN(test_zipf_half_is_milder);
     RUN(test_event_times_start_and_rate);
     RUN(test_variety);
     RUN(test_one_user);

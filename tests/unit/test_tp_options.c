@@ -54,6 +54,7 @@ static void test_defaults(void)
     CHECK_INT(opts.count, -1);
     CHECK_INT(opts.seed, 1);
     CHECK_INT(opts.users, 50);
+    CHECK(opts.zipf == 1.0);
     CHECK(opts.rate == 5.0);
     CHECK(!opts.start_set);
     CHECK(opts.speed == 1.0);
@@ -86,6 +87,10 @@ static void test_fake_options(void)
     CHECK_INT(parse("--fake", "--speed", "10", "--count=0", NULL), 0);
     CHECK(opts.speed == 10.0);
     CHECK_INT(opts.count, 0);
+    CHECK_INT(parse("--fake", "--zipf", "0.5", NULL), 0);
+    CHECK(opts.zipf == 0.5);
+    CHECK_INT(parse("--fake", "--zipf", "0", NULL), 0);
+    CHECK(opts.zipf == 0);
 }
 
 static void test_fake_values_checked(void)
@@ -96,6 +101,9 @@ static void test_fake_values_checked(void)
     CHECK(rejected(parse("--fake", "--users", "0", NULL), "--users"));
     CHECK(rejected(parse("--fake", "--users", "10000001", NULL), "--users"));
     CHECK(rejected(parse("--fake", "--rate", "0", NULL), "--rate"));
+    CHECK(rejected(parse("--fake", "--zipf", "-1", NULL), "--zipf"));
+    CHECK(rejected(parse("--fake", "--zipf", "11", NULL), "--zipf"));
+    CHECK(rejected(parse("--zipf", "1", NULL), "need --fake"));
     CHECK(rejected(parse("--fake", "--rate", "nan", NULL), "--rate"));
     CHECK(rejected(parse("--fake", "--speed", "0", NULL), "--speed"));
     CHECK(rejected(parse("--fake", "--speed", "fast", NULL), "--speed"));
@@ -204,6 +212,7 @@ static void test_usage_lists_every_option(void)
         "--stdout",
         "--fake",
         "--count",
+        "--zipf",
         "--seed",
         "--users",
         "--rate",
