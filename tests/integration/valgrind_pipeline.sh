@@ -40,7 +40,8 @@ tg_check_eq "tgproducer writes 2000 records" "$(wc -l <"$TG_TMP/plain.jsonl")" 2
 memcheck "$TG_TMP/producer.vg" "${fake[@]}" --stdout --stats >"$TG_TMP/vg.jsonl" \
     2>"$TG_TMP/producer.err"
 tg_check_eq "tgproducer under valgrind: exit 0" "$?" 0
-tg_check "tgproducer under valgrind: no errors, no leaks" clean_report "$TG_TMP/producer.vg"
+tg_check "tgproducer under valgrind: no errors, no leaks" \
+    clean_report "$TG_TMP/producer.vg"
 tg_check "tgproducer under valgrind: the same records" \
     cmp -s "$TG_TMP/plain.jsonl" "$TG_TMP/vg.jsonl"
 
@@ -49,7 +50,8 @@ tgcount - <"$TG_TMP/plain.jsonl" >"$TG_TMP/plain.out"
 tg_check_eq "tgcount: exit 0" "$?" 0
 tg_check "tgcount: some windows" test -s "$TG_TMP/plain.out"
 
-"${fake[@]}" --stdout | memcheck "$TG_TMP/count.vg" tgcount - >"$TG_TMP/vg.out" 2>"$TG_TMP/count.err"
+"${fake[@]}" --stdout |
+    memcheck "$TG_TMP/count.vg" tgcount - >"$TG_TMP/vg.out" 2>"$TG_TMP/count.err"
 status=("${PIPESTATUS[@]}")
 tg_check_eq "pipeline under valgrind: exit statuses" "${status[*]}" "0 0"
 tg_check "tgcount under valgrind: no errors, no leaks" clean_report "$TG_TMP/count.vg"
@@ -59,9 +61,11 @@ tg_check "tgcount under valgrind: the same windows" \
 # Malformed lines take the error paths, which must not leak either.
 {
     head -n 500 "$TG_TMP/plain.jsonl"
-    printf '%s\n' 'not json' '{"event_time":"2026-01-01T00:00:00Z","username":"x","username":"y"}' \
-        '{"event_time":"10000-01-01T00:00:00Z"}' '[1,2' $'\xff\xfe' ''
-    printf '{"event_time":"2026-01-01T00:00:01Z","username":"%s"}\n' "$(printf 'Ж%.0s' {1..300})"
+    printf '%s\n' 'not json' '[1,2' $'\xff\xfe' '' \
+        '{"event_time":"2026-01-01T00:00:00Z","username":"x","username":"y"}' \
+        '{"event_time":"10000-01-01T00:00:00Z"}'
+    long_name=$(printf 'Ж%.0s' {1..300})
+    printf '{"event_time":"2026-01-01T00:00:01Z","username":"%s"}\n' "$long_name"
     tail -n 500 "$TG_TMP/plain.jsonl"
 } >"$TG_TMP/mixed.jsonl"
 memcheck "$TG_TMP/mixed.vg" tgcount -w 1m -w 10m/30s - <"$TG_TMP/mixed.jsonl" \
