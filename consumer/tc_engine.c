@@ -29,14 +29,19 @@ struct tc_uslot {
     uint32_t entry;
 };
 
+/* 48 bytes.  Most users have one live counter at a time, so the first slot
+ * lives inside the struct and only busier users allocate a slot array. */
 struct tc_user {
     const char *name;
     uint32_t len;
-    uint32_t nslots;
-    uint32_t capslots;
     uint32_t stamp; /* emission in which acc is valid */
     uint64_t acc;
-    struct tc_uslot *slots;
+    uint32_t nslots;
+    uint32_t capslots; /* <= 1: slots in `one`; more: in `many` */
+    union {
+        struct tc_uslot one;
+        struct tc_uslot *many;
+    } s;
 };
 
 struct tc_uhash {
@@ -109,6 +114,16 @@ struct tc_engine {
     size_t captouched;
     struct tc_row *rows;
     size_t caprows;
+    /* Row order without comparing names: users sorted by name (byname) and
+     * each user's position in that order (rank), brought up to date before
+     * an emission when users were added; rows are then sorted as 64-bit
+     * keys (inverted count, rank). */
+    uint32_t *byname;
+    uint32_t *rank;
+    size_t nranked, capranked;
+    uint64_t *keys;
+    uint64_t *keytmp;
+    size_t capkeys;
     struct tc_window *cands;
     size_t ncands, capcands;
 
@@ -300,33 +315,65 @@ static struct tc_pane *pane_get(struct tc_engine *e, int64_t p)
     return pane;
 }
 
+static struct tc_uslot *user_slots(struct tc_user *u)
+{
+    return u->capslots > 1 ? u->s.many : &u->s.one;
+}
+
+/* Room for one more slot.  Returns 0, or -1 when out of memory. */
+static int user_reserve_slot(struct tc_user *u)
+{
+    if (u->nslots < u->capslots || (u->nslots == 0 && u->capslots <= 1)) {
+        u->capslots = u->capslots == 0 ? 1 : u->capslots;
+        return 0;
+    }
+    if (u->capslots == UINT32_MAX / 2) {
+        return -1;
+    }
+    uint32_t cap = u->capslots <= 1 ? 4 : u->capslots * 2;
+    struct tc_uslot *m;
+    if (u->capslots <= 1) {
+        m = malloc(cap * sizeof *m);
+        if (m != NULL && u->nslots == 1) {
+            m[0] = u->s.one;
+        }
+    } else {
+        m = realloc(u->s.many, cap * sizeof *m);
+    }
+    if (m == NULL) {
+        return -1;
+    }
+    u->s.many = m;
+    u->capslots = cap;
+    return 0;
+}
+
 /* The entry of user u in pane (numbered pane->no), created when missing.
  * Returns the entry index, or -1 when out of memory. */
 static int64_t pane_entry(struct tc_engine *e, struct tc_pane *pane, uint32_t uidx)
 {
     struct tc_user *u = &e->users[uidx];
+    struct tc_uslot *sl = user_slots(u);
     uint32_t k = u->nslots;
-    while (k > 0 && u->slots[k - 1].pane > pane->no) {
+    while (k > 0 && sl[k - 1].pane > pane->no) {
         k--;
     }
-    if (k > 0 && u->slots[k - 1].pane == pane->no) {
-        return u->slots[k - 1].entry;
+    if (k > 0 && sl[k - 1].pane == pane->no) {
+        return sl[k - 1].entry;
     }
-    size_t capslots = u->capslots;
-    if (grow((void **)&u->slots, &capslots, (size_t)u->nslots + 1, sizeof *u->slots) !=
-        0) {
-        return -1;
-    }
-    u->capslots = (uint32_t)capslots;
     size_t pcap = pane->cap;
     if (pane->n == UINT32_MAX ||
         grow((void **)&pane->e, &pcap, (size_t)pane->n + 1, sizeof *pane->e) != 0) {
         return -1;
     }
     pane->cap = (uint32_t)pcap;
-    memmove(&u->slots[k + 1], &u->slots[k], (u->nslots - k) * sizeof *u->slots);
-    u->slots[k].pane = pane->no;
-    u->slots[k].entry = pane->n;
+    if (user_reserve_slot(u) != 0) {
+        return -1;
+    }
+    sl = user_slots(u);
+    memmove(&sl[k + 1], &sl[k], (u->nslots - k) * sizeof *sl);
+    sl[k].pane = pane->no;
+    sl[k].entry = pane->n;
     u->nslots++;
     pane->e[pane->n].user = uidx;
     pane->e[pane->n].count = 0;
@@ -337,24 +384,35 @@ static int64_t pane_entry(struct tc_engine *e, struct tc_pane *pane, uint32_t ui
     return pane->n++;
 }
 
+/* Removes user u's slot for pane number p; a user back to one slot or none
+ * returns its slot array. */
+static void user_drop_slot(struct tc_user *u, int64_t p)
+{
+    struct tc_uslot *sl = user_slots(u);
+    uint32_t k = 0;
+    while (k < u->nslots && sl[k].pane != p) {
+        k++;
+    }
+    if (k == u->nslots) {
+        return;
+    }
+    memmove(&sl[k], &sl[k + 1], (u->nslots - k - 1) * sizeof *sl);
+    u->nslots--;
+    if (u->capslots > 1 && u->nslots <= 1) {
+        struct tc_uslot keep = sl[0];
+        free(u->s.many);
+        u->capslots = 1;
+        if (u->nslots == 1) {
+            u->s.one = keep;
+        }
+    }
+}
+
 static void pane_drop_front(struct tc_engine *e)
 {
     struct tc_pane *pane = &e->panes[e->pfirst];
     for (uint32_t i = 0; i < pane->n; i++) {
-        struct tc_user *u = &e->users[pane->e[i].user];
-        uint32_t k = 0;
-        while (k < u->nslots && u->slots[k].pane != pane->no) {
-            k++;
-        }
-        if (k < u->nslots) {
-            memmove(&u->slots[k], &u->slots[k + 1], (u->nslots - k - 1) * sizeof *u->slots);
-            u->nslots--;
-        }
-        if (u->nslots == 0) {
-            free(u->slots);
-            u->slots = NULL;
-            u->capslots = 0;
-        }
+        user_drop_slot(&e->users[pane->e[i].user], pane->no);
     }
     e->ctr.entries -= pane->n;
     e->ctr.dedup_keys -= pane->ndedup;
@@ -500,7 +558,9 @@ void tc_engine_free(struct tc_engine *e)
         return;
     }
     for (size_t i = 0; i < e->nusers; i++) {
-        free(e->users[i].slots);
+        if (e->users[i].capslots > 1) {
+            free(e->users[i].s.many);
+        }
     }
     for (size_t i = e->pfirst; i < e->pfirst + e->npanes; i++) {
         free(e->panes[i].e);
@@ -515,6 +575,10 @@ void tc_engine_free(struct tc_engine *e)
     free(e->panes);
     free(e->dk);
     free(e->touched);
+    free(e->byname);
+    free(e->rank);
+    free(e->keys);
+    free(e->keytmp);
     free(e->rows);
     free(e->cands);
     free(e);
@@ -634,6 +698,152 @@ static bool window_dirty(const struct tc_engine *e, const struct tc_window *w)
     return false;
 }
 
+static int cmp_user_names(const void *a, const void *b, void *arg)
+{
+    const struct tc_user *users = arg;
+    const struct tc_user *x = &users[*(const uint32_t *)a];
+    const struct tc_user *y = &users[*(const uint32_t *)b];
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->name, y->name, n);
+    if (c != 0) {
+        return c;
+    }
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Sorts the users added since the last call by name and merges them into
+ * byname, then renumbers every rank.  O(new log new + users). */
+static int update_ranks(struct tc_engine *e)
+{
+    size_t old = e->nranked, n = e->nusers;
+    if (old == n) {
+        return 0;
+    }
+    size_t cap = e->capranked;
+    if (grow((void **)&e->byname, &cap, 2 * n, sizeof *e->byname) != 0) {
+        return -1;
+    }
+    if (cap > e->capranked) {
+        uint32_t *r = realloc(e->rank, cap * sizeof *r);
+        if (r == NULL) {
+            return -1;
+        }
+        e->rank = r;
+    }
+    e->capranked = cap;
+    /* The new users, sorted, go after the merge area; then merge from the
+     * back so nothing is overwritten before it is read. */
+    uint32_t *fresh = e->byname + n;
+    for (size_t i = old; i < n; i++) {
+        fresh[i - old] = (uint32_t)i;
+    }
+    qsort_r(fresh, n - old, sizeof *fresh, cmp_user_names, e->users);
+    size_t i = old, j = n - old, k = n;
+    while (j > 0) {
+        if (i > 0 && cmp_user_names(&e->byname[i - 1], &fresh[j - 1], e->users) > 0) {
+            e->byname[--k] = e->byname[--i];
+        } else {
+            e->byname[--k] = fresh[--j];
+        }
+    }
+    for (size_t r = 0; r < n; r++) {
+        e->rank[e->byname[r]] = (uint32_t)r;
+    }
+    e->nranked = n;
+    return 0;
+}
+
+/* LSD radix sort of n keys, 8 bits at a time, skipping the digits every key
+ * shares. */
+static void radix_sort(uint64_t *keys, uint64_t *tmp, size_t n)
+{
+    static const int digits = 8;
+    size_t hist[8][256];
+    memset(hist, 0, sizeof hist);
+    for (size_t i = 0; i < n; i++) {
+        for (int d = 0; d < digits; d++) {
+            hist[d][(keys[i] >> (8 * d)) & 0xff]++;
+        }
+    }
+    uint64_t *src = keys, *dst = tmp;
+    for (int d = 0; d < digits; d++) {
+        size_t *h = hist[d];
+        if (h[(src[0] >> (8 * d)) & 0xff] == n) {
+            continue;
+        }
+        size_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            size_t c = h[b];
+            h[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            dst[h[(src[i] >> (8 * d)) & 0xff]++] = src[i];
+        }
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != keys) {
+        memcpy(keys, src, n * sizeof *keys);
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Puts the n touched users in row order: count descending, then name.
+ * Fills e->rows.  Returns 0, or -1 when out of memory. */
+static int sort_rows(struct tc_engine *e, size_t n)
+{
+    if (grow((void **)&e->rows, &e->caprows, n, sizeof *e->rows) != 0) {
+        return -1;
+    }
+    bool huge = false;
+    for (size_t i = 0; i < n && !huge; i++) {
+        huge = e->users[e->touched[i]].acc >= UINT32_MAX;
+    }
+    if (huge) {
+        /* Counts beyond 32 bits do not fit the key: compare names. */
+        for (size_t i = 0; i < n; i++) {
+            const struct tc_user *u = &e->users[e->touched[i]];
+            e->rows[i] = (struct tc_row){u->name, u->len, u->acc};
+        }
+        qsort(e->rows, n, sizeof *e->rows, cmp_rows);
+        return 0;
+    }
+    size_t cap = e->capkeys;
+    if (update_ranks(e) != 0 || grow((void **)&e->keys, &cap, n, sizeof *e->keys) != 0) {
+        return -1;
+    }
+    if (cap > e->capkeys) {
+        uint64_t *t = realloc(e->keytmp, cap * sizeof *t);
+        if (t == NULL) {
+            return -1;
+        }
+        e->keytmp = t;
+    }
+    e->capkeys = cap;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = e->touched[i];
+        e->keys[i] = (uint64_t)(UINT32_MAX - (uint32_t)e->users[u].acc) << 32 | e->rank[u];
+    }
+    if (n < 64) {
+        qsort(e->keys, n, sizeof *e->keys, cmp_u64);
+    } else {
+        radix_sort(e->keys, e->keytmp, n);
+    }
+    size_t out = e->top_n != 0 && n > e->top_n ? e->top_n : n;
+    for (size_t i = 0; i < out; i++) {
+        const struct tc_user *u = &e->users[e->byname[(uint32_t)e->keys[i]]];
+        e->rows[i] = (struct tc_row){u->name, u->len, u->acc};
+    }
+    return 0;
+}
+
 /* Sums the window's panes per user, sorts, and hands the rows over. */
 static int emit_window(struct tc_engine *e, const struct tc_window *w,
                        const struct tc_emitter *em)
@@ -667,16 +877,9 @@ static int emit_window(struct tc_engine *e, const struct tc_window *w,
     if (n == 0) {
         return 0;
     }
-    if (grow((void **)&e->rows, &e->caprows, n, sizeof *e->rows) != 0) {
+    if (sort_rows(e, n) != 0) {
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        const struct tc_user *u = &e->users[e->touched[i]];
-        e->rows[i].name = u->name;
-        e->rows[i].len = u->len;
-        e->rows[i].count = u->acc;
-    }
-    qsort(e->rows, n, sizeof *e->rows, cmp_rows);
     if (e->top_n != 0 && n > e->top_n) {
         n = e->top_n;
     }
