@@ -18,13 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A violated property is a finding like a crash: say which one, then trap
  * so libFuzzer saves the input as a crash artifact. */
-#define FUZZ_CHECK(cond)                                                         \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                      \
-            __builtin_trap();                                                    \
-        }                                                                        \
+#define FUZZ_CHECK(cond)                                                                 \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond);  \
+            __builtin_trap();                                                            \
+        }                                                                                \
     } while (0)
 
 /* A malloc'd copy of exactly size bytes, not NUL-terminated (1 byte is

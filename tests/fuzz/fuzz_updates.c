@@ -46,8 +46,8 @@ static void check_record(const struct tg_record *rec, const struct tp_options *o
                          struct tc_parser *ps)
 {
     FUZZ_CHECK(rec->text != NULL);
-    FUZZ_CHECK(rec->text_length == (int64_t)tg_utf8_codepoints(rec->text,
-                                                                strlen(rec->text)));
+    FUZZ_CHECK(rec->text_length ==
+               (int64_t)tg_utf8_codepoints(rec->text, strlen(rec->text)));
     FUZZ_CHECK(rec->username != NULL && rec->username[0] != '\0');
     FUZZ_CHECK(tp_options_chat_allowed(opts, rec->channel_id));
 
