@@ -17,7 +17,10 @@
 #include "tp_sink.h"
 #include "tp_telegram.h"
 
-#define TP_VERSION "0.1.0"
+/* The build may set it (-DTG_VERSION=...); tgcount reads the same macro. */
+#ifndef TG_VERSION
+#define TG_VERSION "0.1.0"
+#endif
 
 static void print_stats(const struct tg_log *log, const struct tp_sink *sink,
                         int64_t elapsed_ms)
@@ -49,7 +52,7 @@ static int setup(struct tp_options *opts, int argc, char *argv[], struct tg_log 
         if (opts->help)
             tp_options_usage(stdout, log->program);
         else
-            printf("%s %s (librdkafka %s)\n", log->program, TP_VERSION,
+            printf("%s %s (librdkafka %s)\n", log->program, TG_VERSION,
                    rd_kafka_version_str());
         return -1;
     }
