@@ -47,8 +47,6 @@
 #define TC_KAFKA_PROBE_WAIT_MS 500
 /* Querying a partition's first and next offsets for -o beginning/end. */
 #define TC_KAFKA_WATERMARK_WAIT_MS 5000
-/* consumer close leaves the group; past this we destroy without waiting. */
-#define TC_KAFKA_CLOSE_TIMEOUT_MS 10000
 
 struct tc_kafka {
     const struct tc_options *opts;
@@ -653,24 +651,15 @@ static void consume(struct tc_kafka *k)
 
 /* ------------------------------------------------------------ the end */
 
-/* Leaves the group (revocation commits the offsets), bounded: a broker that
- * vanished must not keep tgcount from exiting. */
+/* Leaves the group; the revocation on the way commits the offsets.
+ * librdkafka bounds this by about session.timeout.ms when the coordinator
+ * has gone away. */
 static void close_consumer(struct tc_kafka *k)
 {
-    rd_kafka_queue_t *q = rd_kafka_queue_new(k->rk);
-    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(k->rk, q);
-    if (error != NULL) {
-        tg_log_warn(k->log, "closing the consumer: %s", rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-    } else {
-        int64_t deadline = tg_time_monotonic_ms() + TC_KAFKA_CLOSE_TIMEOUT_MS;
-        while (!rd_kafka_consumer_closed(k->rk) && tg_time_monotonic_ms() < deadline)
-            rd_kafka_queue_poll_callback(q, TC_KAFKA_POLL_MS);
-        if (!rd_kafka_consumer_closed(k->rk))
-            tg_log_warn(k->log, "leaving the consumer group timed out");
-    }
-    rd_kafka_queue_destroy(q);
-    rd_kafka_destroy_flags(k->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    rd_kafka_resp_err_t err = rd_kafka_consumer_close(k->rk);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        tg_log_warn(k->log, "closing the consumer: %s", rd_kafka_err2str(err));
+    rd_kafka_destroy(k->rk);
     k->rk = NULL;
 }
 
