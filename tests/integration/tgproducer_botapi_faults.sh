@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# tgproducer against a misbehaving Bot API: 429 (retry_after in the body, or
+# only a Retry-After header) is waited out; 5xx, HTML pages, empty,
+# truncated, concatenated, cut-short and reset answers are retried with
+# backoff and never move the offset; the records come out exactly once.
+# 409 Conflict names its cause and ends --once with 75 after
+# --conflict-timeout; --delete-webhook clears a webhook; a conflict that
+# clears is ridden out.  getMe failures are retried too.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/tgproducer_botapi.lib"
+
+msg() {   # msg UPDATE_ID: one update with a user message
+    printf '{"update_id": %d, "message": {"message_id": %d, "date": 1700000000, "chat": {"id": -1001, "type": "supergroup", "title": "G"}, "from": {"id": 9, "is_bot": false, "first_name": "N", "username": "nine"}, "text": "m%d"}}' \
+        "$1" "$1" "$1"
+}
+
+cat >"$TG_TMP/faults.json" <<EOF
+{"updates": [$(msg 1), $(msg 2), $(msg 3)],
+ "getMe": ["html", {"status": 503}],
+ "getUpdates": [
+   {"status": 429, "retry_after": 1},
+   "html",
+   "truncated",
+   "concatenated",
+   [$(msg 4)],
+   {"status": 502, "body": {"ok": false, "error_code": 502, "description": "Bad Gateway"}},
+   "empty",
+   "partial",
+   "reset",
+   {"status": 429, "body": "", "headers": {"Retry-After": "1"}},
+   [$(msg 5)]
+ ]}
+EOF
+
+fb_start faults --script "$TG_TMP/faults.json"
+tp --once --stdout --stats >"$TG_TMP/faults.out" 2>"$TG_TMP/faults.err"
+tg_check_eq "faults: exit 0" "$?" 0
+tg_check_eq "faults: every message exactly once, in order" \
+    "$(python3 -c 'import json,sys; print([json.loads(l)["text"] for l in open(sys.argv[1])])' "$TG_TMP/faults.out")" \
+    "['m1', 'm2', 'm3', 'm4', 'm5']"
+tg_check_eq "faults: getMe retried after an HTML page and a 503" \
+    "$(fb_log '[x["served"] for x in l if x["method"] == "getMe"]')" \
+    '["html","raw","getMe"]'
+tg_check_eq "faults: a failed answer never moves the offset" \
+    "$(fb_log '[x["offset"] for x in g]')" '[0,0,0,0,0,5,5,5,5,5,5,6]'
+tg_check_eq "faults: the state file holds 6" "$(cat "$STATE")" 6
+tg_check "faults: waited retry_after (1 s) after the first 429" \
+    test "$(fb_log 'int((g[1]["time"] - g[0]["time"]) * 1000)')" -ge 1000
+tg_check "faults: waited Retry-After (1 s) after the header-only 429" \
+    test "$(fb_log 'int((g[10]["time"] - g[9]["time"]) * 1000)')" -ge 1000
+for want in 'getUpdates: HTTP 429: Too Many Requests: retry after 1; retrying in 1.0 s' \
+    'getUpdates: HTTP 502: an HTML page instead of JSON' \
+    'getUpdates: HTTP 200: invalid JSON' \
+    'getUpdates: HTTP 502: Bad Gateway; retrying' \
+    'getUpdates: HTTP 200: empty response' \
+    'getUpdates: HTTP 429: empty response; retrying in 1.0 s' \
+    'getMe: HTTP 503: Error 503; retrying'; do
+    tg_check "faults: says '$want'" grep -qF "$want" "$TG_TMP/faults.err"
+done
+tg_check_eq "faults: two invalid-JSON answers (truncated, concatenated)" \
+    "$(grep -c 'getUpdates: HTTP 200: invalid JSON' "$TG_TMP/faults.err")" 2
+tg_check_eq "faults: the cut-short and the reset connection are reported by getUpdates" \
+    "$(grep -cE '^tgproducer: warning: getUpdates: [^H]' "$TG_TMP/faults.err")" 2
+tg_check "faults: --stats counts 11 retries" \
+    grep -q 'stats: 5 updates seen, 5 messages produced, 0 skipped (0 malformed), 0 delivery failures, 11 retries, next offset 6' \
+    "$TG_TMP/faults.err"
+fb_stop
+
+# ---- 409: another poller --------------------------------------------------------------
+fb_start poller --conflict poller
+rm -f "$STATE"
+t0=$(date +%s%N)
+tp --once --stdout --conflict-timeout 1s >/dev/null 2>"$TG_TMP/poller.err"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+tg_check_eq "409 poller: exit 75 after --conflict-timeout" "$rc" 75
+tg_check "409 poller: after about 1 s (${ms} ms)" test "$ms" -ge 1000 -a "$ms" -lt 5000
+tg_check "409 poller: names the cause" grep -q \
+    'getUpdates: HTTP 409: Conflict: terminated by other getUpdates request.*another process is polling this bot' \
+    "$TG_TMP/poller.err"
+tg_check "409 poller: says it gave up" grep -q 'still in conflict after --conflict-timeout' \
+    "$TG_TMP/poller.err"
+tg_check "409 poller: retried in between" test "$(fb_log 'len(g)')" -ge 2
+tg_check_eq "409 poller: no state written" "$(test -e "$STATE" && cat "$STATE")" ""
+
+# A conflict that clears (the other poller stopped) is ridden out.
+curl -sS -d '{"mode": "poller", "count": 2}' "$FB_URL/control/conflict" >/dev/null
+fb_append "[$(msg 20)]"
+tp --once --stdout >"$TG_TMP/cleared.out" 2>"$TG_TMP/cleared.err"
+tg_check_eq "409 that clears: exit 0" "$?" 0
+tg_check "409 that clears: the message is produced" grep -q '"text":"m20"' \
+    "$TG_TMP/cleared.out"
+fb_stop
+
+# ---- 409: a webhook is set ----------------------------------------------------------------
+fb_start webhook --conflict webhook
+fb_append "[$(msg 30)]"
+tp --once --stdout --conflict-timeout 1s >/dev/null 2>"$TG_TMP/webhook.err"
+tg_check_eq "409 webhook: exit 75" "$?" 75
+tg_check "409 webhook: suggests --delete-webhook" \
+    grep -q 'a webhook is set for this bot; run once with --delete-webhook' \
+    "$TG_TMP/webhook.err"
+tp --once --stdout --delete-webhook >"$TG_TMP/webhook.out" 2>"$TG_TMP/webhook2.err"
+tg_check_eq "--delete-webhook: exit 0" "$?" 0
+tg_check_eq "--delete-webhook: called before polling, keeping pending updates" \
+    "$(fb_log '[[x["method"], x["params"].get("drop_pending_updates")] for x in l[-3:]]')" \
+    '[["deleteWebhook",false],["getUpdates",null],["getUpdates",null]]'
+tg_check "--delete-webhook: the pending message is produced" \
+    grep -q '"text":"m30"' "$TG_TMP/webhook.out"
+fb_stop
+
+tg_check "token: in no output or message" no_token "$TG_TMP"/*.out "$TG_TMP"/*.err
