@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A Bot API that accepts and never answers, and one that trickles a byte a
+# second: each call is cut within the documented bound (poll timeout + 15 s;
+# --once polls with timeout 0), then retried, and the run completes; a stop
+# signal ends a hung call at once.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/tgproducer_botapi.lib"
+
+update='{"update_id": 1, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": -1, "title": "T"}, "from": {"id": 2, "username": "two"}, "text": "after"}}'
+
+for mode in hang trickle; do
+    printf '{"updates": [%s], "getUpdates": ["%s"]}\n' "$update" "$mode" >"$TG_TMP/$mode.json"
+    fb_start "$mode" --script "$TG_TMP/$mode.json"
+    rm -f "$STATE"
+    t0=$(date +%s%N)
+    tp --once --stdout >"$TG_TMP/$mode.out" 2>"$TG_TMP/$mode.err"
+    rc=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    tg_check_eq "$mode: exit 0 after a retry" "$rc" 0
+    tg_check "$mode: the call was cut within 15 s and retried (${ms} ms in all)" \
+        test "$ms" -ge 5000 -a "$ms" -lt 18000
+    tg_check "$mode: says getUpdates timed out" \
+        grep -q 'warning: getUpdates: timed out (limit 15 s)' "$TG_TMP/$mode.err"
+    tg_check_eq "$mode: the retry got the message" "$(cat "$TG_TMP/$mode.out")" \
+        '{"event_time":"2023-11-14T22:13:20Z","channel_id":-1,"channel_name":"T","message_id":1,"user_id":2,"username":"two","first_name":null,"last_name":null,"text":"after","text_length":5}'
+    tg_check_eq "$mode: same offset on the retry" "$(fb_log '[x["offset"] for x in g]')" \
+        '[0,0,2]'
+    fb_stop
+done
+
+# ---- a stop signal ends a hung call ----------------------------------------------------
+printf '{"getUpdates": ["hang"]}\n' >"$TG_TMP/stop.json"
+fb_start stop --script "$TG_TMP/stop.json"
+rm -f "$STATE"
+tgproducer --api-url "$FB_URL" --once --stdout >/dev/null 2>"$TG_TMP/stop.err" &
+pid=$!
+tg_cleanup_push "kill -9 $pid"
+polled() { test "$(fb_log 'len(g)')" -ge 1; }
+tg_check "stop: the hung getUpdates has begun" tg_wait_until 10 polled
+t0=$(date +%s%N)
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+tg_check_eq "SIGINT during a hung call: exit 0" "$rc" 0
+tg_check "SIGINT during a hung call: within 2 s (${ms} ms)" test "$ms" -lt 2000
+tg_check_eq "SIGINT: no offset was confirmed" "$(test -e "$STATE" && cat "$STATE")" ""
