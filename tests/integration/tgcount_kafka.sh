@@ -3,20 +3,12 @@
 # same output as from stdin, -o end, committed group offsets (a second run
 # in the group reads only what is new), follow mode ended by SIGTERM, and
 # unreachable brokers (exit 69, one line).
-. "$(dirname "$0")/../lib.sh"
-tg_require tgcount
-tg_require kcat
-tg_require python3
-# Topics with a set number of partitions are created by the local broker.
-export TG_USE_REAL_KAFKA=0
 
-tg_broker_start --topic one:1 --topic later:1
-B=$TG_BROKERS
-
-# gen SEED COUNT FIRST_ID: "key<TAB>record" lines.  Users with a name, with
-# only an id, anonymous; event times about 0.6 s apart with up to 10 s of
-# jitter (out of order, never late with the default 30 s lateness); an
-# offset time zone now and then; every 50th message sent twice.
+# gen SEED COUNT FIRST_ID: "key<TAB>record" lines keyed by the counting key.
+# Users with a name, with only an id, anonymous; event times about 0.6 s
+# apart with up to 10 s of jitter (out of order, never late with the
+# default 30 s lateness); an offset time zone now and then; every 50th
+# message sent twice.
 gen() {
     python3 - "$@" <<'EOF'
 import json, random, sys
@@ -50,6 +42,23 @@ for i in range(first, first + count):
         print(line)
 EOF
 }
+# tgcount_kafka*.sh share the generator: "tgcount_kafka.sh --gen ARGS".
+if [ "${1:-}" = --gen ]; then
+    shift
+    gen "$@"
+    exit
+fi
+
+. "$(dirname "$0")/../lib.sh"
+tg_require tgcount
+tg_require kcat
+tg_require python3
+# Topics with a set number of partitions are created by the local broker.
+export TG_USE_REAL_KAFKA=0
+
+tg_broker_start --topic one:1 --topic later:1
+B=$TG_BROKERS
+
 produce() { timeout 30 kcat -P -b "$B" -t "$1" -K $'\t' -l "$2"; }
 records() { cut -f2- "$1"; }
 kafka() { timeout 40 tgcount -b "$B" "$@"; }
