@@ -150,6 +150,24 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+/* Grows two arrays of the same element size that share one capacity. */
+static int grow_pair(void **a, void **b, size_t *cap, size_t need, size_t elem)
+{
+    size_t ca = *cap;
+    if (grow(a, &ca, need, elem) != 0) {
+        return -1;
+    }
+    if (ca > *cap) {
+        void *q = realloc(*b, ca * elem);
+        if (q == NULL) {
+            return -1;
+        }
+        *b = q;
+        *cap = ca;
+    }
+    return 0;
+}
+
 static uint64_t mix64(uint64_t h)
 {
     h ^= h >> 33;
@@ -719,18 +737,10 @@ static int update_ranks(struct tc_engine *e)
     if (old == n) {
         return 0;
     }
-    size_t cap = e->capranked;
-    if (grow((void **)&e->byname, &cap, 2 * n, sizeof *e->byname) != 0) {
+    if (grow_pair((void **)&e->byname, (void **)&e->rank, &e->capranked, 2 * n,
+                  sizeof *e->byname) != 0) {
         return -1;
     }
-    if (cap > e->capranked) {
-        uint32_t *r = realloc(e->rank, cap * sizeof *r);
-        if (r == NULL) {
-            return -1;
-        }
-        e->rank = r;
-    }
-    e->capranked = cap;
     /* The new users, sorted, go after the merge area; then merge from the
      * back so nothing is overwritten before it is read. */
     uint32_t *fresh = e->byname + n;
@@ -815,18 +825,10 @@ static int sort_rows(struct tc_engine *e, size_t n)
         qsort(e->rows, n, sizeof *e->rows, cmp_rows);
         return 0;
     }
-    size_t cap = e->capkeys;
-    if (update_ranks(e) != 0 || grow((void **)&e->keys, &cap, n, sizeof *e->keys) != 0) {
+    if (update_ranks(e) != 0 || grow_pair((void **)&e->keys, (void **)&e->keytmp,
+                                          &e->capkeys, n, sizeof *e->keys) != 0) {
         return -1;
     }
-    if (cap > e->capkeys) {
-        uint64_t *t = realloc(e->keytmp, cap * sizeof *t);
-        if (t == NULL) {
-            return -1;
-        }
-        e->keytmp = t;
-    }
-    e->capkeys = cap;
     for (size_t i = 0; i < n; i++) {
         uint32_t u = e->touched[i];
         e->keys[i] = (uint64_t)(UINT32_MAX - (uint32_t)e->users[u].acc) << 32 | e->rank[u];

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""An independent model of tgcount's window contract (issue 3), for the
+differential test tgcount_model.sh.
+
+  tgcount_model.py gen SEED        random JSON lines: out-of-order and late
+                                   times, duplicates, records without ids or
+                                   usernames, malformed lines
+  tgcount_model.py run ARGS < IN   what tgcount ARGS must print for IN
+
+The model keeps whole windows (no panes, no hashing, no forgetting beyond
+the contract) and follows the issue's wording step by step: a duplicate
+(same channel_id/message_id as a counted record whose windows are not all
+final) is only counted in the stats; otherwise the record is added to each
+of its windows whose end > W, or is late; then W = max(W, t - lateness)
+(duplicates included: their event time was seen) and every window with
+end <= W is printed once, by end, start, --window order.
+"""
+import datetime
+import json
+import random
+import re
+import sys
+
+
+def dur(s):
+    tot=0
+    for n,u in re.findall(r'(\d+)(ms|s|m|h|d)', s):
+        tot+=int(n)*{'ms':1,'s':1000,'m':60000,'h':3600000,'d':86400000}[u]
+    return tot
+
+
+def parse_time(s):
+    m=re.fullmatch(r'(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d(?::?\d\d)?)?', s)
+    if not m: raise ValueError
+    y,mo,d,h,mi,se=map(int,m.groups()[:6])
+    frac=(m.group(7) or '')[:3].ljust(3,'0')
+    dt=datetime.datetime(y,mo,d,h,mi,se,tzinfo=datetime.timezone.utc)
+    ms=int(dt.timestamp())*1000+int(frac)
+    z=m.group(8)
+    if z and z!='Z':
+        sign=1 if z[0]=='+' else -1
+        zz=z[1:].replace(':','')
+        off=int(zz[:2])*60+(int(zz[2:]) if len(zz)>2 else 0)
+        ms-=sign*off*60000
+    return ms
+
+
+def fmt(ms):
+    dt=datetime.datetime.fromtimestamp(ms//1000, datetime.timezone.utc)
+    s=dt.strftime('%Y-%m-%dT%H:%M:%S')
+    if ms%1000: s+='.%03d'%(ms%1000)
+    return s+'Z'
+
+
+def generate(seed):
+    random.seed(seed)
+    n=random.choice([1,5,50,400,2000])
+    users=random.choice([1,3,20,200])
+    base=1714564800000 + random.randint(-10**6,10**6)*1000
+    t=base
+    lines=[]
+    for i in range(n):
+        t += random.choice([0,0,1,500,1000,7000,30000,90000]) if random.random()<0.9 else -random.randint(0,200000)
+        tt=t+random.randint(-60000,60000) if random.random()<0.1 else t
+        dt=datetime.datetime.fromtimestamp(tt/1000, datetime.timezone.utc)
+        ts=dt.strftime('%Y-%m-%dT%H:%M:%S')+('.%03d'%(tt%1000) if tt%1000 else '')+'Z'
+        rec={"event_time":ts}
+        r=random.random()
+        if r<0.85:
+            rec["channel_id"]=random.choice([-1,-2]); rec["message_id"]=random.randint(1,n*2 if random.random()<0.8 else 10)
+        u=random.randrange(users)
+        rr=random.random()
+        if rr<0.8: rec["username"]="u%d"%u if u%7 else "U_%d"%u
+        elif rr<0.9: rec["user_id"]=u
+        lines.append(json.dumps(rec))
+        if random.random()<0.03: lines.append(random.choice(['garbage','{"x":1}','[]','']))
+    print("\n".join(lines))
+
+
+def model(args):
+    specs=[];L=30000;top=0;dedup=True;form='text'
+    i=0
+    while i<len(args):
+        a=args[i]
+        if a in('-w',): specs.append(args[i+1]); i+=2
+        elif a=='-l': L=dur(args[i+1]) if args[i+1]!='0' else 0; i+=2
+        elif a=='-n': top=int(args[i+1]); i+=2
+        elif a=='-f': form=args[i+1]; i+=2
+        elif a=='--no-dedup': dedup=False; i+=1
+        else: raise SystemExit('arg '+a)
+    if not specs: specs=['1m','10m/30s']
+    sp=[]
+    for s in specs:
+        a,_,b=s.partition('/')
+        sp.append((dur(a),dur(b) if b else dur(a),s))
+    W=None
+    counts={}  # (spec, k) -> {key: n}
+    emitted=set()
+    seen={}
+    out=[]
+    def wkey(w):
+        si,k=w; S,D,_=sp[si]; return (k*D+S, k*D, si)
+    def emit(ws):
+        for w in sorted(ws,key=wkey):
+            si,k=w;S,D,text=sp[si]
+            rows=sorted(counts[w].items(), key=lambda kv:(-kv[1], kv[0].encode()))
+            if top: rows=rows[:top]
+            st,en=fmt(k*D),fmt(k*D+S)
+            if form=='text':
+                out.append('# %s %s %s'%(text,st,en))
+                for u,n in rows: out.append('%s, %d'%(u,n))
+            elif form=='csv':
+                for u,n in rows:
+                    q=lambda f: '"'+f.replace('"','""')+'"' if re.search('[,"\r\n]',f) else f
+                    out.append('%s,%s,%s,%s,%d'%(q(text),st,en,q(u),n))
+            else:
+                for u,n in rows:
+                    out.append(json.dumps({"window":text,"start":st,"end":en,"username":u,"count":n},ensure_ascii=False,separators=(',',':')))
+            emitted.add(w)
+    def dupkeys(pairs):
+        d={}
+        for k,v in pairs:
+            if k in d: raise ValueError('dup')
+            d[k]=v
+        return d
+    for line in sys.stdin.buffer.read().split(b'\n'):
+        line=line.rstrip(b'\r')
+        if line.strip(b' \t\r')==b'': continue
+        try:
+            o=json.loads(line.decode('utf-8'), object_pairs_hook=dupkeys)
+            if not isinstance(o,dict): raise ValueError
+            t=parse_time(o['event_time'])
+        except Exception:
+            continue
+        u=o.get('username'); uid=o.get('user_id')
+        if isinstance(u,str) and u: key=u
+        elif isinstance(uid,int) and not isinstance(uid,bool): key='user_%d'%uid
+        else: key='anonymous'
+        ids=None
+        if isinstance(o.get('channel_id'),int) and isinstance(o.get('message_id'),int):
+            ids=(o['channel_id'],o['message_id'])
+        if dedup and ids is not None and ids in seen:
+            t0=seen[ids]
+            last_end=max((t0//D)*D+S for S,D,_ in sp)
+            if W is None or last_end>W:
+                # A duplicate is only counted in the stats, but its event time
+                # was seen: W still advances.
+                W=t-L if W is None else max(W,t-L)
+                emit([w for w in counts if w not in emitted and wkey(w)[0]<=W])
+                continue
+        wins=[]
+        for si,(S,D,_) in enumerate(sp):
+            for k in range((t-S)//D+1, t//D+1):
+                if W is None or k*D+S>W: wins.append((si,k))
+        if wins:
+            for w in wins:
+                counts.setdefault(w,{}); counts[w][key]=counts[w].get(key,0)+1
+            if dedup and ids is not None: seen[ids]=t
+        W=t-L if W is None else max(W,t-L)
+        emit([w for w in counts if w not in emitted and wkey(w)[0]<=W])
+    emit([w for w in counts if w not in emitted])
+    if form=='csv': out.insert(0,'window,start,end,username,count')
+    sys.stdout.write(''.join(l+'\n' for l in out))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "gen":
+        generate(int(sys.argv[2]))
+    elif len(sys.argv) >= 2 and sys.argv[1] == "run":
+        model(sys.argv[2:])
+    else:
+        sys.exit("usage: tgcount_model.py gen SEED | run ARGS... < INPUT")
