@@ -340,8 +340,9 @@ static int deliver(struct run *r, const struct tp_update_batch *b)
                 continue;
             if (r->opts->once) {
                 tg_log_error(r->log, "%" PRIu64 " records not delivered within "
-                                     "--delivery-timeout; offset %" PRId64
-                                     " not confirmed, the next run fetches them again",
+                                     "--delivery-timeout; updates from offset %" PRId64
+                                     " on stay unconfirmed and the next run fetches "
+                                     "them again",
                              tp_sink_in_flight(r->sink), r->offset);
                 return TG_EXIT_TEMPFAIL;
             }
@@ -361,9 +362,10 @@ static int deliver(struct run *r, const struct tp_update_batch *b)
         tg_log_warn(r->log, "%s; sending the batch again in %.1f s (duplicates "
                             "possible)", err, (double)wait_ms / 1000.0);
         if (r->opts->once && tg_time_monotonic_ms() + wait_ms >= deadline) {
-            tg_log_error(r->log, "delivery kept failing for --delivery-timeout; offset "
-                                 "%" PRId64 " not confirmed, the next run fetches "
-                                 "these updates again", r->offset);
+            tg_log_error(r->log, "delivery kept failing for --delivery-timeout; "
+                                 "updates from offset %" PRId64 " on stay unconfirmed "
+                                 "and the next run fetches them again",
+                         r->offset);
             return TG_EXIT_TEMPFAIL;
         }
         if (!pause_ms(r, wait_ms))
