@@ -12,7 +12,11 @@
  *     TC_USERNAME_MAX bytes is cut on a UTF-8 boundary;
  *   - channel_id and message_id: when both are integers the record can be
  *     deduplicated (has_ids); otherwise it is still counted.
- * Other fields are not looked at.
+ * Other fields are not looked at (beyond being valid JSON).
+ *
+ * Two implementations give these results: a strict one (jansson) and a
+ * single-pass one for the common shape of a record, which defers to the
+ * strict one whenever it is unsure (see tc_parse.c).
  */
 #ifndef TC_PARSE_H
 #define TC_PARSE_H
@@ -44,9 +48,20 @@ struct tc_parser *tc_parser_new(void);
 /* NULL-safe. */
 void tc_parser_free(struct tc_parser *ps);
 
-/* Parses exactly len bytes.  Returns 0 and fills *out, or -1 with the
- * reason in err (the record is malformed). */
+/* Parses exactly len bytes: the fast path when it is sure, else the
+ * strict one.  Returns 0 and fills *out, or -1 with the reason in err (the
+ * record is malformed). */
 int tc_parser_parse(struct tc_parser *ps, const char *data, size_t len,
                     struct tc_parsed *out, char *err, size_t errlen);
+
+/* The strict path alone (jansson): the definition of the semantics. */
+int tc_parser_parse_strict(struct tc_parser *ps, const char *data, size_t len,
+                           struct tc_parsed *out, char *err, size_t errlen);
+
+/* The fast path alone: returns 1 with *out filled when it is sure the
+ * strict path accepts the record with these values, 0 when unsure (then
+ * *out is unspecified).  It never rejects. */
+int tc_parser_parse_fast(struct tc_parser *ps, const char *data, size_t len,
+                         struct tc_parsed *out);
 
 #endif

@@ -134,6 +134,159 @@ static void test_truncation(void)
     CHECK_INT(rec.key_len, 256);
 }
 
+/* ---- differential: fast path against strict path ---------------------- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static size_t pick(size_t n)
+{
+    return (size_t)(next_rand() % n);
+}
+
+static const char *const pieces[] = {
+    "\"event_time\":\"2024-05-01T12:00:05Z\"",
+    "\"event_time\":\"2024-05-01T14:00:05.123+02:00\"",
+    "\"event_time\":\"2024-13-01T12:00:05Z\"",
+    "\"event_time\":\"2024-05-01T12:00:05\\u005a\"",
+    "\"event_time\":null",
+    "\"channel_id\":-1001234567890",
+    "\"channel_id\":1e3",
+    "\"message_id\":42",
+    "\"message_id\":999999999999999999",
+    "\"message_id\":9223372036854775808",
+    "\"message_id\":-0",
+    "\"message_id\":012",
+    "\"user_id\":7",
+    "\"user_id\":null",
+    "\"user_id\":7.0",
+    "\"user_id\":true",
+    "\"username\":\"alice\"",
+    "\"username\":\"\"",
+    "\"username\":null",
+    "\"username\":\"Zo\xc3\xab\"",
+    "\"username\":\"a\\\"b\"",
+    "\"username\":\"\\u0061lice\"",
+    "\"username\":[1]",
+    "\"usern\\u0061me\":\"x\"",
+    "\"text\":\"hello \\n \\\" \\/ \\t world\"",
+    "\"text\":\"\\ud83d\\ude00\"",
+    "\"text\":\"\\ud83d\"",
+    "\"text\":\"\\u0000\"",
+    "\"text\":\"\xe2\x82\xac \xf0\x9f\x98\x80\"",
+    "\"text\":\"\xed\xa0\x80\"",
+    "\"text\":\"\xc0\xaf\"",
+    "\"text\":{\"a\":1}",
+    "\"text_length\":5",
+    "\"first_name\":false",
+    "\"\":1",
+};
+
+/* A random record from the pieces, then maybe a mutation. */
+static size_t make_line(char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[n++] = pick(8) == 0 ? ' ' : '{';
+    size_t fields = 1 + pick(8);
+    for (size_t i = 0; i < fields; i++) {
+        const char *piece = pick(3) == 0 ? pieces[0] : pieces[pick(sizeof pieces / sizeof *pieces)];
+        size_t len = strlen(piece);
+        if (n + len + 8 >= cap) {
+            break;
+        }
+        if (i > 0) {
+            buf[n++] = ',';
+            if (pick(4) == 0) {
+                buf[n++] = ' ';
+            }
+        }
+        memcpy(buf + n, piece, len);
+        n += len;
+    }
+    buf[n++] = '}';
+    if (pick(10) == 0) {
+        buf[n++] = '\n';
+    }
+    static const char junk[] = "{}[]\",:\\ \t\n\x00\xff\x80" "e-0aZ";
+    switch (pick(4)) {
+    case 0: /* flip a byte */
+        buf[pick(n)] = junk[pick(sizeof junk - 1)];
+        break;
+    case 1: /* cut */
+        n = pick(n + 1);
+        break;
+    case 2: /* insert */
+        if (n + 1 < cap) {
+            size_t at = pick(n + 1);
+            memmove(buf + at + 1, buf + at, n - at);
+            buf[at] = junk[pick(sizeof junk - 1)];
+            n++;
+        }
+        break;
+    default:
+        break;
+    }
+    return n;
+}
+
+static void test_fast_equals_strict(void)
+{
+    char line[2048];
+    struct tc_parsed fast, strict;
+    int fast_yes = 0, strict_yes = 0, mismatches = 0;
+    for (int i = 0; i < 200000; i++) {
+        size_t n = make_line(line, sizeof line);
+        int f = tc_parser_parse_fast(ps, line, n, &fast);
+        char fkey[TC_USERNAME_MAX + 1];
+        if (f) {
+            memcpy(fkey, fast.key, fast.key_len + 1);
+        }
+        int s = tc_parser_parse_strict(ps, line, n, &strict, err, sizeof err) == 0;
+        strict_yes += s;
+        if (!f) {
+            continue;
+        }
+        fast_yes++;
+        if (!s || fast.event_time_ms != strict.event_time_ms || fast.key_len != strict.key_len ||
+            memcmp(fkey, strict.key, strict.key_len) != 0 ||
+            fast.key_truncated != strict.key_truncated || fast.has_ids != strict.has_ids ||
+            fast.channel_id != strict.channel_id || fast.message_id != strict.message_id) {
+            if (mismatches++ < 5) {
+                printf("  fast and strict differ on: %.*s\n", (int)n, line);
+            }
+        }
+    }
+    CHECK_INT(mismatches, 0);
+    /* The fast path must carry most of the valid records, or it is useless. */
+    printf("  strict accepted %d, fast decided %d\n", strict_yes, fast_yes);
+    CHECK(fast_yes > strict_yes / 3);
+}
+
+static void test_fast_common_records(void)
+{
+    const char *line = "{\"event_time\":\"2024-05-01T12:00:05Z\",\"channel_id\":-100,"
+                       "\"channel_name\":\"chat\",\"message_id\":7,\"user_id\":42,"
+                       "\"username\":\"alice\",\"first_name\":\"A\",\"last_name\":null,"
+                       "\"text\":\"hi \\\"there\\\"\\n\xf0\x9f\x98\x80\",\"text_length\":12}";
+    CHECK_INT(tc_parser_parse_fast(ps, line, strlen(line), &rec), 1);
+    CHECK_STR(rec.key, "alice");
+    CHECK_INT(rec.message_id, 7);
+    /* Unsure cases go to jansson. */
+    CHECK_INT(tc_parser_parse_fast(ps, "{\"event_time\":\"2024-05-01T12:00:05Z\","
+                                       "\"event_time\":\"2024-05-01T12:00:05Z\"}",
+                                   77, &rec),
+              0);
+    CHECK_INT(tc_parser_parse_fast(ps, "{\"event_time\":\"2024-05-01T12:00:05Z\"} x", 40, &rec),
+              0);
+}
+
 int main(void)
 {
     ps = tc_parser_new();
@@ -143,6 +296,8 @@ int main(void)
     RUN(test_event_times);
     RUN(test_rejections);
     RUN(test_truncation);
+    RUN(test_fast_common_records);
+    RUN(test_fast_equals_strict);
     tc_parser_free(ps);
     return tg_test_finish();
 }
