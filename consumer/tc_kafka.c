@@ -2,7 +2,7 @@
  *
  * The loop is librdkafka's canonical high-level consumer: consumer_poll
  * with a short timeout so that the stop flag is seen, every message
- * destroyed, consumer close (bounded) then destroy.  Around it:
+ * destroyed, consumer close then destroy.  Around it:
  *   - where each partition starts (rebalance callback): the checkpoint's
  *     next offset, else -o beginning/end the first time this process reads
  *     the partition, else the group's committed offset, else
@@ -72,6 +72,7 @@ struct tc_kafka {
     bool topic_missing; /* reported once */
     bool output_closed; /* writing failed: emit nothing more */
     bool consumed;      /* at least one message was fed */
+    bool closing;       /* the pipeline is finished; only leaving the group is left */
     int status;         /* TG_EXIT_OK, or the exit code of a fatal error */
     char last_error[512];
     int64_t last_activity_ms; /* monotonic: last message or assignment */
@@ -273,8 +274,10 @@ static void drop_partitions(struct tc_kafka *k,
 {
     /* Commit what was counted from these partitions (checkpointed first, when
      * checkpoints are kept) so that the member taking them over starts after
-     * it, not before.  A lost assignment can no longer commit. */
-    if (!lost && list != NULL &&
+     * it, not before.  A lost assignment can no longer commit; while closing,
+     * the end of the run has saved and committed already, and the pipeline
+     * has been finished, so it must not be checkpointed again. */
+    if (!lost && list != NULL && !k->closing && k->uncommitted &&
         (k->opts->checkpoint_dir == NULL || save_checkpoint(k) == 0))
         commit_offsets(k, list, false);
     if (list == NULL) {
@@ -683,15 +686,14 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
          * was counted is saved and committed before the open windows are
          * emitted: a crash while emitting repeats windows, never loses them. */
         if (!k.output_closed && (k.status == TG_EXIT_OK || k.consumed)) {
-            if (k.uncommitted) {
-                if (opts->checkpoint_dir != NULL)
-                    save_checkpoint(&k);
+            if (k.uncommitted &&
+                (opts->checkpoint_dir == NULL || save_checkpoint(&k) == 0))
                 commit_offsets(&k, NULL, false);
-            }
             if (tc_pipeline_finish(pipeline) < 0)
                 output_failed(&k);
         }
     }
+    k.closing = true;
     if (k.rk != NULL)
         close_consumer(&k);
     tc_partitions_free(k.parts);

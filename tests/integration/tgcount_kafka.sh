@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tgcount's Kafka input on one partition, through the local broker: the
 # same output as from stdin, -o end, committed group offsets (a second run
-# in the group reads only what is new), follow mode ended by SIGTERM, and
-# unreachable brokers (exit 69, one line).
+# in the group reads only what is new), follow mode ended by SIGTERM, a
+# quiet topic's window closed by the wall clock, and unreachable brokers
+# (exit 69, one line).
 
 # gen SEED COUNT FIRST_ID: "key<TAB>record" lines keyed by the counting key.
 # Users with a name, with only an id, anonymous; event times about 0.6 s
@@ -56,7 +57,7 @@ tg_require python3
 # Topics with a set number of partitions are created by the local broker.
 export TG_USE_REAL_KAFKA=0
 
-tg_broker_start --topic one:1 --topic later:1
+tg_broker_start --topic one:1 --topic later:1 --topic quiet:1
 B=$TG_BROKERS
 
 produce() { timeout 30 kcat -P -b "$B" -t "$1" -K $'\t' -l "$2"; }
@@ -107,6 +108,30 @@ tg_check_eq "follow: SIGTERM ends with exit 0" "$?" 0
 records "$TG_TMP/b2.tsv" | tgcount >"$TG_TMP/b2.expected"
 tg_check_files_eq "group: second run counts only the second batch" "$TG_TMP/b2.out" \
     "$TG_TMP/b2.expected"
+
+# ---- follow mode: a quiet topic still closes its windows -----------------------
+# Windows of 2 s, lateness 1 s, three records stamped now and nothing after
+# them: no later record can make the window final, the wall clock does,
+# about one slide after the topic went quiet.
+tgcount -b "$B" -t quiet -G g4 -o end -w 2s -l 1s -v >"$TG_TMP/q.out" 2>"$TG_TMP/q.err" &
+pid=$!
+tg_cleanup_push "kill -9 $pid"
+tg_wait_until 30 grep -q 'assigned quiet\[0\]' "$TG_TMP/q.err"
+python3 -c '
+from datetime import datetime, timezone
+now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+for i in range(3):
+    print("alice\t{\"event_time\":\"%s\",\"channel_id\":1,\"message_id\":%d,\"user_id\":1,\"username\":\"alice\",\"text\":\"hi\"}" % (now, i))
+' >"$TG_TMP/q.tsv"
+produce quiet "$TG_TMP/q.tsv"
+tg_wait_until 20 grep -q '^alice, 3$' "$TG_TMP/q.out"
+printed=$?
+kill -0 "$pid"
+tg_check_eq "quiet topic: the window is printed while tgcount runs" "$printed $?" "0 0"
+tg_check_eq "quiet topic: its counts" "$(grep -v '^#' "$TG_TMP/q.out")" "alice, 3"
+kill -TERM "$pid"
+wait "$pid"
+tg_check_eq "quiet topic: SIGTERM ends with exit 0" "$?" 0
 
 # ---- unreachable brokers ------------------------------------------------------
 # Port 1 on loopback: nothing listens there.
