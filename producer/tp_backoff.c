@@ -1,8 +1,7 @@
 /* tp_backoff.c - see tp_backoff.h. */
 #include "tp_backoff.h"
 
-void tp_backoff_init(struct tp_backoff *b, int64_t base_ms, int64_t cap_ms,
-                     uint64_t seed)
+void tp_backoff_init(struct tp_backoff *b, int64_t base_ms, int64_t cap_ms, uint64_t seed)
 {
     b->base_ms = base_ms;
     b->cap_ms = cap_ms;

@@ -20,12 +20,12 @@
 
 struct tp_bot {
     CURL *curl;
-    char *base_url;   /* api_url + "/bot" + token + "/": secret */
+    char *base_url; /* api_url + "/bot" + token + "/": secret */
     size_t base_len;
-    char *token;      /* for scrubbing server text: secret */
-    char *url;        /* base_url + method for the current call: secret */
+    char *token; /* for scrubbing server text: secret */
+    char *url;   /* base_url + method for the current call: secret */
     size_t url_cap;
-    char *body;       /* the response being received */
+    char *body; /* the response being received */
     size_t body_len;
     size_t body_cap;
     bool body_too_large;
@@ -55,7 +55,7 @@ static void scrub(char *text, size_t cap, const char *secret)
     size_t slen = strlen(secret);
     if (slen == 0 || strstr(text, secret) == NULL)
         return;
-    char out[sizeof ((struct tp_bot_reply *)0)->message];
+    char out[sizeof((struct tp_bot_reply *)0)->message];
     size_t o = 0, outcap = cap < sizeof out ? cap : sizeof out;
     for (const char *p = text; *p != '\0' && o + 1 < outcap;) {
         if (strncmp(p, secret, slen) == 0) {
@@ -77,14 +77,20 @@ static enum tp_bot_status status_for_code(long code)
     if (code >= 200 && code < 300)
         return TP_BOT_OK;
     switch (code) {
-    case 401: return TP_BOT_UNAUTHORIZED;
-    case 404: return TP_BOT_NOT_FOUND;
-    case 409: return TP_BOT_CONFLICT;
-    case 429: return TP_BOT_RATE_LIMITED;
+    case 401:
+        return TP_BOT_UNAUTHORIZED;
+    case 404:
+        return TP_BOT_NOT_FOUND;
+    case 409:
+        return TP_BOT_CONFLICT;
+    case 429:
+        return TP_BOT_RATE_LIMITED;
     /* A proxy's "request timeout" and "too early" are worth another try. */
     case 408:
-    case 425: return TP_BOT_RETRY;
-    default: break;
+    case 425:
+        return TP_BOT_RETRY;
+    default:
+        break;
     }
     if (code >= 500 && code < 600)
         return TP_BOT_RETRY;
@@ -138,8 +144,8 @@ static bool is_blank(const char *body, size_t len)
 }
 
 /* "HTTP 502" plus, for a Bot API error object, its description. */
-static void describe_error(struct tp_bot_reply *reply, const char *method,
-                           long code, const char *description)
+static void describe_error(struct tp_bot_reply *reply, const char *method, long code,
+                           const char *description)
 {
     if (description != NULL && description[0] != '\0')
         set_message(reply, "%s: HTTP %ld: %s", method, code, description);
@@ -147,9 +153,8 @@ static void describe_error(struct tp_bot_reply *reply, const char *method,
         set_message(reply, "%s: HTTP %ld", method, code);
 }
 
-enum tp_bot_status tp_bot_classify(const char *method, long http_status,
-                                   const char *body, size_t len,
-                                   const char *retry_after_header,
+enum tp_bot_status tp_bot_classify(const char *method, long http_status, const char *body,
+                                   size_t len, const char *retry_after_header,
                                    struct tp_bot_reply *reply)
 {
     memset(reply, 0, sizeof *reply);
@@ -170,8 +175,8 @@ enum tp_bot_status tp_bot_classify(const char *method, long http_status,
          * strings so that one odd message cannot block the queue forever. */
         reply->root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
         if (reply->root == NULL) {
-            snprintf(parse_err, sizeof parse_err, "invalid JSON: %s (byte %d)",
-                     jerr.text, jerr.position);
+            snprintf(parse_err, sizeof parse_err, "invalid JSON: %s (byte %d)", jerr.text,
+                     jerr.position);
             problem = parse_err;
         } else if (!json_is_object(reply->root)) {
             problem = "JSON that is not an object";
@@ -195,7 +200,8 @@ enum tp_bot_status tp_bot_classify(const char *method, long http_status,
         reply->result = json_object_get(root, "result");
         if (by_http != TP_BOT_OK) {
             reply->status = by_http;
-            describe_error(reply, method, http_status, "\"ok\": true with an error status");
+            describe_error(reply, method, http_status,
+                           "\"ok\": true with an error status");
         } else if (reply->result == NULL) {
             reply->status = TP_BOT_RETRY;
             set_message(reply, "%s: HTTP %ld: \"ok\": true without a result", method,
@@ -411,9 +417,8 @@ static enum tp_bot_status transport_failure(struct tp_bot *bot, const char *meth
     return reply->status;
 }
 
-enum tp_bot_status tp_bot_call(struct tp_bot *bot, const char *method,
-                               json_t *params, int poll_timeout_s,
-                               struct tp_bot_reply *reply)
+enum tp_bot_status tp_bot_call(struct tp_bot *bot, const char *method, json_t *params,
+                               int poll_timeout_s, struct tp_bot_reply *reply)
 {
     memset(reply, 0, sizeof *reply);
     char *payload = params ? json_dumps(params, JSON_COMPACT) : strdup("{}");

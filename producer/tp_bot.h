@@ -64,9 +64,8 @@ void tp_bot_free(struct tp_bot *bot);
  * a long-poll timeout of poll_timeout_s (0 for methods that do not wait).
  * Fills *reply, which tp_bot_reply_clear must release, and returns its
  * status. */
-enum tp_bot_status tp_bot_call(struct tp_bot *bot, const char *method,
-                               json_t *params, int poll_timeout_s,
-                               struct tp_bot_reply *reply);
+enum tp_bot_status tp_bot_call(struct tp_bot *bot, const char *method, json_t *params,
+                               int poll_timeout_s, struct tp_bot_reply *reply);
 
 /* Classifies a complete HTTP exchange: the status code, the body (len
  * bytes, not NUL-terminated) and the Retry-After header value (NULL when
@@ -75,9 +74,8 @@ enum tp_bot_status tp_bot_call(struct tp_bot *bot, const char *method,
  * description and parameters.retry_after are used when present.  Used by
  * tp_bot_call and by tests.  Fills *reply (release with
  * tp_bot_reply_clear) and returns its status. */
-enum tp_bot_status tp_bot_classify(const char *method, long http_status,
-                                   const char *body, size_t len,
-                                   const char *retry_after_header,
+enum tp_bot_status tp_bot_classify(const char *method, long http_status, const char *body,
+                                   size_t len, const char *retry_after_header,
                                    struct tp_bot_reply *reply);
 
 /* Releases reply->root and resets the reply.  NULL-safe. */

@@ -37,8 +37,9 @@ int tp_state_default_path(int64_t bot_id, char *buf, size_t buflen, char *err,
             home = pw != NULL ? pw->pw_dir : NULL;
         }
         if (home == NULL || home[0] == '\0') {
-            snprintf(err, errlen, "no HOME or XDG_STATE_HOME for the state file; "
-                                  "use --state FILE");
+            snprintf(err, errlen,
+                     "no HOME or XDG_STATE_HOME for the state file; "
+                     "use --state FILE");
             return -1;
         }
         n = snprintf(buf, buflen, "%s/.local/state/tgproducer/%" PRId64 ".offset", home,
@@ -96,8 +97,10 @@ struct tp_state *tp_state_open(const char *path, char *err, size_t errlen)
     if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         if (e == EWOULDBLOCK)
-            snprintf(err, errlen, "%s is locked: another tgproducer is running for "
-                                  "this bot and state file", lock_path);
+            snprintf(err, errlen,
+                     "%s is locked: another tgproducer is running for "
+                     "this bot and state file",
+                     lock_path);
         else
             snprintf(err, errlen, "%s: cannot lock: %s", lock_path, strerror(e));
         free(lock_path);
@@ -147,8 +150,10 @@ int tp_state_load(struct tp_state *st, int64_t *offset, char *err, size_t errlen
     bool ok = v >= 0 && errno == 0 && end != NULL && (size_t)(end - p) == len;
     free(data);
     if (!ok) {
-        snprintf(err, errlen, "%s: not an offset (one non-negative integer); fix or "
-                              "remove it", st->path);
+        snprintf(err, errlen,
+                 "%s: not an offset (one non-negative integer); fix or "
+                 "remove it",
+                 st->path);
         return -1;
     }
     *offset = (int64_t)v;

@@ -57,15 +57,15 @@ struct run {
     struct tp_bot *bot;
     struct tp_state *state;
     struct tp_backoff backoff;
-    int64_t offset;        /* next getUpdates offset: all below delivered */
-    int failures;          /* Bot API failures in a row */
+    int64_t offset;         /* next getUpdates offset: all below delivered */
+    int failures;           /* Bot API failures in a row */
     int64_t conflict_since; /* monotonic ms of the first 409 in a row, or 0 */
     int64_t conflict_told;  /* when the 409 explanation was last logged */
     struct run_stats stats;
 };
 
 /* Outcomes of the steps below, besides a tg_exit code. */
-#define STEP_OK 0        /* go on */
+#define STEP_OK 0         /* go on */
 #define STEP_STOPPED (-1) /* the stop flag, or stdout's reader went away */
 #define STEP_DRAINED (-2) /* --once: an empty getUpdates, all confirmed */
 
@@ -142,8 +142,10 @@ static int call(struct run *r, const char *method, json_t *params, int poll_s,
             return TG_EXIT_NOPERM;
         case TP_BOT_NOT_FOUND:
             /* api.telegram.org answers 404 to a token it cannot parse. */
-            tg_log_error(r->log, "%s: token rejected, or --api-url is not a Bot API "
-                                 "server", reply->message);
+            tg_log_error(r->log,
+                         "%s: token rejected, or --api-url is not a Bot API "
+                         "server",
+                         reply->message);
             tp_bot_reply_clear(reply);
             return TG_EXIT_NOPERM;
         case TP_BOT_FATAL:
@@ -156,8 +158,9 @@ static int call(struct run *r, const char *method, json_t *params, int poll_s,
                 int64_t left = r->conflict_since + r->opts->conflict_timeout_ms -
                                tg_time_monotonic_ms();
                 if (left <= 0) {
-                    tg_log_error(r->log, "%s: still in conflict after "
-                                         "--conflict-timeout; giving up",
+                    tg_log_error(r->log,
+                                 "%s: still in conflict after "
+                                 "--conflict-timeout; giving up",
                                  method);
                     tp_bot_reply_clear(reply);
                     return TG_EXIT_TEMPFAIL;
@@ -246,10 +249,11 @@ static int get_me(struct run *r)
     tg_log_info(r->log, "bot @%s (id %" PRId64 ")", username ? username : "?",
                 (int64_t)id);
     if (can_read_all == 0)
-        tg_log_warn(r->log, "privacy mode is on for @%s: in groups it sees only "
-                            "commands and replies to it, so counts will be near empty; "
-                            "turn it off with @BotFather (/setprivacy, Disable) and "
-                            "re-add the bot to its groups",
+        tg_log_warn(r->log,
+                    "privacy mode is on for @%s: in groups it sees only "
+                    "commands and replies to it, so counts will be near empty; "
+                    "turn it off with @BotFather (/setprivacy, Disable) and "
+                    "re-add the bot to its groups",
                     username ? username : "this bot");
     tp_bot_reply_clear(&reply);
     return STEP_OK;
@@ -308,8 +312,9 @@ static bool final_flush(struct run *r)
                         : STOP_FLUSH_MS;
     int rc = tp_sink_flush(r->sink, bound, err, sizeof err);
     if (rc != 0)
-        tg_log_warn(r->log, "stopping with %" PRIu64 " records undelivered; their "
-                            "updates stay unconfirmed and will be fetched again",
+        tg_log_warn(r->log,
+                    "stopping with %" PRIu64 " records undelivered; their "
+                    "updates stay unconfirmed and will be fetched again",
                     tp_sink_in_flight(r->sink));
     return rc == 0;
 }
@@ -339,15 +344,17 @@ static int deliver(struct run *r, const struct tp_update_batch *b)
             if (tg_time_monotonic_ms() < deadline)
                 continue;
             if (r->opts->once) {
-                tg_log_error(r->log, "%" PRIu64 " records not delivered within "
-                                     "--delivery-timeout; updates from offset %" PRId64
-                                     " on stay unconfirmed and the next run fetches "
-                                     "them again",
+                tg_log_error(r->log,
+                             "%" PRIu64 " records not delivered within "
+                             "--delivery-timeout; updates from offset %" PRId64
+                             " on stay unconfirmed and the next run fetches "
+                             "them again",
                              tp_sink_in_flight(r->sink), r->offset);
                 return TG_EXIT_TEMPFAIL;
             }
-            tg_log_warn(r->log, "%" PRIu64 " records still undelivered after %.0f s "
-                                "(brokers unreachable?); still waiting",
+            tg_log_warn(r->log,
+                        "%" PRIu64 " records still undelivered after %.0f s "
+                        "(brokers unreachable?); still waiting",
                         tp_sink_in_flight(r->sink),
                         (double)(tg_time_monotonic_ms() - started) / 1000.0);
             deadline = tg_time_monotonic_ms() + r->opts->delivery_timeout_ms;
@@ -359,12 +366,15 @@ static int deliver(struct run *r, const struct tp_update_batch *b)
         r->stats.delivery_failures++;
         r->stats.retries++;
         int64_t wait_ms = tp_backoff_next(&r->backoff);
-        tg_log_warn(r->log, "%s; sending the batch again in %.1f s (duplicates "
-                            "possible)", err, (double)wait_ms / 1000.0);
+        tg_log_warn(r->log,
+                    "%s; sending the batch again in %.1f s (duplicates "
+                    "possible)",
+                    err, (double)wait_ms / 1000.0);
         if (r->opts->once && tg_time_monotonic_ms() + wait_ms >= deadline) {
-            tg_log_error(r->log, "delivery kept failing for --delivery-timeout; "
-                                 "updates from offset %" PRId64 " on stay unconfirmed "
-                                 "and the next run fetches them again",
+            tg_log_error(r->log,
+                         "delivery kept failing for --delivery-timeout; "
+                         "updates from offset %" PRId64 " on stay unconfirmed "
+                         "and the next run fetches them again",
                          r->offset);
             return TG_EXIT_TEMPFAIL;
         }
@@ -382,8 +392,8 @@ static json_t *get_updates_params(const struct run *r)
         json_array_append_new(allowed, json_string("edited_message"));
         json_array_append_new(allowed, json_string("edited_channel_post"));
     }
-    return json_pack("{s:I, s:i, s:i, s:o*}", "offset", (json_int_t)r->offset,
-                     "timeout", r->opts->once ? 0 : r->opts->poll_timeout_s, "limit",
+    return json_pack("{s:I, s:i, s:i, s:o*}", "offset", (json_int_t)r->offset, "timeout",
+                     r->opts->once ? 0 : r->opts->poll_timeout_s, "limit",
                      GET_UPDATES_LIMIT, "allowed_updates", allowed);
 }
 
@@ -393,8 +403,9 @@ static int confirm(struct run *r, int64_t next_offset)
 {
     char err[1024];
     if (tp_state_save(r->state, next_offset, err, sizeof err) != 0) {
-        tg_log_error(r->log, "cannot save the offset: %s; stopping (the delivered "
-                             "updates will be fetched again: duplicates possible)",
+        tg_log_error(r->log,
+                     "cannot save the offset: %s; stopping (the delivered "
+                     "updates will be fetched again: duplicates possible)",
                      err);
         return TG_EXIT_TEMPFAIL;
     }
@@ -442,8 +453,10 @@ static int one_pass(struct run *r)
     if (b.malformed > 0)
         tg_log_warn(r->log, "skipped %" PRIu64 " malformed update%s (first: %s)",
                     b.malformed, b.malformed == 1 ? "" : "s", b.first_problem);
-    tg_log_debug(r->log, "getUpdates: %" PRIu64 " updates, %zu records, next offset "
-                         "%" PRId64, b.updates, b.count, b.next_offset);
+    tg_log_debug(r->log,
+                 "getUpdates: %" PRIu64 " updates, %zu records, next offset "
+                 "%" PRId64,
+                 b.updates, b.count, b.next_offset);
     rc = deliver(r, &b);
     if (rc == STEP_OK) {
         r->stats.produced += b.count;

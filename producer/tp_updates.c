@@ -109,8 +109,8 @@ static char *full_name(const json_t *o, bool *oom)
 
 /* Fills rec from a Message object.  Returns 0, 1 when the message is not
  * well formed (problem says why), or -1 when memory ran out. */
-static int message_to_record(const json_t *msg, struct tg_record *rec,
-                             char *problem, size_t problen)
+static int message_to_record(const json_t *msg, struct tg_record *rec, char *problem,
+                             size_t problen)
 {
     const json_t *chat = json_object_get(msg, "chat");
     const json_t *chat_id = json_object_get(chat, "id");

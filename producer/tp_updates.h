@@ -35,11 +35,11 @@ struct tp_update_batch {
     struct tg_record *records; /* owned, in update order */
     size_t count;
     size_t cap;
-    bool has_updates;    /* at least one update carried an update_id */
-    int64_t next_offset; /* max update_id + 1 when has_updates */
-    uint64_t updates;    /* elements of the result array */
-    uint64_t skipped;    /* updates that yielded no record */
-    uint64_t malformed;  /* of those, updates that were not well formed */
+    bool has_updates;        /* at least one update carried an update_id */
+    int64_t next_offset;     /* max update_id + 1 when has_updates */
+    uint64_t updates;        /* elements of the result array */
+    uint64_t skipped;        /* updates that yielded no record */
+    uint64_t malformed;      /* of those, updates that were not well formed */
     char first_problem[160]; /* what was wrong with the first malformed one */
 };
 

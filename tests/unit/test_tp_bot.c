@@ -78,8 +78,9 @@ static void test_rate_limited(void)
 static void test_server_errors_retry(void)
 {
     struct tp_bot_reply r;
-    CHECK_INT(classify(502, "{\"ok\":false,\"error_code\":502,\"description\":\"Bad "
-                            "Gateway\"}",
+    CHECK_INT(classify(502,
+                       "{\"ok\":false,\"error_code\":502,\"description\":\"Bad "
+                       "Gateway\"}",
                        NULL, &r),
               TP_BOT_RETRY);
     CHECK_STR(r.message, "getUpdates: HTTP 502: Bad Gateway");
@@ -98,17 +99,17 @@ static void test_server_errors_retry(void)
 static void test_bad_bodies_with_200_retry(void)
 {
     static const char *const bodies[] = {
-        "",                                                  /* empty */
-        "   \r\n",                                           /* blank */
-        "<!DOCTYPE html><html></html>",                      /* proxy page */
-        "{\"ok\":true,\"result\":[{\"update_id\":1,",        /* truncated */
+        "",                                                       /* empty */
+        "   \r\n",                                                /* blank */
+        "<!DOCTYPE html><html></html>",                           /* proxy page */
+        "{\"ok\":true,\"result\":[{\"update_id\":1,",             /* truncated */
         "{\"ok\":true,\"result\":[]}{\"ok\":true,\"result\":[]}", /* two documents */
-        "{\"ok\":true,\"result\":[]} x",                     /* trailing garbage */
-        "[1,2]",                                             /* not an object */
-        "{\"result\":[]}",                                   /* no ok */
-        "{\"ok\":\"true\",\"result\":[]}",                   /* ok not boolean */
-        "{\"ok\":true,\"result\":[\xff]}",                   /* invalid UTF-8 */
-        "{\"ok\":true,\"result\":[18446744073709551616]}",   /* 2^64 */
+        "{\"ok\":true,\"result\":[]} x",                          /* trailing garbage */
+        "[1,2]",                                                  /* not an object */
+        "{\"result\":[]}",                                        /* no ok */
+        "{\"ok\":\"true\",\"result\":[]}",                        /* ok not boolean */
+        "{\"ok\":true,\"result\":[\xff]}",                        /* invalid UTF-8 */
+        "{\"ok\":true,\"result\":[18446744073709551616]}",        /* 2^64 */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
         struct tp_bot_reply r;
@@ -134,28 +135,32 @@ static void test_truncated_mentions_parse_error(void)
 static void test_conflict_and_auth(void)
 {
     struct tp_bot_reply r;
-    CHECK_INT(classify(409, "{\"ok\":false,\"error_code\":409,\"description\":\"Conflict: "
-                            "terminated by other getUpdates request\"}",
+    CHECK_INT(classify(409,
+                       "{\"ok\":false,\"error_code\":409,\"description\":\"Conflict: "
+                       "terminated by other getUpdates request\"}",
                        NULL, &r),
               TP_BOT_CONFLICT);
     CHECK(strstr(r.message, "409") != NULL);
     tp_bot_reply_clear(&r);
 
-    CHECK_INT(classify(401, "{\"ok\":false,\"error_code\":401,\"description\":"
-                            "\"Unauthorized\"}",
+    CHECK_INT(classify(401,
+                       "{\"ok\":false,\"error_code\":401,\"description\":"
+                       "\"Unauthorized\"}",
                        NULL, &r),
               TP_BOT_UNAUTHORIZED);
     CHECK_STR(r.message, "getUpdates: HTTP 401: Unauthorized");
     tp_bot_reply_clear(&r);
 
-    CHECK_INT(classify(404, "{\"ok\":false,\"error_code\":404,\"description\":\"Not "
-                            "Found\"}",
+    CHECK_INT(classify(404,
+                       "{\"ok\":false,\"error_code\":404,\"description\":\"Not "
+                       "Found\"}",
                        NULL, &r),
               TP_BOT_NOT_FOUND);
     tp_bot_reply_clear(&r);
 
-    CHECK_INT(classify(400, "{\"ok\":false,\"error_code\":400,\"description\":\"Bad "
-                            "Request: wrong parameter\"}",
+    CHECK_INT(classify(400,
+                       "{\"ok\":false,\"error_code\":400,\"description\":\"Bad "
+                       "Request: wrong parameter\"}",
                        NULL, &r),
               TP_BOT_FATAL);
     tp_bot_reply_clear(&r);
@@ -199,7 +204,8 @@ static void test_body_length_is_exact(void)
     /* Bytes past len are not part of the body. */
     static const char body[] = "{\"ok\":true,\"result\":[]}GARBAGE";
     struct tp_bot_reply r;
-    CHECK_INT(tp_bot_classify("getMe", 200, body, strcspn(body, "G"), NULL, &r), TP_BOT_OK);
+    CHECK_INT(tp_bot_classify("getMe", 200, body, strcspn(body, "G"), NULL, &r),
+              TP_BOT_OK);
     tp_bot_reply_clear(&r);
     CHECK_INT(tp_bot_classify("getMe", 200, body, sizeof body - 1, NULL, &r),
               TP_BOT_RETRY);

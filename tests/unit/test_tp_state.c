@@ -104,8 +104,8 @@ static void test_save_load_mode(void)
 
 static void test_corrupt_file_rejected(void)
 {
-    static const char *const bad[] = {"", "abc\n", "12x\n", "-5\n", "1 2\n",
-                                      "99999999999999999999\n", "\n"};
+    static const char *const bad[] = {
+        "", "abc\n", "12x\n", "-5\n", "1 2\n", "99999999999999999999\n", "\n"};
     char err[300];
     const char *path = path_in_tmp("3.offset");
     struct tp_state *st = tp_state_open(path, err, sizeof err);

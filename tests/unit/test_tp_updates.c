@@ -77,13 +77,14 @@ static void test_user_with_username(void)
 
 static void test_user_without_username(void)
 {
-    expect("[{\"update_id\":11,\"message\":{\"message_id\":6,\"date\":1700000000,"
-           "\"chat\":{\"id\":-100123,\"title\":\"G\",\"type\":\"group\"},\"from\":{\"id\":"
-           "77,\"is_bot\":false,\"first_name\":\"Пётр\"},\"text\":\"привет 👋\"}}]",
-           "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-100123,"
-           "\"channel_name\":\"G\",\"message_id\":6,\"user_id\":77,\"username\":"
-           "\"user_77\",\"first_name\":\"Пётр\",\"last_name\":null,\"text\":\"привет "
-           "👋\",\"text_length\":8}\n");
+    expect(
+        "[{\"update_id\":11,\"message\":{\"message_id\":6,\"date\":1700000000,"
+        "\"chat\":{\"id\":-100123,\"title\":\"G\",\"type\":\"group\"},\"from\":{\"id\":"
+        "77,\"is_bot\":false,\"first_name\":\"Пётр\"},\"text\":\"привет 👋\"}}]",
+        "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-100123,"
+        "\"channel_name\":\"G\",\"message_id\":6,\"user_id\":77,\"username\":"
+        "\"user_77\",\"first_name\":\"Пётр\",\"last_name\":null,\"text\":\"привет "
+        "👋\",\"text_length\":8}\n");
 }
 
 static void test_channel_post_with_signature(void)
@@ -174,22 +175,23 @@ static void test_automatic_forward(void)
 
 static void test_private_chat(void)
 {
-    expect("[{\"update_id\":19,\"message\":{\"message_id\":14,\"date\":1700000000,"
-           "\"chat\":{\"id\":42,\"type\":\"private\",\"first_name\":\"Ann\",\"last_name\":"
-           "\"Lee\",\"username\":\"ann\"},\"from\":{\"id\":42,\"is_bot\":false,"
-           "\"first_name\":\"Ann\",\"last_name\":\"Lee\",\"username\":\"ann\"},\"text\":"
-           "\"/start\"}},"
-           "{\"update_id\":20,\"message\":{\"message_id\":15,\"date\":1700000000,"
-           "\"chat\":{\"id\":43,\"type\":\"private\",\"first_name\":\"Bo\"},\"from\":"
-           "{\"id\":43,\"is_bot\":false,\"first_name\":\"Bo\"},\"text\":\"yo\"}}]",
-           "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":42,"
-           "\"channel_name\":\"Ann Lee\",\"message_id\":14,\"user_id\":42,\"username\":"
-           "\"ann\",\"first_name\":\"Ann\",\"last_name\":\"Lee\",\"text\":\"/start\","
-           "\"text_length\":6}\n"
-           "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":43,"
-           "\"channel_name\":\"Bo\",\"message_id\":15,\"user_id\":43,\"username\":"
-           "\"user_43\",\"first_name\":\"Bo\",\"last_name\":null,\"text\":\"yo\","
-           "\"text_length\":2}\n");
+    expect(
+        "[{\"update_id\":19,\"message\":{\"message_id\":14,\"date\":1700000000,"
+        "\"chat\":{\"id\":42,\"type\":\"private\",\"first_name\":\"Ann\",\"last_name\":"
+        "\"Lee\",\"username\":\"ann\"},\"from\":{\"id\":42,\"is_bot\":false,"
+        "\"first_name\":\"Ann\",\"last_name\":\"Lee\",\"username\":\"ann\"},\"text\":"
+        "\"/start\"}},"
+        "{\"update_id\":20,\"message\":{\"message_id\":15,\"date\":1700000000,"
+        "\"chat\":{\"id\":43,\"type\":\"private\",\"first_name\":\"Bo\"},\"from\":"
+        "{\"id\":43,\"is_bot\":false,\"first_name\":\"Bo\"},\"text\":\"yo\"}}]",
+        "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":42,"
+        "\"channel_name\":\"Ann Lee\",\"message_id\":14,\"user_id\":42,\"username\":"
+        "\"ann\",\"first_name\":\"Ann\",\"last_name\":\"Lee\",\"text\":\"/start\","
+        "\"text_length\":6}\n"
+        "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":43,"
+        "\"channel_name\":\"Bo\",\"message_id\":15,\"user_id\":43,\"username\":"
+        "\"user_43\",\"first_name\":\"Bo\",\"last_name\":null,\"text\":\"yo\","
+        "\"text_length\":2}\n");
 }
 
 static void test_caption_and_no_text(void)
@@ -320,15 +322,15 @@ static void test_chat_filter(void)
     opts.chats[1] = 42;
     opts.chat_count = 2;
     struct tp_update_batch b;
-    char *got = records_of(
-        "[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":1700000000,"
-        "\"chat\":{\"id\":-1001050820672,\"title\":\"A\"},\"text\":\"in\"}},"
-        "{\"update_id\":2,\"message\":{\"message_id\":2,\"date\":1700000000,"
-        "\"chat\":{\"id\":-1001050820673,\"title\":\"B\"},\"text\":\"out\"}},"
-        "{\"update_id\":3,\"message\":{\"message_id\":3,\"date\":1700000000,"
-        "\"chat\":{\"id\":42,\"type\":\"private\",\"first_name\":\"Ann\"},"
-        "\"from\":{\"id\":42},\"text\":\"dm\"}}]",
-        &opts, &b);
+    char *got =
+        records_of("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":1700000000,"
+                   "\"chat\":{\"id\":-1001050820672,\"title\":\"A\"},\"text\":\"in\"}},"
+                   "{\"update_id\":2,\"message\":{\"message_id\":2,\"date\":1700000000,"
+                   "\"chat\":{\"id\":-1001050820673,\"title\":\"B\"},\"text\":\"out\"}},"
+                   "{\"update_id\":3,\"message\":{\"message_id\":3,\"date\":1700000000,"
+                   "\"chat\":{\"id\":42,\"type\":\"private\",\"first_name\":\"Ann\"},"
+                   "\"from\":{\"id\":42},\"text\":\"dm\"}}]",
+                   &opts, &b);
     CHECK(got != NULL);
     CHECK_INT(b.count, 2);
     CHECK_INT(b.skipped, 1);
