@@ -109,4 +109,33 @@ tg_check "--delete-webhook: the pending message is produced" \
     grep -q '"text":"m30"' "$TG_TMP/webhook.out"
 fb_stop
 
+# ---- requests refused for good, malformed updates ------------------------------------------
+cat >"$TG_TMP/refused.json" <<EOF
+{"getUpdates": [{"status": 400, "description": "Bad Request: wrong parameter"}]}
+EOF
+fb_start refused --script "$TG_TMP/refused.json"
+rm -f "$STATE"
+tp --once --stdout >/dev/null 2>"$TG_TMP/refused.err"
+tg_check_eq "400 Bad Request: exit 69, not retried" "$?:$(fb_log 'len(g)')" 69:1
+tg_check "400 Bad Request: says so" grep -q \
+    'getUpdates: HTTP 400: Bad Request: wrong parameter: the Bot API refused the request' \
+    "$TG_TMP/refused.err"
+
+tgproducer --api-url "$FB_URL/nothing/here" --once --stdout >/dev/null 2>"$TG_TMP/404.err"
+tg_check_eq "404 from getMe: exit 77" "$?" 77
+tg_check "404 from getMe: token or --api-url" \
+    grep -q 'getMe: HTTP 404.*token rejected, or --api-url is not a Bot API server' \
+    "$TG_TMP/404.err"
+
+fb_append "[{\"update_id\": 50, \"message\": {\"message_id\": 1, \"date\": 1700000000}}, $(msg 51)]"
+tp --once --stdout >"$TG_TMP/malformed.out" 2>"$TG_TMP/malformed.err"
+tg_check_eq "malformed update: exit 0" "$?" 0
+tg_check "malformed update: a warning says which" grep -q \
+    'warning: skipped 1 malformed update (first: update 50: message without chat.id)' \
+    "$TG_TMP/malformed.err"
+tg_check "malformed update: the good one around it is produced" \
+    grep -q '"text":"m51"' "$TG_TMP/malformed.out"
+tg_check_eq "malformed update: confirmed all the same" "$(cat "$STATE")" 52
+fb_stop
+
 tg_check "token: in no output or message" no_token "$TG_TMP"/*.out "$TG_TMP"/*.err
