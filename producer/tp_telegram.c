@@ -40,6 +40,8 @@
 /* After a stop signal, what is in flight gets this long to be delivered
  * (and then confirmed) before the run ends without confirming it. */
 #define STOP_FLUSH_MS 10000
+/* Follow mode with --poll-timeout 0 asks at most this often when idle. */
+#define IDLE_POLL_MS 1000
 
 struct run_stats {
     uint64_t updates;
@@ -448,7 +450,13 @@ static int one_pass(struct run *r)
     r->stats.updates += b.updates;
     if (!b.has_updates) {
         tp_update_batch_clear(&b);
-        return r->opts->once ? STEP_DRAINED : STEP_OK;
+        if (r->opts->once)
+            return STEP_DRAINED;
+        /* Without a long poll, an idle bot would ask as fast as the server
+         * answers, and Telegram would soon answer 429. */
+        if (r->opts->poll_timeout_s == 0 && !pause_ms(r, IDLE_POLL_MS))
+            return STEP_STOPPED;
+        return STEP_OK;
     }
     if (b.malformed > 0)
         tg_log_warn(r->log, "skipped %" PRIu64 " malformed update%s (first: %s)",

@@ -10,10 +10,20 @@ struct tp_sink;
 struct tg_log;
 
 /* Runs follow mode, or --once when opts says so, until done or stopped by
- * the stop flag (common/tg_signal.h).  opts, sink and log are borrowed;
- * the sink stays owned by the caller, who flushes nothing after this
- * returns: everything delivered has been confirmed already.
- * Returns a tg_exit code (common/tg_exit.h) and logs the reason itself. */
+ * the stop flag (common/tg_signal.h).  opts (token included), sink and log
+ * are borrowed; the sink stays the caller's.  On return every batch this
+ * run wrote is either delivered and confirmed (saved in the state file), or
+ * unconfirmed, so the next run fetches it again; whatever the caller's
+ * final flush still delivers can only duplicate, never lose.
+ * Returns a tg_exit code (common/tg_exit.h) and logs the reason itself:
+ *   0   --once drained everything, or stopped by a signal
+ *   69  the Bot API refused a request for good (4xx), or kept failing
+ *       (--once only: 8 attempts in a row, about a minute), or the sink failed
+ *   75  lock held by another run; 409 past --conflict-timeout (--once);
+ *       delivery not done within --delivery-timeout (--once); the offset
+ *       could not be saved
+ *   77  token rejected (getMe: 401, or 404 for a malformed token)
+ *   78  no token, or the state file or its lock cannot be used */
 int tp_telegram_run(const struct tp_options *opts, struct tp_sink *sink,
                     const struct tg_log *log);
 

@@ -229,6 +229,24 @@ tg_check_eq "SIGTERM during a long poll: exit 0" "$rc" 0
 tg_check "SIGTERM: prompt (${ms} ms)" test "$ms" -lt 3000
 tg_check_eq "SIGTERM: nothing unconfirmed left behind" "$(cat "$STATE")" 701
 
+# ---- follow mode without a long poll asks once a second when idle ------------------------------
+fb_start idle
+rm -f "$STATE"
+t0=$(date +%s%N)
+tgproducer --api-url "$FB_URL" --stdout --poll-timeout 0 >/dev/null 2>"$TG_TMP/idle.err" &
+pid=$!
+tg_cleanup_push "kill -9 $pid"
+three_polls() { test "$(fb_log 'len(g)')" -ge 3; }
+tg_wait_until 10 three_polls
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -TERM "$pid"
+wait "$pid"
+tg_check_eq "--poll-timeout 0, follow: exit 0 on SIGTERM" "$?" 0
+tg_check "--poll-timeout 0, follow: three idle polls take 2 s or more (${ms} ms)" \
+    test "$ms" -ge 2000
+tg_check_eq "--poll-timeout 0, follow: timeout 0 sent" "$(fb_log 'g[0]["timeout"]')" 0
+fb_stop
+
 # ---- the token appears nowhere ---------------------------------------------------------------
 tg_check "token: in no output, message or state file" \
     no_token "$TG_TMP"/*.out "$TG_TMP"/*.err "$TG_TMP/custom/my.offset" \
