@@ -25,6 +25,9 @@ tg_cleanup_push() { tg_cleanups+=("$1"); }
 
 tg__exit() {
     local status=$? i
+    # A background child signalled between fork and exec still runs these
+    # traps: only the script itself may clean up (and remove $TG_TMP).
+    [ "$BASHPID" = "$$" ] || exit "$status"
     for ((i = ${#tg_cleanups[@]} - 1; i >= 0; i--)); do
         eval "${tg_cleanups[$i]}" >/dev/null 2>&1 || true
     done
