@@ -89,7 +89,7 @@ bool tc_partitions_all_at_end(const struct tc_partitions *parts);
 
 /* The driving event time at wall time now_ms (see the file comment).
  * Returns true and sets *event_ms, or false when there is none yet. */
-bool tc_partitions_driving_time(const struct tc_partitions *parts, int64_t now_ms,
+bool tc_partitions_driving_time(struct tc_partitions *parts, int64_t now_ms,
                                 int64_t *event_ms);
 
 /* Visits the assigned partitions in increasing number; for checkpoints and

@@ -20,7 +20,7 @@ static struct tc_partitions *with_partitions(int n, int64_t now)
 }
 
 /* Returns the driving time, or -1 when there is none. */
-static int64_t driving(const struct tc_partitions *p, int64_t now)
+static int64_t driving(struct tc_partitions *p, int64_t now)
 {
     int64_t t = 0;
     return tc_partitions_driving_time(p, now, &t) ? t : -1;
@@ -173,6 +173,44 @@ static void test_empty_partition_at_end(void)
     tc_partitions_free(p);
 }
 
+/* The driving time is cached between records; every way it can change must
+ * show through: the slowest partition moving, a tie, a partition arriving
+ * at or leaving its end, the clock making one idle, a revocation. */
+static void test_cached_value_follows_every_change(void)
+{
+    struct tc_partitions *p = with_partitions(3, T0);
+    tc_partitions_record(p, 0, 1000, T0);
+    tc_partitions_record(p, 1, 2000, T0);
+    tc_partitions_record(p, 2, 1000, T0 + 10);
+    CHECK_INT(driving(p, T0 + 10), 1000);
+    tc_partitions_record(p, 1, 9000, T0 + 20); /* not the slowest */
+    CHECK_INT(driving(p, T0 + 20), 1000);
+    tc_partitions_record(p, 0, 5000, T0 + 30); /* one of two tied slowest */
+    CHECK_INT(driving(p, T0 + 30), 1000);
+    tc_partitions_record(p, 2, 6000, T0 + 40); /* the other one */
+    CHECK_INT(driving(p, T0 + 40), 5000);
+    tc_partitions_eof(p, 0);
+    CHECK_INT(driving(p, T0 + 50), 6000);
+    tc_partitions_set_offset(p, 0, 17); /* back from its end */
+    CHECK_INT(driving(p, T0 + 60), 5000);
+    tc_partitions_record(p, 1, 9500, T0 + IDLE);
+    tc_partitions_record(p, 2, 6500, T0 + IDLE);
+    CHECK_INT(driving(p, T0 + IDLE + 29), 5000); /* 0 last spoke at T0 + 30 */
+    CHECK_INT(driving(p, T0 + IDLE + 30), 6500);
+    tc_partitions_revoke(p, 2);
+    CHECK_INT(driving(p, T0 + IDLE + 31), 9500);
+    CHECK(!tc_partitions_all_at_end(p));
+    tc_partitions_eof(p, 1);
+    CHECK(!tc_partitions_all_at_end(p)); /* 0 is idle, not at its end */
+    tc_partitions_eof(p, 0);
+    CHECK(tc_partitions_all_at_end(p));
+    tc_partitions_revoke(p, 0); /* an end-of-partition leaves with it */
+    CHECK(tc_partitions_all_at_end(p));
+    tc_partitions_revoke_all(p);
+    CHECK(!tc_partitions_all_at_end(p));
+    tc_partitions_free(p);
+}
+
 struct visit {
     int n;
     int32_t partition[4];
@@ -246,6 +284,7 @@ int main(void)
     RUN(test_revoked_partition_is_forgotten);
     RUN(test_partition_at_end);
     RUN(test_empty_partition_at_end);
+    RUN(test_cached_value_follows_every_change);
     RUN(test_offsets_and_visit_order);
     RUN(test_reassign_keeps_state);
     return tg_test_finish();
