@@ -31,8 +31,9 @@
 
 #define GET_UPDATES_LIMIT 100
 /* --once gives up on a Bot API that keeps failing after this many attempts
- * in a row (about a minute of backoff), so a cron run always ends. */
-#define ONCE_MAX_ATTEMPTS 8
+ * in a row (8 to 16 s of backoff, plus the calls' own time), so a cron run
+ * ends well before the next one starts; the next run simply tries again. */
+#define ONCE_MAX_ATTEMPTS 6
 /* Waits are cut in slices this long to look at the stop flag and serve
  * delivery reports. */
 #define WAIT_SLICE_MS 100

@@ -18,7 +18,7 @@ struct tg_log;
  * Returns a tg_exit code (common/tg_exit.h) and logs the reason itself:
  *   0   --once drained everything, or stopped by a signal
  *   69  the Bot API refused a request for good (4xx), or kept failing
- *       (--once only: 8 attempts in a row, about a minute), or the sink failed
+ *       (--once only: 6 attempts in a row), or the sink failed
  *   75  lock held by another run; 409 past --conflict-timeout (--once);
  *       delivery not done within --delivery-timeout (--once); the offset
  *       could not be saved

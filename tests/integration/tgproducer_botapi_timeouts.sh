@@ -2,7 +2,8 @@
 # A Bot API that accepts and never answers, and one that trickles a byte a
 # second: each call is cut within the documented bound (poll timeout + 15 s;
 # --once polls with timeout 0), then retried, and the run completes; a stop
-# signal ends a hung call at once.
+# signal ends a hung call at once; --once gives up on a Bot API that keeps
+# failing after 6 attempts.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tgproducer_botapi.lib"
 
@@ -27,6 +28,24 @@ for mode in hang trickle; do
         '[0,0,2]'
     fb_stop
 done
+
+# ---- --once gives up on a Bot API that keeps failing -------------------------------------
+printf '{"getUpdates": ["html", "empty", "html", "truncated", "html", "html", "html"]}\n' \
+    >"$TG_TMP/giveup.json"
+fb_start giveup --script "$TG_TMP/giveup.json"
+rm -f "$STATE"
+t0=$(date +%s%N)
+tp --once --stdout >/dev/null 2>"$TG_TMP/giveup.err"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+tg_check_eq "failing Bot API, --once: exit 69" "$rc" 69
+tg_check "failing Bot API, --once: gives up after 6 attempts (${ms} ms)" \
+    grep -q 'giving up after 6 attempts' "$TG_TMP/giveup.err"
+tg_check "failing Bot API, --once: after 5 backoff waits of 7.75-15.5 s" \
+    test "$ms" -ge 7750 -a "$ms" -lt 20000
+tg_check_eq "failing Bot API, --once: 6 calls, all at offset 0, no state" \
+    "$(fb_log '[x["offset"] for x in g]'):$(test -e "$STATE" && echo state)" '[0,0,0,0,0,0]:'
+fb_stop
 
 # ---- a stop signal ends a hung call ----------------------------------------------------
 printf '{"getUpdates": ["hang"]}\n' >"$TG_TMP/stop.json"
