@@ -72,12 +72,19 @@ struct tc_window {
     int64_t end_ms;
 };
 
-/* Receives each emitted window with its rows, sorted by count descending
- * then name ascending (byte order), already cut to top_n.  rows and names
- * are borrowed for the call.  Returns 0, or -1 to stop (output failed). */
+/* Rows handed to the emitter per call: a window of a million users is
+ * passed in parts so that no row array as large as the window is needed. */
+#define TC_ENGINE_ROWS_PER_CALL 4096
+
+/* Receives each emitted window's rows, sorted by count descending then name
+ * ascending (byte order), already cut to top_n, in consecutive parts of at
+ * most TC_ENGINE_ROWS_PER_CALL: `first` on the first part of a window,
+ * `last` on its last (both for a window that fits one part).  rows and
+ * names are borrowed for the call.  Returns 0, or -1 to stop (output
+ * failed). */
 struct tc_emitter {
     int (*window)(void *ctx, const struct tc_window *w, const struct tc_row *rows,
-                  size_t n);
+                  size_t n, bool first, bool last);
     void *ctx;
 };
 

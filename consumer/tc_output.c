@@ -126,12 +126,19 @@ static void csv_header(struct tc_output *o)
 int tc_output_window(struct tc_output *o, const char *spec, int64_t start_ms,
                      int64_t end_ms, const struct tc_row *rows, size_t n)
 {
+    return tc_output_part(o, spec, start_ms, end_ms, rows, n, true, true);
+}
+
+int tc_output_part(struct tc_output *o, const char *spec, int64_t start_ms,
+                   int64_t end_ms, const struct tc_row *rows, size_t n, bool first,
+                   bool last)
+{
     char start[TG_TIME_TEXT_MAX], end[TG_TIME_TEXT_MAX];
     format_time(start_ms, start, sizeof start);
     format_time(end_ms, end, sizeof end);
     FILE *f = o->out;
     csv_header(o);
-    if (o->format == TC_FORMAT_TEXT) {
+    if (first && o->format == TC_FORMAT_TEXT) {
         fprintf(f, "# %s %s %s\n", spec, start, end);
     }
     for (size_t i = 0; i < n; i++) {
@@ -155,7 +162,7 @@ int tc_output_window(struct tc_output *o, const char *spec, int64_t start_ms,
             break;
         }
     }
-    if (fflush(f) != 0 || ferror(f)) {
+    if (ferror(f) || (last && fflush(f) != 0)) {
         return -1;
     }
     return 0;

@@ -15,6 +15,7 @@
 #ifndef TC_OUTPUT_H
 #define TC_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,12 @@ void tc_output_free(struct tc_output *o);
  * flushes.  Returns 0, or -1 when writing failed (errno set). */
 int tc_output_window(struct tc_output *o, const char *spec, int64_t start_ms,
                      int64_t end_ms, const struct tc_row *rows, size_t n);
+
+/* The same for a window given in consecutive parts: the header goes out
+ * with the first part, the flush after the last. */
+int tc_output_part(struct tc_output *o, const char *spec, int64_t start_ms,
+                   int64_t end_ms, const struct tc_row *rows, size_t n, bool first,
+                   bool last);
 
 /* End of output: writes the csv header if no window was written, so csv
  * output always has one, and flushes.  Returns 0, or -1 on error. */

@@ -35,11 +35,11 @@ struct tc_pipeline {
 };
 
 static int emit_to_output(void *ctx, const struct tc_window *w, const struct tc_row *rows,
-                          size_t n)
+                          size_t n, bool first, bool last)
 {
     struct tc_pipeline *p = ctx;
-    return tc_output_window(p->output, p->opts->windows[w->spec].text, w->start_ms,
-                            w->end_ms, rows, n);
+    return tc_output_part(p->output, p->opts->windows[w->spec].text, w->start_ms,
+                          w->end_ms, rows, n, first, last);
 }
 
 struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
