@@ -24,10 +24,18 @@
  * window costs O(entries in its panes + rows log rows).  Nothing is
  * allocated per record once a (user, pane) counter exists.
  *
- * Memory: per distinct key one user record (about 40 bytes), its name
- * (interned once, never freed) and 8 bytes of hash table; per live (user,
- * pane) counter 8 bytes in the pane plus 16 in the user's pane list; per
- * live dedup key 24 bytes at load <= 0.7.
+ * Memory (arrays grow by 1.5x, so add up to half again):
+ *   per distinct key: a 48-byte user record, its name interned once in an
+ *   arena (length + 1, never freed), under 12 bytes of hash table (8-byte
+ *   slots, load <= 0.7) and 12 bytes of name-order index (rank, and byname
+ *   with room to merge newcomers);
+ *   per live (user, pane) counter: 8 bytes in the pane; a user's first
+ *   live counter is found through a slot inside the user record, further
+ *   ones through 16-byte slots in a per-user array;
+ *   per live dedup key: 24 bytes at load <= 0.7;
+ *   per emitted window: 20 bytes per row for sorting (kept for reuse).
+ * Measured: 612,862 users, 927,643 peak (user, pane) entries and 1,000,000
+ * live dedup keys in 156 MB peak RSS.
  */
 #ifndef TC_ENGINE_H
 #define TC_ENGINE_H
