@@ -202,10 +202,10 @@ tg_check "follow: token not in /proc/PID/cmdline" no_token "/proc/$pid/cmdline"
 tg_check "follow: argv has no token-like text" \
     not_grep -E '[0-9]+:[A-Za-z0-9_-]{30}' "/proc/$pid/cmdline"
 
-t0=$(date +%s%N)
+clock_start
 tp --once --stdout >"$TG_TMP/second.out" 2>"$TG_TMP/second.err"
 rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
+ms=$(clock_ms)
 tg_check_eq "lock: a second run exits 75" "$rc" 75
 tg_check "lock: at once (${ms} ms)" test "$ms" -lt 2000
 tg_check "lock: says another tgproducer is running" \
@@ -220,11 +220,11 @@ tg_check "follow: and confirmed in the state file" \
     tg_wait_until 10 grep -qx 701 "$STATE"
 tg_check_eq "follow: the long poll carried --poll-timeout" "$(fb_log 'g[0]["timeout"]')" 5
 tg_wait_until 10 fb_polling
-t0=$(date +%s%N)
+clock_start
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
+ms=$(clock_ms)
 tg_check_eq "SIGTERM during a long poll: exit 0" "$rc" 0
 tg_check "SIGTERM: prompt (${ms} ms)" test "$ms" -lt 3000
 tg_check_eq "SIGTERM: nothing unconfirmed left behind" "$(cat "$STATE")" 701
@@ -232,13 +232,13 @@ tg_check_eq "SIGTERM: nothing unconfirmed left behind" "$(cat "$STATE")" 701
 # ---- follow mode without a long poll asks once a second when idle ------------------------------
 fb_start idle
 rm -f "$STATE"
-t0=$(date +%s%N)
+clock_start
 tgproducer --api-url "$FB_URL" --stdout --poll-timeout 0 >/dev/null 2>"$TG_TMP/idle.err" &
 pid=$!
 tg_cleanup_push "kill -9 $pid"
 three_polls() { test "$(fb_log 'len(g)')" -ge 3; }
 tg_wait_until 10 three_polls
-ms=$((($(date +%s%N) - t0) / 1000000))
+ms=$(clock_ms)
 kill -TERM "$pid"
 wait "$pid"
 tg_check_eq "--poll-timeout 0, follow: exit 0 on SIGTERM" "$?" 0

@@ -69,10 +69,10 @@ fb_stop
 # ---- 409: another poller --------------------------------------------------------------
 fb_start poller --conflict poller
 rm -f "$STATE"
-t0=$(date +%s%N)
+clock_start
 tp --once --stdout --conflict-timeout 1s >/dev/null 2>"$TG_TMP/poller.err"
 rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
+ms=$(clock_ms)
 tg_check_eq "409 poller: exit 75 after --conflict-timeout" "$rc" 75
 tg_check "409 poller: after about 1 s (${ms} ms)" test "$ms" -ge 1000 -a "$ms" -lt 5000
 tg_check "409 poller: names the cause" grep -q \
