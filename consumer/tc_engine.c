@@ -836,7 +836,8 @@ static int sort_rows(struct tc_engine *e, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         uint32_t u = e->touched[i];
-        e->keys[i] = (uint64_t)(UINT32_MAX - (uint32_t)e->users[u].acc) << 32 | e->rank[u];
+        e->keys[i] =
+            (uint64_t)(UINT32_MAX - (uint32_t)e->users[u].acc) << 32 | e->rank[u];
     }
     if (n < 64) {
         qsort(e->keys, n, sizeof *e->keys, cmp_u64);
@@ -856,11 +857,13 @@ static int hand_over(struct tc_engine *e, const struct tc_window *w, size_t n,
         return -1;
     }
     for (size_t done = 0; done < n;) {
-        size_t part = n - done < TC_ENGINE_ROWS_PER_CALL ? n - done : TC_ENGINE_ROWS_PER_CALL;
+        size_t part =
+            n - done < TC_ENGINE_ROWS_PER_CALL ? n - done : TC_ENGINE_ROWS_PER_CALL;
         const struct tc_row *rows = e->rows + done;
         if (!in_rows) {
             for (size_t i = 0; i < part; i++) {
-                const struct tc_user *u = &e->users[e->byname[(uint32_t)e->keys[done + i]]];
+                const struct tc_user *u =
+                    &e->users[e->byname[(uint32_t)e->keys[done + i]]];
                 e->rows[i] = (struct tc_row){u->name, u->len, u->acc};
             }
             rows = e->rows;
@@ -886,8 +889,8 @@ static int emit_window(struct tc_engine *e, const struct tc_window *w,
         e->stamp = 1;
     }
     size_t n = 0;
-    for (size_t i = pane_lower_bound(e, a); i < e->pfirst + e->npanes && e->panes[i].no < b;
-         i++) {
+    for (size_t i = pane_lower_bound(e, a);
+         i < e->pfirst + e->npanes && e->panes[i].no < b; i++) {
         const struct tc_pane *pane = &e->panes[i];
         if (grow((void **)&e->touched, &e->captouched, n + pane->n, sizeof *e->touched) !=
             0) {
@@ -1061,10 +1064,10 @@ int tc_engine_save(const struct tc_engine *e, struct tc_ckbuf *buf)
     return buf->failed ? -1 : 0;
 }
 
-#define LOAD_FAIL(...)                                                       \
-    do {                                                                     \
-        snprintf(err, errlen, __VA_ARGS__);                                  \
-        return -1;                                                           \
+#define LOAD_FAIL(...)                                                                   \
+    do {                                                                                 \
+        snprintf(err, errlen, __VA_ARGS__);                                              \
+        return -1;                                                                       \
     } while (0)
 
 int tc_engine_load(struct tc_engine *e, struct tc_ckreader *rd, char *err, size_t errlen)

@@ -162,7 +162,6 @@ int tc_engine_save(const struct tc_engine *e, struct tc_ckbuf *buf);
 /* Restores state written by tc_engine_save into a fresh engine with the
  * same config.  Returns 0, or -1 with err when the data is inconsistent
  * (the engine must then be freed). */
-int tc_engine_load(struct tc_engine *e, struct tc_ckreader *rd, char *err,
-                   size_t errlen);
+int tc_engine_load(struct tc_engine *e, struct tc_ckreader *rd, char *err, size_t errlen);
 
 #endif

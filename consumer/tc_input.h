@@ -17,7 +17,6 @@
 struct tc_pipeline;
 struct tg_log;
 
-
 /* Reads every file in order ("-" = standard input; no files = standard
  * input) into the pipeline, stopping early on a stop signal.  A file that
  * cannot be opened or read is reported and skipped; the others are still

@@ -239,7 +239,8 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         break;
     }
     case 'l':
-        return parse_duration("--lateness", arg, true, &opts->lateness_ms, err, errlen) == 0
+        return parse_duration("--lateness", arg, true, &opts->lateness_ms, err, errlen) ==
+                       0
                    ? TC_OPTIONS_RUN
                    : TC_OPTIONS_USAGE;
     case OPT_NO_DEDUP:
@@ -256,7 +257,8 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         }
         break;
     case OPT_TRIGGER:
-        return parse_duration("--trigger", arg, false, &opts->trigger_ms, err, errlen) == 0
+        return parse_duration("--trigger", arg, false, &opts->trigger_ms, err, errlen) ==
+                       0
                    ? TC_OPTIONS_RUN
                    : TC_OPTIONS_USAGE;
     case 'n':
@@ -293,8 +295,8 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         opts->stats = true;
         break;
     case OPT_STATS_INTERVAL:
-        return parse_duration("--stats-interval", arg, false, &opts->stats_interval_ms, err,
-                              errlen) == 0
+        return parse_duration("--stats-interval", arg, false, &opts->stats_interval_ms,
+                              err, errlen) == 0
                    ? TC_OPTIONS_RUN
                    : TC_OPTIONS_USAGE;
     case OPT_MAX_RECORD:
@@ -361,12 +363,14 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
     }
     opts->files = argv + optind;
     opts->nfiles = (size_t)(argc - optind);
-    opts->use_kafka = opts->nfiles == 0 &&
-                      (tg_kafka_brokers_requested(opts->brokers) != NULL ||
-                       (opts->kafka_conf != NULL && tg_kafka_conf_has_brokers(opts->kafka_conf)));
+    opts->use_kafka =
+        opts->nfiles == 0 &&
+        (tg_kafka_brokers_requested(opts->brokers) != NULL ||
+         (opts->kafka_conf != NULL && tg_kafka_conf_has_brokers(opts->kafka_conf)));
     if (opts->checkpoint_dir != NULL && !opts->use_kafka) {
-        snprintf(err, errlen, "--checkpoint needs Kafka input (no FILE, brokers "
-                              "configured): files and stdin have no offsets to resume");
+        snprintf(err, errlen,
+                 "--checkpoint needs Kafka input (no FILE, brokers "
+                 "configured): files and stdin have no offsets to resume");
         return TC_OPTIONS_USAGE;
     }
     return TC_OPTIONS_RUN;
@@ -381,20 +385,24 @@ void tc_options_help(FILE *out)
         "configured (-b, $KAFKA_BOOTSTRAP_SERVERS or -X bootstrap.servers), else stdin.\n"
         "\n"
         "Kafka input:\n"
-        "  -b, --brokers LIST        bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS)\n"
+        "  -b, --brokers LIST        bootstrap servers (default: "
+        "$KAFKA_BOOTSTRAP_SERVERS)\n"
         "  -t, --topic NAME          topic (default: telegram_messages)\n"
         "  -G, --group NAME          consumer group (default: tgcount)\n"
         "  -o, --offset WHERE        beginning, end or stored (default: stored; a group\n"
         "                            without a stored offset starts at the end)\n"
         "  -e, --exit-at-end         stop once every assigned partition is at its end\n"
-        "  -X NAME=VALUE             librdkafka property (topic. prefix: topic property)\n"
+        "  -X NAME=VALUE             librdkafka property (topic. prefix: topic "
+        "property)\n"
         "  -F FILE                   librdkafka properties file (name=value lines)\n"
         "      --connect-timeout DUR give up when no broker answers (default: 30s)\n"
         "\n"
         "Windows:\n"
-        "  -w, --window SPEC         SIZE (tumbling) or SIZE/SLIDE (sliding); repeatable\n"
+        "  -w, --window SPEC         SIZE (tumbling) or SIZE/SLIDE (sliding); "
+        "repeatable\n"
         "                            (default: 1m and 10m/30s)\n"
-        "  -l, --lateness DUR        watermark = greatest event time - DUR (default: 30s)\n"
+        "  -l, --lateness DUR        watermark = greatest event time - DUR (default: "
+        "30s)\n"
         "      --no-dedup            count repeated (channel_id, message_id) records\n"
         "                            (default: each message counted once)\n"
         "      --max-record BYTES    larger records are malformed (default: 1M)\n"
@@ -402,7 +410,8 @@ void tc_options_help(FILE *out)
         "                            \"(other)\" (default: 10000000)\n"
         "\n"
         "Output:\n"
-        "      --emit MODE           final: each window once, when final; changes: changed\n"
+        "      --emit MODE           final: each window once, when final; changes: "
+        "changed\n"
         "                            windows every --trigger, finals at the end\n"
         "                            (default: final)\n"
         "      --trigger DUR         wall-clock period of --emit changes (default: 30s)\n"

@@ -70,7 +70,7 @@ struct tc_options {
 
     /* Windows and counting. */
     struct tg_window_spec windows[TC_MAX_WINDOWS];
-    size_t nwindows; /* default: 1m and 10m/30s */
+    size_t nwindows;    /* default: 1m and 10m/30s */
     bool windows_given; /* a -w was seen: it replaced the defaults */
     int64_t lateness_ms;
     bool dedup; /* false with --no-dedup */

@@ -71,7 +71,8 @@ int tc_parser_parse_strict(struct tc_parser *ps, const char *data, size_t len,
     }
     json_t *et = json_object_get(root, "event_time");
     if (et == NULL || !json_is_string(et)) {
-        snprintf(err, errlen, et == NULL ? "no event_time" : "event_time is not a string");
+        snprintf(err, errlen,
+                 et == NULL ? "no event_time" : "event_time is not a string");
         goto out;
     }
     char terr[128];

@@ -355,7 +355,8 @@ int tc_pipeline_checkpoint_load(struct tc_pipeline *p, int32_t **partitions,
     rd.pos = want.len;
     uint64_t count = tc_ckreader_u64(&rd);
     if (!tc_ckreader_ok(&rd) || count > (len - rd.pos) / 12) {
-        snprintf(err, errlen, "%s/%s: bad offset table (corrupt)", dir, TC_CHECKPOINT_FILE);
+        snprintf(err, errlen, "%s/%s: bad offset table (corrupt)", dir,
+                 TC_CHECKPOINT_FILE);
         goto out;
     }
     if (count > 0) {

@@ -46,26 +46,25 @@ enum tc_feed_result {
 #define TC_WATERMARK_NONE INT64_MIN
 
 struct tc_stats {
-    uint64_t read;        /* records fed (malformed included), blank lines excluded */
-    uint64_t counted;     /* records added to at least one window */
-    uint64_t malformed;   /* skipped: not JSON, no event_time, too large, ... */
-    uint64_t late;        /* every window already final */
-    uint64_t duplicates;  /* (channel_id, message_id) already counted */
-    uint64_t truncated;   /* usernames cut to TC_USERNAME_MAX bytes */
-    uint64_t overflowed;  /* counted as "(other)" because of --max-users */
+    uint64_t read;            /* records fed (malformed included), blank lines excluded */
+    uint64_t counted;         /* records added to at least one window */
+    uint64_t malformed;       /* skipped: not JSON, no event_time, too large, ... */
+    uint64_t late;            /* every window already final */
+    uint64_t duplicates;      /* (channel_id, message_id) already counted */
+    uint64_t truncated;       /* usernames cut to TC_USERNAME_MAX bytes */
+    uint64_t overflowed;      /* counted as "(other)" because of --max-users */
     uint64_t windows_emitted; /* windows written (--emit changes: each update) */
-    uint64_t users;       /* distinct counting keys in the user table */
-    uint64_t state_entries;      /* live (user, pane) counters now */
+    uint64_t users;           /* distinct counting keys in the user table */
+    uint64_t state_entries;   /* live (user, pane) counters now */
     uint64_t peak_state_entries; /* greatest state_entries so far */
     uint64_t dedup_entries;      /* live dedup keys now */
 };
 
 /* Creates a pipeline for opts (borrowed, must outlive it), writing windows
  * to out (borrowed) and diagnostics to log (borrowed).  Returns NULL with
- * a message in err (out of memory, pane ring too large for the windows). */
+ * a message in err (out of memory, a window or lateness out of range). */
 struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
-                                    const struct tg_log *log, char *err,
-                                    size_t errlen);
+                                    const struct tg_log *log, char *err, size_t errlen);
 
 /* Frees everything.  Emits nothing (call tc_pipeline_finish first).
  * NULL-safe. */

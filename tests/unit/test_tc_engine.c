@@ -168,8 +168,8 @@ static void test_late_and_out_of_order(void)
     setup(&f, "1m", 30 * S);
     start(&f);
     feed(&f, 50 * S, "a");
-    feed(&f, 70 * S, "b");                                 /* W = 40 */
-    CHECK_INT(feed(&f, 45 * S, "c"), TC_COUNT_COUNTED);    /* out of order, in time */
+    feed(&f, 70 * S, "b");                              /* W = 40 */
+    CHECK_INT(feed(&f, 45 * S, "c"), TC_COUNT_COUNTED); /* out of order, in time */
     CHECK_STR(f.cap.text, "");
     feed(&f, 95 * S, "d"); /* W = 65: [0,60) final */
     CHECK_STR(f.cap.text, "1m[0,60) a=1 c=1;");
@@ -201,10 +201,11 @@ static void test_45s_20s(void)
     struct fixture f;
     setup(&f, "45s/20s", 0);
     start(&f);
-    feed(&f, 44999, "x"); /* in [0,45) [20,65) [40,85) */
+    feed(&f, 44999, "x");  /* in [0,45) [20,65) [40,85) */
     feed(&f, 50 * S, "y"); /* in [20,65) [40,85); W = 50: [0,45) final */
     CHECK_STR(f.cap.text, "45s/20s[0,45) x=1;");
-    CHECK_STR(drain(&f), "45s/20s[0,45) x=1;45s/20s[20,65) x=1 y=1;45s/20s[40,85) x=1 y=1;");
+    CHECK_STR(drain(&f),
+              "45s/20s[0,45) x=1;45s/20s[20,65) x=1 y=1;45s/20s[40,85) x=1 y=1;");
     tc_engine_free(f.e);
 }
 

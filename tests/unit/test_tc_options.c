@@ -15,7 +15,8 @@ static int parse(const char *line)
     static char *argv[64];
     snprintf(buf, sizeof buf, "tgcount %s", line);
     int argc = 0;
-    for (char *tok = strtok(buf, " "); tok != NULL && argc < 63; tok = strtok(NULL, " ")) {
+    for (char *tok = strtok(buf, " "); tok != NULL && argc < 63;
+         tok = strtok(NULL, " ")) {
         argv[argc++] = tok;
     }
     argv[argc] = NULL;
@@ -50,9 +51,10 @@ static void test_defaults(void)
 
 static void test_values(void)
 {
-    CHECK_INT(parse("-w 45s/20s --window 1h -l 0 --no-dedup --emit changes --trigger 5s "
-                    "-n 10 -f csv --stats --max-record 4K --max-users 7 -q -v -v a.jsonl -"),
-              TC_OPTIONS_RUN);
+    CHECK_INT(
+        parse("-w 45s/20s --window 1h -l 0 --no-dedup --emit changes --trigger 5s "
+              "-n 10 -f csv --stats --max-record 4K --max-users 7 -q -v -v a.jsonl -"),
+        TC_OPTIONS_RUN);
     CHECK_INT(opts.nwindows, 2);
     CHECK_STR(opts.windows[0].text, "45s/20s");
     CHECK_INT(opts.windows[0].size_ms, 45000);
@@ -106,11 +108,23 @@ static void test_kafka(void)
 static void test_errors(void)
 {
     const char *bad[] = {
-        "-w 0s",          "-w 30s/1m",      "-w nonsense",    "-l -5s",
-        "--emit sometimes", "-f xml",       "-n -1",          "-n x",
-        "--trigger 0",    "--max-record 0", "--max-users 0",  "--bogus",
-        "-w",             "-Z",             "--checkpoint /tmp/x f.jsonl",
-        "--checkpoint /tmp/x", "-w 4000d",
+        "-w 0s",
+        "-w 30s/1m",
+        "-w nonsense",
+        "-l -5s",
+        "--emit sometimes",
+        "-f xml",
+        "-n -1",
+        "-n x",
+        "--trigger 0",
+        "--max-record 0",
+        "--max-users 0",
+        "--bogus",
+        "-w",
+        "-Z",
+        "--checkpoint /tmp/x f.jsonl",
+        "--checkpoint /tmp/x",
+        "-w 4000d",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         int r = parse(bad[i]);
@@ -137,12 +151,31 @@ static void test_help_version(void)
     FILE *f = open_memstream(&buf, &len);
     tc_options_help(f);
     fclose(f);
-    const char *every[] = {"--brokers", "--topic", "--group", "--offset", "--exit-at-end",
-                           "-X", "-F", "--connect-timeout", "--window", "--lateness",
-                           "--no-dedup", "--max-record", "--max-users", "--emit",
-                           "--trigger", "--top", "--format", "--checkpoint",
-                           "--checkpoint-interval", "--stats", "--stats-interval",
-                           "--quiet", "--verbose", "--help", "--version"};
+    const char *every[] = {"--brokers",
+                           "--topic",
+                           "--group",
+                           "--offset",
+                           "--exit-at-end",
+                           "-X",
+                           "-F",
+                           "--connect-timeout",
+                           "--window",
+                           "--lateness",
+                           "--no-dedup",
+                           "--max-record",
+                           "--max-users",
+                           "--emit",
+                           "--trigger",
+                           "--top",
+                           "--format",
+                           "--checkpoint",
+                           "--checkpoint-interval",
+                           "--stats",
+                           "--stats-interval",
+                           "--quiet",
+                           "--verbose",
+                           "--help",
+                           "--version"};
     for (size_t i = 0; i < sizeof every / sizeof *every; i++) {
         if (strstr(buf, every[i]) == NULL) {
             printf("  --help lacks %s\n", every[i]);

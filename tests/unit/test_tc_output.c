@@ -44,10 +44,11 @@ static void test_text(void)
 static void test_csv(void)
 {
     char *s = render(TC_FORMAT_CSV, rows, 3, false);
-    CHECK_STR(s, "window,start,end,username,count\n"
-                 "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,alice,3\n"
-                 "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,\"a,b\"\"c\",2\n"
-                 "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,\"new\nline\t\\\",1\n");
+    CHECK_STR(s,
+              "window,start,end,username,count\n"
+              "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,alice,3\n"
+              "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,\"a,b\"\"c\",2\n"
+              "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,\"new\nline\t\\\",1\n");
     free(s);
     /* The header appears once, even with no window at all. */
     s = render(TC_FORMAT_CSV, rows, 0, false);
@@ -58,13 +59,14 @@ static void test_csv(void)
 static void test_json(void)
 {
     char *s = render(TC_FORMAT_JSON, rows, 3, false);
-    CHECK_STR(s, "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
-                 "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"alice\",\"count\":3}\n"
-                 "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
-                 "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"a,b\\\"c\",\"count\":2}\n"
-                 "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
-                 "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"new\\nline\\t\\\\\","
-                 "\"count\":1}\n");
+    CHECK_STR(s,
+              "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
+              "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"alice\",\"count\":3}\n"
+              "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
+              "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"a,b\\\"c\",\"count\":2}\n"
+              "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
+              "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"new\\nline\\t\\\\\","
+              "\"count\":1}\n");
     free(s);
 }
 

@@ -49,8 +49,9 @@ static void test_keys(void)
     CHECK_STR(rec.key, "anonymous");
     CHECK_INT(parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":1.5}"), 0);
     CHECK_STR(rec.key, "anonymous");
-    CHECK_INT(parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"\\u00e9\\\"x\"}"),
-              0);
+    CHECK_INT(
+        parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"\\u00e9\\\"x\"}"),
+        0);
     CHECK_STR(rec.key, "\xc3\xa9\"x");
 }
 
@@ -89,7 +90,8 @@ static void test_rejections(void)
         "[1,2]",
         "\"string\"",
         "{\"event_time\":\"2024-05-01T12:00:00Z\"} x",
-        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"event_time\":\"2024-05-01T12:00:00Z\"}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"event_time\":\"2024-05-01T12:00:"
+        "00Z\"}",
         "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"\xff\"}",
         "{\"event_time\":\"2024-05-01T12:00:00Z\",\"message_id\":18446744073709551616}",
         "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"a\\u0000b\"}",
@@ -119,16 +121,16 @@ static void test_truncation(void)
     memset(name, 'a', 255);
     memcpy(name + 255, "\xc3\xa9", 2);
     memcpy(name + 257, "zz", 3);
-    snprintf(line, sizeof line, "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"%s\"}",
-             name);
+    snprintf(line, sizeof line,
+             "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"%s\"}", name);
     CHECK_INT(parse(line), 0);
     CHECK(rec.key_truncated);
     CHECK_INT(rec.key_len, 255);
     CHECK_INT(strlen(rec.key), 255);
     memset(name, 'b', 256);
     name[256] = '\0';
-    snprintf(line, sizeof line, "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"%s\"}",
-             name);
+    snprintf(line, sizeof line,
+             "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"%s\"}", name);
     CHECK_INT(parse(line), 0);
     CHECK(!rec.key_truncated);
     CHECK_INT(rec.key_len, 256);
@@ -196,7 +198,8 @@ static size_t make_line(char *buf, size_t cap)
     buf[n++] = pick(8) == 0 ? ' ' : '{';
     size_t fields = 1 + pick(8);
     for (size_t i = 0; i < fields; i++) {
-        const char *piece = pick(3) == 0 ? pieces[0] : pieces[pick(sizeof pieces / sizeof *pieces)];
+        const char *piece =
+            pick(3) == 0 ? pieces[0] : pieces[pick(sizeof pieces / sizeof *pieces)];
         size_t len = strlen(piece);
         if (n + len + 8 >= cap) {
             break;
@@ -214,7 +217,8 @@ static size_t make_line(char *buf, size_t cap)
     if (pick(10) == 0) {
         buf[n++] = '\n';
     }
-    static const char junk[] = "{}[]\",:\\ \t\n\x00\xff\x80" "e-0aZ";
+    static const char junk[] = "{}[]\",:\\ \t\n\x00\xff\x80"
+                               "e-0aZ";
     switch (pick(4)) {
     case 0: /* flip a byte */
         buf[pick(n)] = junk[pick(sizeof junk - 1)];
@@ -254,10 +258,12 @@ static void test_fast_equals_strict(void)
             continue;
         }
         fast_yes++;
-        if (!s || fast.event_time_ms != strict.event_time_ms || fast.key_len != strict.key_len ||
+        if (!s || fast.event_time_ms != strict.event_time_ms ||
+            fast.key_len != strict.key_len ||
             memcmp(fkey, strict.key, strict.key_len) != 0 ||
-            fast.key_truncated != strict.key_truncated || fast.has_ids != strict.has_ids ||
-            fast.channel_id != strict.channel_id || fast.message_id != strict.message_id) {
+            fast.key_truncated != strict.key_truncated ||
+            fast.has_ids != strict.has_ids || fast.channel_id != strict.channel_id ||
+            fast.message_id != strict.message_id) {
             if (mismatches++ < 5) {
                 printf("  fast and strict differ on: %.*s\n", (int)n, line);
             }
@@ -271,20 +277,23 @@ static void test_fast_equals_strict(void)
 
 static void test_fast_common_records(void)
 {
-    const char *line = "{\"event_time\":\"2024-05-01T12:00:05Z\",\"channel_id\":-100,"
-                       "\"channel_name\":\"chat\",\"message_id\":7,\"user_id\":42,"
-                       "\"username\":\"alice\",\"first_name\":\"A\",\"last_name\":null,"
-                       "\"text\":\"hi \\\"there\\\"\\n\xf0\x9f\x98\x80\",\"text_length\":12}";
+    const char *line =
+        "{\"event_time\":\"2024-05-01T12:00:05Z\",\"channel_id\":-100,"
+        "\"channel_name\":\"chat\",\"message_id\":7,\"user_id\":42,"
+        "\"username\":\"alice\",\"first_name\":\"A\",\"last_name\":null,"
+        "\"text\":\"hi \\\"there\\\"\\n\xf0\x9f\x98\x80\",\"text_length\":12}";
     CHECK_INT(tc_parser_parse_fast(ps, line, strlen(line), &rec), 1);
     CHECK_STR(rec.key, "alice");
     CHECK_INT(rec.message_id, 7);
     /* Unsure cases go to jansson. */
-    CHECK_INT(tc_parser_parse_fast(ps, "{\"event_time\":\"2024-05-01T12:00:05Z\","
-                                       "\"event_time\":\"2024-05-01T12:00:05Z\"}",
+    CHECK_INT(tc_parser_parse_fast(ps,
+                                   "{\"event_time\":\"2024-05-01T12:00:05Z\","
+                                   "\"event_time\":\"2024-05-01T12:00:05Z\"}",
                                    77, &rec),
               0);
-    CHECK_INT(tc_parser_parse_fast(ps, "{\"event_time\":\"2024-05-01T12:00:05Z\"} x", 40, &rec),
-              0);
+    CHECK_INT(
+        tc_parser_parse_fast(ps, "{\"event_time\":\"2024-05-01T12:00:05Z\"} x", 40, &rec),
+        0);
 }
 
 int main(void)
