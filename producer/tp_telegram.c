@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -501,6 +502,10 @@ int tp_telegram_run(const struct tp_options *opts, struct tp_sink *sink,
         tg_log_error(log, "no bot token: set $%s or use --token-file", TP_TOKEN_ENV);
         return TG_EXIT_CONFIG;
     }
+    /* A core dump would hold the token (and the URL built from it). */
+    struct rlimit no_core = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &no_core) != 0)
+        tg_log_warn(log, "cannot disable core dumps: %s", strerror(errno));
 
     int rc = open_state(&r);
     if (rc == STEP_OK) {

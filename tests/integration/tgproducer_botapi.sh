@@ -202,6 +202,9 @@ tg_check "follow: token not in /proc/PID/cmdline" no_token "/proc/$pid/cmdline"
 tg_check "follow: argv has no token-like text" \
     not_grep -E '[0-9]+:[A-Za-z0-9_-]{30}' "/proc/$pid/cmdline"
 
+tg_check "follow: core dumps are off (they would hold the token)" \
+    grep -qE '^Max core file size +0 +0 ' "/proc/$pid/limits"
+
 clock_start
 tp --once --stdout >"$TG_TMP/second.out" 2>"$TG_TMP/second.err"
 rc=$?
