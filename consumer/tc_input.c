@@ -184,6 +184,7 @@ int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_
             close(fd);
         }
         if (rc == STOP_OUTPUT) {
+            errno = saved; /* the output's error, for the caller's message */
             return -1;
         }
         if (rc == STOP_NOMEM) {

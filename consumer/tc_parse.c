@@ -139,6 +139,19 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* True when one of the 8 bytes of w is '"', '\\' or below 0x20 (the
+ * classic has-zero-byte test; it may flag bytes after a true hit, never
+ * miss one, and the byte loop then decides). */
+static bool word_has_special(uint64_t w)
+{
+    uint64_t q = w ^ (ONES * '"');
+    uint64_t b = w ^ (ONES * '\\');
+    return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) & HIGHS;
+}
+
 /* p is just past the opening quote.  Returns the closing quote, or NULL
  * when unsure (control byte, \u escape, unknown escape, invalid UTF-8,
  * unterminated).  *escaped tells whether an escape was seen. */
@@ -148,6 +161,15 @@ static const char *scan_string(const char *p, const char *end, bool *escaped)
     bool high = false;
     *escaped = false;
     while (p < end) {
+        if (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, sizeof w);
+            if (!word_has_special(w)) {
+                high |= (w & HIGHS) != 0;
+                p += 8;
+                continue;
+            }
+        }
         unsigned char c = (unsigned char)*p;
         if (c == '"') {
             if (high && !tg_utf8_valid(start, (size_t)(p - start))) {
@@ -159,7 +181,7 @@ static const char *scan_string(const char *p, const char *end, bool *escaped)
             return NULL;
         }
         if (c == '\\') {
-            if (p + 1 >= end || strchr("\"\\/bfnrt", p[1]) == NULL || p[1] == '\0') {
+            if (p + 1 >= end || p[1] == '\0' || strchr("\"\\/bfnrt", p[1]) == NULL) {
                 return NULL;
             }
             *escaped = true;
