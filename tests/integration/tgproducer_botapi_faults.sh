@@ -138,4 +138,21 @@ tg_check "malformed update: the good one around it is produced" \
 tg_check_eq "malformed update: confirmed all the same" "$(cat "$STATE")" 52
 fb_stop
 
+# ---- server text quoting the token is scrubbed before it is printed ----------------------------
+# A short secret, which the log's shape-based redaction would not catch.
+short='42:shortsecret'
+printf '%s\n' "$short" >"$TG_TMP/short.token"
+printf '{"getUpdates": [{"status": 400, "description": "Bad Request: no such path /bot%s/getUpdates"}]}\n' \
+    "$short" >"$TG_TMP/echo.json"
+python3 "$fake_botapi" --token-file "$TG_TMP/short.token" --url-file "$TG_TMP/echo.url" \
+    --script "$TG_TMP/echo.json" --owner $$ >/dev/null 2>&1 &
+tg_cleanup_push "kill $!"
+tg_wait_until 10 test -s "$TG_TMP/echo.url"
+TELEGRAM_BOT_TOKEN=$short tgproducer --api-url "$(cat "$TG_TMP/echo.url")" --once --stdout \
+    --state "$TG_TMP/echo.offset" >/dev/null 2>"$TG_TMP/echo.err"
+tg_check_eq "echoed token: exit 69" "$?" 69
+tg_check "echoed token: the message says <redacted> instead" grep -qF \
+    'getUpdates: HTTP 400: Bad Request: no such path /bot<redacted>/getUpdates' "$TG_TMP/echo.err"
+tg_check "echoed token: the secret is in no message" not_grep shortsecret "$TG_TMP/echo.err"
+
 tg_check "token: in no output or message" no_token "$TG_TMP"/*.out "$TG_TMP"/*.err
