@@ -2,7 +2,8 @@
 # tgproducer from the fake Bot API into the local broker: the same records
 # as --stdout, keyed by username; with the broker down, --once exits 75
 # after --delivery-timeout leaving the offset unconfirmed, and the next run
-# delivers; in follow mode the offset waits for the broker to come back.
+# delivers; in follow mode the offset waits for the broker to come back,
+# and failed deliveries send the whole batch again until it is delivered.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tgproducer_botapi.lib"
 tg_require kcat
@@ -99,6 +100,28 @@ tg_check_eq "follow, broker back: all five in the topic" \
 kill -TERM "$pid"
 wait "$pid"
 tg_check_eq "follow: SIGTERM exits 0" "$?" 0
+
+# ---- failed deliveries: the batch is sent again until it is delivered ------------------------
+# message.timeout.ms=1000 turns "broker down" into failed delivery reports.
+local_broker topic tgk4 3 >/dev/null
+local_broker down >/dev/null
+fb_append "$(updates 400 404)"
+tgproducer --api-url "$FB_URL" -b "$TG_BROKERS" -t tgk4 --poll-timeout 2 \
+    -X message.timeout.ms=1000 >/dev/null 2>"$TG_TMP/fail.err" &
+pid=$!
+tg_cleanup_push "kill -9 $pid"
+two_failures() { test "$(grep -c 'sending the batch again' "$TG_TMP/fail.err")" -ge 2; }
+tg_check "failed delivery: the batch is sent again, more than once" \
+    tg_wait_until 20 two_failures
+tg_check_eq "failed delivery: nothing confirmed meanwhile" "$(cat "$STATE")" 305
+local_broker up >/dev/null
+tg_check "failed delivery, broker back: confirmed once delivered" \
+    tg_wait_until 30 grep -qx 405 "$STATE"
+tg_check_eq "failed delivery, broker back: all five in the topic" \
+    "$(consume tgk4 | sorted_texts)" "$(expected_texts 400 404)"
+kill -TERM "$pid"
+wait "$pid"
+tg_check_eq "failed delivery: SIGTERM exits 0" "$?" 0
 
 tg_check "token: in no message or state file" \
     no_token "$TG_TMP"/*.err "$XDG_STATE_HOME"/tgproducer/*
