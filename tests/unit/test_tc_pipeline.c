@@ -186,6 +186,70 @@ static void test_checkpoint_roundtrip(void)
     rmdir(dir);
 }
 
+/* --emit changes: the trigger runs on the wall time given to tick. */
+static void test_changes_trigger(void)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    tc_options_init(&r.opts);
+    r.opts.emit = TC_EMIT_CHANGES;
+    r.opts.nwindows = 1; /* 1m */
+    r.out = open_memstream(&r.buf, &r.len);
+    char err[256];
+    r.p = tc_pipeline_new(&r.opts, r.out, &quiet, err, sizeof err);
+    CHECK(r.p != NULL);
+    feed(&r, 5, "alice", 1);
+    CHECK_INT(tc_pipeline_tick(r.p, 1000), 0); /* starts the period */
+    CHECK_INT(tc_pipeline_tick(r.p, 30999), 0);
+    fflush(r.out);
+    CHECK_INT(r.len, 0);
+    CHECK_INT(tc_pipeline_tick(r.p, 31000), 0);
+    fflush(r.out);
+    CHECK_STR(r.buf, "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z\nalice, 1\n");
+    size_t before = r.len;
+    CHECK_INT(tc_pipeline_tick(r.p, 61000), 0); /* nothing changed */
+    fflush(r.out);
+    CHECK_INT(r.len, before);
+    feed(&r, 6, "bob", 2);
+    CHECK_INT(tc_pipeline_tick(r.p, 91000), 0);
+    CHECK_INT(tc_pipeline_finish(r.p), 0);
+    fflush(r.out);
+    CHECK_STR(r.buf + before, "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z\nalice, 1\n"
+                              "bob, 1\n"
+                              "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z\nalice, 1\n"
+                              "bob, 1\n");
+    run_end(&r);
+}
+
+/* --stats-interval applies to Kafka follow mode only. */
+static void test_stats_interval(void)
+{
+    char *logbuf = NULL;
+    size_t loglen = 0;
+    FILE *logf = open_memstream(&logbuf, &loglen);
+    struct tg_log log;
+    tg_log_init(&log, "tgcount", logf);
+    struct run r;
+    memset(&r, 0, sizeof r);
+    tc_options_init(&r.opts);
+    r.opts.stats = true;
+    r.opts.use_kafka = true;
+    r.out = open_memstream(&r.buf, &r.len);
+    char err[256];
+    r.p = tc_pipeline_new(&r.opts, r.out, &log, err, sizeof err);
+    feed(&r, 5, "alice", 1);
+    tc_pipeline_tick(r.p, 1000);
+    tc_pipeline_tick(r.p, 5000);
+    fflush(logf);
+    CHECK_INT(loglen, 0);
+    tc_pipeline_tick(r.p, 11000);
+    fflush(logf);
+    CHECK(strstr(logbuf, "tgcount: stats: read=1 counted=1 ") != NULL);
+    run_end(&r);
+    fclose(logf);
+    free(logbuf);
+}
+
 int main(void)
 {
     FILE *devnull = fopen("/dev/null", "w");
@@ -193,6 +257,8 @@ int main(void)
     RUN(test_feed_and_stats);
     RUN(test_max_record);
     RUN(test_checkpoint_roundtrip);
+    RUN(test_changes_trigger);
+    RUN(test_stats_interval);
     fclose(devnull);
     return tg_test_finish();
 }
