@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+
 #include "tc_engine.h"
 #include "tg_kafka_conf.h"
 
+/* The build may set it (-DTG_VERSION=...), as for tgproducer. */
 #ifndef TG_VERSION
 #define TG_VERSION "0.1.0"
 #endif
@@ -431,11 +435,13 @@ void tc_options_help(FILE *out)
         "\n"
         "Durations: 250ms, 30s, 1m, 10m, 1h, 1d, 1m30s.  Exit status: 0 done (skipped\n"
         "records included), 64 usage, 65 unreadable input, 69 brokers unreachable,\n"
-        "70 internal error, 78 bad configuration.  See tgcount(1).\n",
+        "70 internal error, 75 writing the output failed, 78 bad configuration.\n"
+        "See tgcount(1).\n",
         out);
 }
 
 void tc_options_version(FILE *out)
 {
-    fprintf(out, "tgcount %s\n", TG_VERSION);
+    fprintf(out, "tgcount %s (librdkafka %s, jansson %s)\n", TG_VERSION,
+            rd_kafka_version_str(), JANSSON_VERSION);
 }
