@@ -1064,6 +1064,20 @@ int tc_engine_save(const struct tc_engine *e, struct tc_ckbuf *buf)
     return buf->failed ? -1 : 0;
 }
 
+/* Times a checkpoint may hold: "none" or within about 35,000 years of
+ * 1970, far inside the range where window arithmetic cannot overflow
+ * (parsed event times stay within years 0000-9999). */
+static bool time_ok(int64_t t)
+{
+    return t == INT64_MIN || (t > -(INT64_C(1) << 50) && t < (INT64_C(1) << 50));
+}
+
+static bool pane_ok(const struct tc_engine *e, int64_t no)
+{
+    int64_t limit = (INT64_C(1) << 50) / e->pane_ms;
+    return no > -limit && no < limit;
+}
+
 #define LOAD_FAIL(...)                                                                   \
     do {                                                                                 \
         snprintf(err, errlen, __VA_ARGS__);                                              \
@@ -1077,6 +1091,10 @@ int tc_engine_load(struct tc_engine *e, struct tc_ckreader *rd, char *err, size_
     }
     e->w = tc_ckreader_i64(rd);
     e->max_t = tc_ckreader_i64(rd);
+    if (!time_ok(e->w) || !time_ok(e->max_t)) {
+        e->w = INT64_MIN;
+        LOAD_FAIL("watermark out of range");
+    }
     recompute_oldest_live(e);
     uint64_t nusers = tc_ckreader_u64(rd);
     if (!tc_ckreader_ok(rd) || nusers > rd->len) {
@@ -1106,7 +1124,7 @@ int tc_engine_load(struct tc_engine *e, struct tc_ckreader *rd, char *err, size_
         int64_t dirty = tc_ckreader_i64(rd);
         uint32_t n = tc_ckreader_u32(rd);
         if (!tc_ckreader_ok(rd) || (i > 0 && no <= prev) || no < e->oldest_live ||
-            n > rd->len) {
+            n > rd->len || !pane_ok(e, no)) {
             LOAD_FAIL("bad pane header");
         }
         prev = no;

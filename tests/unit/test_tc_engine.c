@@ -411,6 +411,51 @@ static void test_save_load(void)
     tc_engine_free(g.e);
 }
 
+/* Well-formed state with values no run can produce: refused, not used. */
+static void test_load_out_of_range(void)
+{
+    const int64_t bad_w[] = {INT64_MIN + 1, INT64_MAX, INT64_C(1) << 55};
+    for (size_t i = 0; i < 3; i++) {
+        struct fixture f;
+        setup(&f, "1m", 0);
+        start(&f);
+        struct tc_ckbuf buf = {0};
+        tc_ckbuf_i64(&buf, bad_w[i]);
+        tc_ckbuf_i64(&buf, 0);
+        tc_ckbuf_u64(&buf, 0);
+        tc_ckbuf_u64(&buf, 0);
+        tc_ckbuf_u64(&buf, 0);
+        struct tc_ckreader rd;
+        tc_ckreader_init(&rd, buf.data, buf.len);
+        char err[128];
+        CHECK_INT(tc_engine_load(f.e, &rd, err, sizeof err), -1);
+        tc_ckbuf_clear(&buf);
+        tc_engine_free(f.e);
+    }
+    /* A pane number whose start time overflows. */
+    struct fixture f;
+    setup(&f, "1m", 0);
+    start(&f);
+    struct tc_ckbuf buf = {0};
+    tc_ckbuf_i64(&buf, INT64_MIN);
+    tc_ckbuf_i64(&buf, INT64_MIN);
+    tc_ckbuf_u64(&buf, 1);
+    tc_ckbuf_bytes(&buf, "a", 1);
+    tc_ckbuf_u64(&buf, 1);
+    tc_ckbuf_i64(&buf, INT64_MIN);
+    tc_ckbuf_i64(&buf, INT64_MAX);
+    tc_ckbuf_u32(&buf, 1);
+    tc_ckbuf_u32(&buf, 0);
+    tc_ckbuf_u32(&buf, 1);
+    tc_ckbuf_u64(&buf, 0);
+    struct tc_ckreader rd;
+    tc_ckreader_init(&rd, buf.data, buf.len);
+    char err[128];
+    CHECK_INT(tc_engine_load(f.e, &rd, err, sizeof err), -1);
+    tc_ckbuf_clear(&buf);
+    tc_engine_free(f.e);
+}
+
 static void test_bad_config(void)
 {
     struct fixture f;
@@ -440,6 +485,7 @@ int main(void)
     RUN(test_changes_mode);
     RUN(test_max_users);
     RUN(test_save_load);
+    RUN(test_load_out_of_range);
     RUN(test_bad_config);
     return tg_test_finish();
 }
