@@ -188,7 +188,9 @@ static int parse_duration_arg(const char *text, bool allow_zero, int64_t *ms, ch
 }
 
 /* Adds the ids of a comma-separated list to opts->chats.  A positive id is
- * a channel id as other clients show it and becomes -100<id>. */
+ * ambiguous: a bare channel id as other clients show it (-100<id> in the Bot
+ * API) or a private chat, whose Bot API id is the user's own positive id.
+ * Both are kept: they can never name two different chats a user meant. */
 static int add_chats(struct tp_options *opts, const char *list, char *err, size_t errlen)
 {
     const char *p = list;
@@ -209,15 +211,16 @@ static int add_chats(struct tp_options *opts, const char *list, char *err, size_
             snprintf(err, errlen, "-c/--chats: '%s' is not a chat id", item);
             return -1;
         }
-        if (id > 0)
-            id = -(TP_CHANNEL_ID_BASE + id);
-        int64_t *grown = realloc(opts->chats, (opts->chat_count + 1) * sizeof *grown);
+        size_t adding = id > 0 ? 2 : 1;
+        int64_t *grown = realloc(opts->chats, (opts->chat_count + adding) * sizeof *grown);
         if (grown == NULL) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
         opts->chats = grown;
         opts->chats[opts->chat_count++] = id;
+        if (id > 0)
+            opts->chats[opts->chat_count++] = -(TP_CHANNEL_ID_BASE + id);
         if (p[n] == '\0')
             return 0;
         p += n + 1;
@@ -524,7 +527,7 @@ void tp_options_usage(FILE *out, const char *program)
             "      --api-url URL     Bot API server (default: %s)\n"
             "      --poll-timeout S  getUpdates long-poll seconds, 0-%d (default: %d)\n"
             "  -c, --chats LIST      only these chat ids, comma-separated; a bare id\n"
-            "                        N means -100N (default: every chat)\n"
+            "                        N means -100N or the private chat N (default: every chat)\n"
             "      --include-edits   also produce edited messages and channel posts\n"
             "      --delete-webhook  delete a configured webhook first\n"
             "      --conflict-timeout D  retry 409 Conflict for D (default: 60s)\n"

@@ -125,12 +125,13 @@ static void test_telegram_options(void)
     CHECK_STR(opts.token_file, "/run/tok");
     CHECK_STR(opts.api_url, "http://127.0.0.1:1");
     CHECK_INT(opts.poll_timeout_s, 30);
-    CHECK_INT(opts.chat_count, 4);
+    CHECK_INT(opts.chat_count, 5);
     CHECK(tp_options_chat_allowed(&opts, INT64_C(-1001050820672)));
     CHECK(tp_options_chat_allowed(&opts, -1001));
     CHECK(tp_options_chat_allowed(&opts, -42));
     CHECK(tp_options_chat_allowed(&opts, -1009));
-    CHECK(!tp_options_chat_allowed(&opts, 1050820672));
+    CHECK(tp_options_chat_allowed(&opts, 1050820672)); /* a private chat */
+    CHECK(!tp_options_chat_allowed(&opts, 1001));
     CHECK(!tp_options_chat_allowed(&opts, -43));
     CHECK_INT(opts.conflict_timeout_ms, 90000);
     CHECK_INT(opts.delivery_timeout_ms, 5000);
