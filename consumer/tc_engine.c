@@ -2,7 +2,9 @@
  *
  * Data layout, chosen so that a record costs one hash lookup:
  *   users    an array of struct tc_user, found through an open-addressing
- *            table of (hash, index); names live in an arena, interned once.
+ *            table of (hash, index); names live in an arena, interned once;
+ *            users without live counters are dropped in bulk now and then
+ *            (compact_users).
  *   panes    a sorted array (a deque: old panes leave at the front, new ones
  *            usually arrive at the back) of the live panes, each holding
  *            (user, count) entries.
@@ -98,6 +100,7 @@ struct tc_engine {
 
     struct tc_user *users;
     size_t nusers, capusers;
+    size_t live_users; /* users with at least one live counter */
     struct tc_uhash *uh;
     size_t uhcap; /* power of two */
     struct tc_arena_chunk *arena;
@@ -242,6 +245,83 @@ static int uh_rehash(struct tc_engine *e, size_t newcap)
     return 0;
 }
 
+static void arena_free(struct tc_arena_chunk *c)
+{
+    while (c != NULL) {
+        struct tc_arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+}
+
+/* Forgets every user without a live counter: a new user table, hash and
+ * name arena holding only the live users, pane entries renumbered, the
+ * name order rebuilt at the next emission.  O(users + entries); all or
+ * nothing (on failure nothing changed).  Returns 0, or -1 when out of
+ * memory. */
+static int compact_users(struct tc_engine *e)
+{
+    size_t live = e->live_users;
+    size_t cap = live + live / 2 + 16;
+    size_t uhcap = 1024;
+    while (live * 10 > uhcap * 7) {
+        uhcap *= 2;
+    }
+    uint32_t *map = malloc(e->nusers * sizeof *map);
+    struct tc_user *users = malloc(cap * sizeof *users);
+    struct tc_uhash *uh = calloc(uhcap, sizeof *uh);
+    struct tc_arena_chunk *old_arena = e->arena;
+    e->arena = NULL;
+    size_t n = 0;
+    for (size_t i = 0; map != NULL && users != NULL && uh != NULL && i < e->nusers; i++) {
+        const struct tc_user *u = &e->users[i];
+        if (u->nslots == 0) {
+            continue;
+        }
+        const char *name = arena_copy(e, u->name, u->len);
+        if (name == NULL) {
+            break;
+        }
+        users[n] = *u;
+        users[n].name = name;
+        users[n].stamp = 0;
+        uint32_t h = hash_bytes(name, u->len);
+        size_t j = h & (uhcap - 1);
+        while (uh[j].idx1 != 0) {
+            j = (j + 1) & (uhcap - 1);
+        }
+        uh[j].hash = h;
+        uh[j].idx1 = (uint32_t)(n + 1);
+        map[i] = (uint32_t)n++;
+    }
+    if (map == NULL || users == NULL || uh == NULL || n != live) {
+        arena_free(e->arena);
+        e->arena = old_arena;
+        free(map);
+        free(users);
+        free(uh);
+        return -1;
+    }
+    for (size_t i = e->pfirst; i < e->pfirst + e->npanes; i++) {
+        struct tc_pane *pane = &e->panes[i];
+        for (uint32_t j = 0; j < pane->n; j++) {
+            pane->e[j].user = map[pane->e[j].user];
+        }
+    }
+    arena_free(old_arena);
+    free(map);
+    free(e->users);
+    free(e->uh);
+    e->users = users;
+    e->capusers = cap;
+    e->nusers = n;
+    e->uh = uh;
+    e->uhcap = uhcap;
+    e->nranked = 0;
+    e->ctr.users = n;
+    return 0;
+}
+
 /* Finds the user called key; creates it unless the table is full (then
  * returns the TC_OTHER_KEY user, creating that one regardless of the
  * limit).  Returns the index, or -1 when out of memory. */
@@ -260,8 +340,14 @@ static int64_t user_get(struct tc_engine *e, const char *key, size_t len, bool l
         j = (j + 1) & mask;
     }
     if (limited && e->max_users != 0 && e->nusers >= e->max_users) {
-        e->ctr.overflowed++;
-        return user_get(e, TC_OTHER_KEY, strlen(TC_OTHER_KEY), false);
+        /* Forget the users without live counts when that frees a quarter
+         * of the table (less would make every new user pay a compaction). */
+        if (e->nusers - e->live_users < e->max_users / 4 || compact_users(e) != 0 ||
+            e->nusers >= e->max_users) {
+            e->ctr.overflowed++;
+            return user_get(e, TC_OTHER_KEY, strlen(TC_OTHER_KEY), false);
+        }
+        return user_get(e, key, len, true);
     }
     if (e->nusers >= UINT32_MAX - 1 ||
         grow((void **)&e->users, &e->capusers, e->nusers + 1, sizeof *e->users) != 0) {
@@ -395,7 +481,9 @@ static int64_t pane_entry(struct tc_engine *e, struct tc_pane *pane, uint32_t ui
     memmove(&sl[k + 1], &sl[k], (u->nslots - k) * sizeof *sl);
     sl[k].pane = pane->no;
     sl[k].entry = pane->n;
-    u->nslots++;
+    if (u->nslots++ == 0) {
+        e->live_users++;
+    }
     pane->e[pane->n].user = uidx;
     pane->e[pane->n].count = 0;
     e->ctr.entries++;
@@ -407,7 +495,7 @@ static int64_t pane_entry(struct tc_engine *e, struct tc_pane *pane, uint32_t ui
 
 /* Removes user u's slot for pane number p; a user back to one slot or none
  * returns its slot array. */
-static void user_drop_slot(struct tc_user *u, int64_t p)
+static void user_drop_slot(struct tc_engine *e, struct tc_user *u, int64_t p)
 {
     struct tc_uslot *sl = user_slots(u);
     uint32_t k = 0;
@@ -418,7 +506,9 @@ static void user_drop_slot(struct tc_user *u, int64_t p)
         return;
     }
     memmove(&sl[k], &sl[k + 1], (u->nslots - k - 1) * sizeof *sl);
-    u->nslots--;
+    if (--u->nslots == 0) {
+        e->live_users--;
+    }
     if (u->capslots > 1 && u->nslots <= 1) {
         struct tc_uslot keep = sl[0];
         free(u->s.many);
@@ -433,7 +523,7 @@ static void pane_drop_front(struct tc_engine *e)
 {
     struct tc_pane *pane = &e->panes[e->pfirst];
     for (uint32_t i = 0; i < pane->n; i++) {
-        user_drop_slot(&e->users[pane->e[i].user], pane->no);
+        user_drop_slot(e, &e->users[pane->e[i].user], pane->no);
     }
     e->ctr.entries -= pane->n;
     e->ctr.dedup_keys -= pane->ndedup;
@@ -586,11 +676,7 @@ void tc_engine_free(struct tc_engine *e)
     for (size_t i = e->pfirst; i < e->pfirst + e->npanes; i++) {
         free(e->panes[i].e);
     }
-    while (e->arena != NULL) {
-        struct tc_arena_chunk *next = e->arena->next;
-        free(e->arena);
-        e->arena = next;
-    }
+    arena_free(e->arena);
     free(e->users);
     free(e->uh);
     free(e->panes);
@@ -1004,6 +1090,12 @@ int tc_engine_advance(struct tc_engine *e, int64_t driving_t, const struct tc_em
     uint64_t dead_before = e->dkused - e->ctr.dedup_keys;
     while (e->npanes > 0 && e->panes[e->pfirst].no < e->oldest_live) {
         pane_drop_front(e);
+    }
+    /* Users come and go: once most of the table is users without live
+     * counts, forget them, so memory follows the active users.  Failing
+     * to compact (out of memory) only postpones it. */
+    if (e->nusers >= TC_ENGINE_COMPACT_MIN && e->nusers > 2 * e->live_users) {
+        compact_users(e);
     }
     uint64_t dead = e->dkused - e->ctr.dedup_keys;
     if (dead > dead_before && dead > e->ctr.dedup_keys && e->dkused > 4096) {

@@ -25,8 +25,8 @@
  * allocated per record once a (user, pane) counter exists.
  *
  * Memory (arrays grow by 1.5x, so add up to half again):
- *   per distinct key: a 48-byte user record, its name interned once in an
- *   arena (length + 1, never freed), under 12 bytes of hash table (8-byte
+ *   per known key: a 48-byte user record, its name interned once in an
+ *   arena (length + 1), under 12 bytes of hash table (8-byte
  *   slots, load <= 0.7) and 12 bytes of name-order index (rank, and byname
  *   with room to merge newcomers);
  *   per live (user, pane) counter: 8 bytes in the pane; a user's first
@@ -34,6 +34,9 @@
  *   ones through 16-byte slots in a per-user array;
  *   per live dedup key: 24 bytes at load <= 0.7;
  *   per emitted window: 20 bytes per row for sorting (kept for reuse).
+ * Keys whose counters all died stay known until more than half of the
+ * table is such idle keys (and at least TC_ENGINE_COMPACT_MIN): then the
+ * table is rebuilt with the live ones, so memory follows the active users.
  * Measured: 612,862 users, 927,643 peak (user, pane) entries and 1,000,000
  * live dedup keys in 156 MB peak RSS.
  */
@@ -51,6 +54,10 @@ struct tc_ckreader;
 
 /* The name under which records beyond --max-users are counted. */
 #define TC_OTHER_KEY "(other)"
+
+/* The user table is compacted (users without live counters forgotten)
+ * when it holds at least this many users and more than half are idle. */
+#define TC_ENGINE_COMPACT_MIN 65536
 
 /* Greatest window size, slide or lateness accepted: keeps every time sum
  * far from int64 overflow. */
@@ -103,7 +110,8 @@ enum tc_count_result {
 };
 
 struct tc_engine_counters {
-    uint64_t users;        /* distinct keys interned */
+    uint64_t users;        /* keys in the user table (idle ones are forgotten
+                            * in bulk, see TC_ENGINE_COMPACT_MIN) */
     uint64_t entries;      /* live (user, pane) counters */
     uint64_t peak_entries; /* greatest entries so far */
     uint64_t dedup_keys;   /* dedup keys of live panes */

@@ -367,6 +367,55 @@ static void test_max_users(void)
     tc_engine_free(f.e);
 }
 
+/* Users whose counts are all final are forgotten to make room before
+ * anyone is counted as (other). */
+static void test_max_users_forgets_idle(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    f.cfg.max_users = 4;
+    start(&f);
+    const char *names[] = {"a", "b", "c", "d", "e", "f", "g"};
+    for (int i = 0; i < 7; i++) {
+        feed(&f, i * 61 * S, names[i]);
+    }
+    CHECK_INT(tc_engine_counters(f.e)->overflowed, 0);
+    CHECK(tc_engine_counters(f.e)->users <= 4);
+    CHECK_STR(f.cap.text, "1m[0,60) a=1;1m[60,120) b=1;1m[120,180) c=1;1m[180,240) d=1;"
+                          "1m[240,300) e=1;1m[300,360) f=1;");
+    /* Four live users at once: the fifth is (other). */
+    f.cap.text[0] = '\0';
+    feed(&f, 400 * S, "p");
+    feed(&f, 400 * S, "q");
+    feed(&f, 400 * S, "r");
+    feed(&f, 400 * S, "s");
+    CHECK_INT(tc_engine_counters(f.e)->overflowed, 1);
+    CHECK_STR(drain(&f), "1m[360,420) (other)=1 g=1 p=1 q=1 r=1;");
+    tc_engine_free(f.e);
+}
+
+/* Many users that each come once: the table follows the active ones. */
+static void test_compaction(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    start(&f);
+    f.cap.names_only = true;
+    char name[32];
+    int n = 3 * TC_ENGINE_COMPACT_MIN;
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "user%07d", i);
+        feed(&f, (int64_t)i * 10, name); /* 6000 users a minute */
+    }
+    CHECK(tc_engine_counters(f.e)->users < (uint64_t)TC_ENGINE_COMPACT_MIN + 6000);
+    CHECK_INT(f.cap.rows + 0, (size_t)(n / 6000) * 6000);
+    CHECK_STR(f.cap.last_name, "user0191999");
+    CHECK_INT(tc_engine_emit_open(f.e, &f.em), 0);
+    CHECK_INT(f.cap.rows, n);
+    CHECK_STR(f.cap.last_name, "user0196607");
+    tc_engine_free(f.e);
+}
+
 static void test_save_load(void)
 {
     struct fixture f, g;
@@ -484,6 +533,8 @@ int main(void)
     RUN(test_negative_times);
     RUN(test_changes_mode);
     RUN(test_max_users);
+    RUN(test_max_users_forgets_idle);
+    RUN(test_compaction);
     RUN(test_save_load);
     RUN(test_load_out_of_range);
     RUN(test_bad_config);
