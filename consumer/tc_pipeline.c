@@ -154,8 +154,10 @@ int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
     const struct tc_engine_counters *c = tc_engine_counters(p->engine);
     if (c->overflowed > 0 && !p->overflow_warned) {
         p->overflow_warned = true;
-        tg_log_warn(p->log, "more than %zu distinct users: new ones are counted as %s",
-                    p->opts->max_users, TC_OTHER_KEY);
+        tg_log_warn(
+            p->log,
+            "%zu users with live counts (--max-users): new ones are counted as %s",
+            p->opts->max_users, TC_OTHER_KEY);
     }
     return TC_FEED_COUNTED;
 }
