@@ -10,6 +10,7 @@
 #   make demo            the pipeline on synthetic data, in seconds
 #   make live            the real pipeline (needs TELEGRAM_BOT_TOKEN)
 #   make install PREFIX=/usr/local
+#   make V=1             show every command
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -25,6 +26,14 @@ else
   O := build/release
   BINDIR := bin
   SAN_FLAGS :=
+endif
+
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @printf '  %-6s %s\n'
 endif
 
 WARNINGS := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -61,37 +70,47 @@ TOOLS := $(TOOL_SRC:scripts/%.c=$(BINDIR)/tg-%)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 .PHONY: all clean install uninstall test unit integration bench demo live deps fuzz
+# Keep test and tool objects: they are not throwaway intermediates.
+.SECONDARY:
 all: $(PROGRAMS) $(TOOLS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 $(LIBCOUNT): $(COUNT_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 $(LIBPROD): $(PROD_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BINDIR)/tgcount: $(O)/consumer/tgcount.o $(LIBCOUNT) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(BINDIR)/tgproducer: $(O)/producer/tgproducer.o $(LIBPROD) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(BINDIR)/tg-%: $(O)/scripts/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # Every unit test links against all three libraries; archives pull in only
 # the modules a test uses.
 $(O)/tests/%: $(O)/tests/unit/%.o $(LIBCOUNT) $(LIBPROD) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(O)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Iconsumer -Iproducer
 
 deps:
