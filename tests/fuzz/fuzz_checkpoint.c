@@ -25,11 +25,16 @@
 static const char *const window_texts[] = {"1m", "10m/30s"};
 #define NSPECS (sizeof window_texts / sizeof window_texts[0])
 
+/* Checks each part of a window: first and last bracket every window, and
+ * rows come sorted by count descending, then name. */
 static int check_window(void *ctx, const struct tc_window *w, const struct tc_row *rows,
-                        size_t n)
+                        size_t n, bool first, bool last)
 {
-    (void)ctx;
+    bool *open = ctx;
+    FUZZ_CHECK(first != *open);
+    *open = !last;
     FUZZ_CHECK(w->spec < NSPECS && w->start_ms < w->end_ms);
+    FUZZ_CHECK(n <= TC_ENGINE_ROWS_PER_CALL);
     for (size_t i = 0; i < n; i++) {
         FUZZ_CHECK(rows[i].count > 0 && rows[i].name != NULL);
         if (i > 0) {
@@ -139,7 +144,8 @@ static void check_round_trip(const struct tc_engine *e,
  * then the end of input. */
 static void check_keeps_working(struct tc_engine *e)
 {
-    const struct tc_emitter em = {check_window, NULL};
+    bool open = false;
+    const struct tc_emitter em = {check_window, &open};
     /* Record times come from tg_time_parse: years 0000-9999, give or take
      * a zone offset. */
     int64_t t = tc_engine_max_time(e);
@@ -155,6 +161,7 @@ static void check_keeps_working(struct tc_engine *e)
     int64_t w = tc_engine_watermark(e);
     FUZZ_CHECK(tc_engine_emit_open(e, &em) == 0);
     FUZZ_CHECK(tc_engine_watermark(e) == w);
+    FUZZ_CHECK(!open);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
