@@ -7,9 +7,8 @@
  * integer that fits int64, followed by nothing but newlines, carriage
  * returns and spaces, and then yields that integer (a larger file may be
  * refused whatever it holds); a rejection names the file; what
- * tp_state_save writes loads
- * back as the same offset (checked for accepted files only: every save
- * pays an fsync).
+ * tp_state_save writes loads back as the same offset (checked for
+ * accepted files only: every save pays an fsync).
  *
  * fuzz-max-len: 128
  */
