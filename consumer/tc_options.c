@@ -89,7 +89,8 @@ void tc_options_clear(struct tc_options *opts)
     opts->kafka_conf = NULL;
 }
 
-/* A duration option; "0" (in any unit) only where zero is allowed. */
+/* A duration option; "0" (in any unit) only where zero is allowed.
+ * Returns an enum tc_options_result. */
 static int parse_duration(const char *name, const char *text, bool zero_ok, int64_t *ms,
                           char *err, size_t errlen)
 {
@@ -99,19 +100,19 @@ static int parse_duration(const char *name, const char *text, bool zero_ok, int6
         if (strcmp(unit, "") == 0 || strcmp(unit, "ms") == 0 || strcmp(unit, "s") == 0 ||
             strcmp(unit, "m") == 0 || strcmp(unit, "h") == 0 || strcmp(unit, "d") == 0) {
             *ms = 0;
-            return 0;
+            return TC_OPTIONS_RUN;
         }
     }
     char why[128];
     if (tg_duration_parse(text, ms, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s: %s", name, why);
-        return -1;
+        return TC_OPTIONS_USAGE;
     }
     if (*ms > TC_ENGINE_MAX_SPAN_MS) {
         snprintf(err, errlen, "%s: %s is too long (at most 3660d)", name, text);
-        return -1;
+        return TC_OPTIONS_USAGE;
     }
-    return 0;
+    return TC_OPTIONS_RUN;
 }
 
 /* A non-negative count, with an optional K or M suffix (x1024) when
@@ -147,6 +148,18 @@ bad:
     return -1;
 }
 
+/* A name option (topic, group, directory) that must not be empty. */
+static int set_name(const char **dst, const char *option, const char *arg, char *err,
+                    size_t errlen)
+{
+    if (arg[0] == '\0') {
+        snprintf(err, errlen, "%s: empty name", option);
+        return TC_OPTIONS_USAGE;
+    }
+    *dst = arg;
+    return TC_OPTIONS_RUN;
+}
+
 static int kafka_conf(struct tc_options *opts, char *err, size_t errlen)
 {
     if (opts->kafka_conf == NULL) {
@@ -169,19 +182,9 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         opts->brokers = arg;
         break;
     case 't':
-        if (arg[0] == '\0') {
-            snprintf(err, errlen, "--topic: empty topic name");
-            return TC_OPTIONS_USAGE;
-        }
-        opts->topic = arg;
-        break;
+        return set_name(&opts->topic, "--topic", arg, err, errlen);
     case 'G':
-        if (arg[0] == '\0') {
-            snprintf(err, errlen, "--group: empty group name");
-            return TC_OPTIONS_USAGE;
-        }
-        opts->group = arg;
-        break;
+        return set_name(&opts->group, "--group", arg, err, errlen);
     case 'o':
         if (strcmp(arg, "beginning") == 0) {
             opts->offset = TC_OFFSET_BEGINNING;
@@ -216,9 +219,7 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         break;
     case OPT_CONNECT_TIMEOUT:
         return parse_duration("--connect-timeout", arg, false, &opts->connect_timeout_ms,
-                              err, errlen) == 0
-                   ? TC_OPTIONS_RUN
-                   : TC_OPTIONS_USAGE;
+                              err, errlen);
     case 'w': {
         struct tg_window_spec spec;
         char why[128];
@@ -243,10 +244,7 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         break;
     }
     case 'l':
-        return parse_duration("--lateness", arg, true, &opts->lateness_ms, err, errlen) ==
-                       0
-                   ? TC_OPTIONS_RUN
-                   : TC_OPTIONS_USAGE;
+        return parse_duration("--lateness", arg, true, &opts->lateness_ms, err, errlen);
     case OPT_NO_DEDUP:
         opts->dedup = false;
         break;
@@ -261,10 +259,7 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         }
         break;
     case OPT_TRIGGER:
-        return parse_duration("--trigger", arg, false, &opts->trigger_ms, err, errlen) ==
-                       0
-                   ? TC_OPTIONS_RUN
-                   : TC_OPTIONS_USAGE;
+        return parse_duration("--trigger", arg, false, &opts->trigger_ms, err, errlen);
     case 'n':
         if (parse_count("--top", arg, false, 0, &n, err, errlen) != 0 || n > SIZE_MAX) {
             return TC_OPTIONS_USAGE;
@@ -284,25 +279,16 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         }
         break;
     case OPT_CHECKPOINT:
-        if (arg[0] == '\0') {
-            snprintf(err, errlen, "--checkpoint: empty directory name");
-            return TC_OPTIONS_USAGE;
-        }
-        opts->checkpoint_dir = arg;
-        break;
+        return set_name(&opts->checkpoint_dir, "--checkpoint", arg, err, errlen);
     case OPT_CHECKPOINT_INTERVAL:
         return parse_duration("--checkpoint-interval", arg, false,
-                              &opts->checkpoint_interval_ms, err, errlen) == 0
-                   ? TC_OPTIONS_RUN
-                   : TC_OPTIONS_USAGE;
+                              &opts->checkpoint_interval_ms, err, errlen);
     case OPT_STATS:
         opts->stats = true;
         break;
     case OPT_STATS_INTERVAL:
         return parse_duration("--stats-interval", arg, false, &opts->stats_interval_ms,
-                              err, errlen) == 0
-                   ? TC_OPTIONS_RUN
-                   : TC_OPTIONS_USAGE;
+                              err, errlen);
     case OPT_MAX_RECORD:
         if (parse_count("--max-record", arg, true, 1, &n, err, errlen) != 0 ||
             n > (uint64_t)1 << 30) {
