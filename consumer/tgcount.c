@@ -12,18 +12,23 @@
 #include "tg_log.h"
 #include "tg_signal.h"
 
-/* Reads the FILE operands (or stdin) and finishes the pipeline. */
+/* Reads the FILE operands (or stdin) and finishes the pipeline: the stats
+ * are printed even when stdout failed. */
 static int run_files(const struct tc_options *opts, struct tc_pipeline *p,
                      const struct tg_log *log)
 {
     int status = tc_input_run(p, opts->files, opts->nfiles, opts->max_record, log);
-    if (status < 0 || tc_pipeline_finish(p) != 0) {
-        /* The reader of stdout went away (EPIPE): nothing more to say. */
-        if (errno != EPIPE) {
-            tg_log_error(log, "writing the output: %s", strerror(errno));
-            return TG_EXIT_TEMPFAIL;
-        }
-        return TG_EXIT_OK;
+    int out_errno = status < 0 ? errno : 0;
+    if (tc_pipeline_finish(p) != 0 && out_errno == 0) {
+        out_errno = errno;
+    }
+    if (status < 0) {
+        status = TG_EXIT_OK;
+    }
+    /* The reader of stdout went away (EPIPE): nothing more to say. */
+    if (out_errno != 0 && out_errno != EPIPE) {
+        tg_log_error(log, "writing the output: %s", strerror(out_errno));
+        return TG_EXIT_TEMPFAIL;
     }
     return status;
 }
