@@ -81,3 +81,23 @@ if [ -w /dev/full ]; then
     tg_check "full disk reported" grep -q "writing the output: No space left" "$TG_TMP/full.err"
     tg_check "full disk: stats still printed" grep -q "stats: read=4 " "$TG_TMP/full.err"
 fi
+
+# SIGTERM ends the input like EOF: the open windows are printed, exit 0.
+mkfifo "$TG_TMP/fifo"
+tgcount -w 1m -l 0 "$TG_TMP/fifo" >"$TG_TMP/sig.out" 2>"$TG_TMP/sig.err" &
+pid=$!
+tg_cleanup_push "kill $pid"
+exec 3>"$TG_TMP/fifo"
+printf '%s\n' '{"event_time":"2024-05-01T12:00:01Z","username":"a"}' \
+    '{"event_time":"2024-05-01T12:01:01Z","username":"b"}' >&3
+tg_check "first window printed while the input is open" \
+    tg_wait_until 10 grep -q '^a, 1$' "$TG_TMP/sig.out"
+kill -TERM "$pid"
+wait "$pid"
+tg_check_eq "SIGTERM exits 0" "$?" 0
+exec 3>&-
+tg_check_eq "SIGTERM: open window printed" "$(cat "$TG_TMP/sig.out")" \
+    "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z
+a, 1
+# 1m 2024-05-01T12:01:00Z 2024-05-01T12:02:00Z
+b, 1"
