@@ -162,7 +162,8 @@ child="$TG_TMP/child.sh"
 cat >"$child" <<EOF
 . "$TG_TOP/tests/lib.sh"
 tg_broker_start
-echo "\$TG_BROKER_DIR" >"\$1"
+printf '%s\n%s\n' "\$(cat "\$TG_BROKER_DIR/kafka-local.pid")" "\$TG_TMP" >"\$1.tmp"
+mv "\$1.tmp" "\$1"
 case "\$2" in
     fail) tg_fail "on purpose"; exit 1 ;;
     *) while :; do sleep 0.1; done ;;
@@ -173,11 +174,11 @@ for how in fail TERM KILL; do
     bash "$child" "$info" "$how" >/dev/null 2>&1 &
     cpid=$!
     tg_wait_until 15 test -s "$info"
-    bpid=$(broker_pid_of "$(cat "$info")")
+    bpid=$(sed -n 1p "$info")
     tg_check "child test ($how): broker was running" test -n "$bpid"
     [ "$how" = fail ] || kill "-$how" "$cpid"
     wait "$cpid" 2>/dev/null
     tg_check "child test ($how): broker gone" tg_wait_until 10 gone "${bpid:-0}"
     # A killed script cannot remove its own temporary directory.
-    [ "$how" = KILL ] && rm -rf "$(dirname "$(cat "$info")")"
+    [ "$how" = KILL ] && rm -rf "$(sed -n 2p "$info")"
 done
