@@ -37,7 +37,8 @@ want = [
                            rf"jq pipeline.*{num} rec/s, {num} MB/s.*{num}x"),
     (r"^1\. From a file: vs the jq pipeline", rf"{num}x"),
     (r"^1\. From a file: peak RSS", rf"{num} MB.*largest process: {num} MB"),
-    (r"^2\. From the local broker", rf"{num} rec/s.*kcat -C.*{num} rec/s.*{num}%"),
+    (r"^2\. From the local broker, ", rf"{num} rec/s.*kcat -C.*{num} rec/s.*{num}%"),
+    (r"^2\. From the local broker: kcat in a consumer group", rf"kcat -C -G.*{num} rec/s.*{num}%"),
     (r"^3\. tgproducer --fake --stdout", rf"{num} rec/s"),
     (r"^3\. Into the local broker", rf"tgproducer --fake: {num} rec/s.*kcat -P.*{num} rec/s.*"
                                     rf"{num}%"),
