@@ -58,9 +58,18 @@ size_t tg_redact_tokens(char *text)
                 secret++;
         }
         if (secret >= TOKEN_SECRET_MIN) {
+            size_t end = r + digits + 1 + secret;
+            /* The secret run may have swallowed the bot id of a token right
+             * behind it ("1:<secret>2:<secret>"): redact through every
+             * ":<secret chars>" that follows, or that token's secret leaks. */
+            while (text[end] == ':' && is_secret_char(text[end + 1])) {
+                end++;
+                while (is_secret_char(text[end]))
+                    end++;
+            }
             memcpy(text + w, REDACTED, strlen(REDACTED));
             w += strlen(REDACTED);
-            r += digits + 1 + secret;
+            r = end;
             count++;
         } else {
             memmove(text + w, text + r, digits);

@@ -54,7 +54,9 @@ void tg_log_vmsg(const struct tg_log *log, enum tg_log_level level,
  * are a whole run of digits, whatever comes before it: a letter does not
  * protect a token, so the "bot<id>:<secret>" of a Bot API URL is redacted
  * too ("https://api.telegram.org/bot<redacted>/getUpdates").  The secret
- * part takes every [A-Za-z0-9_-] that follows.  tg_log_msg also drops the
+ * part takes every [A-Za-z0-9_-] that follows, and the redaction runs on
+ * through any further ":<[A-Za-z0-9_-]...>" right behind it, since such a
+ * secret can hide the bot id of a second token.  tg_log_msg also drops the
  * start of a token that a cut at TG_LOG_LINE_MAX left too short to match.
  * Returns the number of tokens replaced. */
 size_t tg_redact_tokens(char *text);

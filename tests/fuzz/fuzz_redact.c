@@ -2,7 +2,8 @@
  * tg_log_msg, which also cut long messages.
  *
  * A token is "<digits>:<secret>", the secret being 30 or more of
- * [A-Za-z0-9_-].  The reference below marks every secret byte of the
+ * [A-Za-z0-9_-]; a redaction also covers any ":<[A-Za-z0-9_-]...>" runs
+ * right behind it.  The reference below marks every secret byte of the
  * input, then walks the output against it: each "<redacted>" must stand
  * for a whole "<digits>:<secret>" span of the input, and every other byte
  * must be copied from the input in order and must not be a secret byte.
@@ -61,7 +62,9 @@ static bool mark_secrets(const char *text, size_t len, bool *secret)
     return any;
 }
 
-/* Length of the "<digits>:<secret>" span starting at in[i], or 0. */
+/* Length of the "<digits>:<secret>" span starting at in[i], extended
+ * through every ":<secret chars>" right behind it (tg_log.h: such a run
+ * can hide a second token's bot id), or 0. */
 static size_t token_span(const char *in, size_t len, size_t i)
 {
     size_t digits = 0;
@@ -70,7 +73,12 @@ static size_t token_span(const char *in, size_t len, size_t i)
     if (digits == 0 || i + digits >= len || in[i + digits] != ':')
         return 0;
     size_t n = secret_run(in, len, i + digits + 1);
-    return n >= SECRET_MIN ? digits + 1 + n : 0;
+    if (n < SECRET_MIN)
+        return 0;
+    size_t end = i + digits + 1 + n;
+    while (end + 1 < len && in[end] == ':' && is_secret_char(in[end + 1]))
+        end += 1 + secret_run(in, len, end + 1);
+    return end - i;
 }
 
 /* Walks out against in (see the file comment).  Returns how many bytes of
@@ -113,7 +121,11 @@ static void check_log_line(const char *message, size_t len, const bool *secret)
     const size_t prefix = strlen(PROGRAM ": ");
     FUZZ_CHECK(out_len > prefix && out_len <= TG_LOG_LINE_MAX);
     FUZZ_CHECK(memcmp(out, PROGRAM ": ", prefix) == 0 && out[out_len - 1] == '\n');
-    size_t used = check_aligned(message, len, secret, out + prefix, out_len - prefix - 1);
+    /* Redaction sees only what fits in the line (TG_LOG_LINE_MAX less the
+     * newline and the NUL), so spans end at the cut too. */
+    const size_t fits = TG_LOG_LINE_MAX - 2 - prefix;
+    size_t kept = len < fits ? len : fits;
+    size_t used = check_aligned(message, kept, secret, out + prefix, out_len - prefix - 1);
     if (prefix + len + 1 < TG_LOG_LINE_MAX)
         FUZZ_CHECK(used == len); /* it fitted, so nothing may be missing */
     free(out);
