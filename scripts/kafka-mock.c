@@ -13,6 +13,17 @@
  * line on the FIFO named by --control (see usage()).  SIGINT/SIGTERM stop it;
  * --owner PID also stops it once PID is gone, so that a test killed with
  * SIGKILL leaves no broker behind.
+ *
+ * What the librdkafka 2.0.2 mock does not do like Kafka (README, "Local
+ * broker"): everything lives in memory; each partition keeps at most 5 MiB
+ * of record batches (as produced, so compressed batches count compressed)
+ * and 100,000 batches, dropping the oldest silently; a fetch returns one
+ * batch per partition; a group that a member just left waits
+ * session.timeout.ms - 1 s before admitting the next member; topics created
+ * by clients' metadata requests get 4 partitions; ListOffsets by timestamp
+ * is not implemented; taking a broker down does not move its partitions'
+ * leadership.  Stopping takes about a second (the mock's threads wake up
+ * once a second).
  */
 #include "tg_exit.h"
 #include "tg_log.h"
