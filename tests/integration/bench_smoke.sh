@@ -44,8 +44,10 @@ want = [
                                     rf"{num}%"),
     (r"^4\. Peak RSS, ", rf"{num} distinct users.*{num} user-pane entries.*{num} MB"),
     (r"^4\. Memory per entry", rf"dedup keys {num} B per record.*{num} MB above.*budget.*{num} MB"),
-    (r"^5\. Emission latency.*fetch\.wait\.max\.ms=", rf"p50 {num} ms, p99 {num} ms"),
-    (r"^5\. Emission latency.*default fetch\.wait", rf"p50 {num} ms, p99 {num} ms"),
+    (r"^5\. Emission latency.*fetch\.wait\.max\.ms=", rf"p50 {num} ms, p99 {num} ms.*"
+                                                      rf"kcat -C -u: p50 {num} ms, p99 {num} ms"),
+    (r"^5\. Emission latency.*default fetch\.wait", rf"p50 {num} ms, p99 {num} ms.*"
+                                                    rf"kcat -C -u: p50 {num} ms, p99 {num} ms"),
 ]
 assert len(body) == len(want), f"{len(body)} rows, want {len(want)}"
 for cells, (name, figures) in zip(body, want):
