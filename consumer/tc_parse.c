@@ -82,8 +82,24 @@ int tc_parser_parse_strict(struct tc_parser *ps, const char *data, size_t len,
         goto out;
     }
 
+    if (out->event_time_ms < TC_EVENT_TIME_MIN_MS ||
+        out->event_time_ms >= TC_EVENT_TIME_END_MS) {
+        snprintf(err, errlen, "event_time out of range (1970..2099)");
+        goto out;
+    }
+
     json_t *user = json_object_get(root, "username");
     json_t *uid = json_object_get(root, "user_id");
+    json_t *ch = json_object_get(root, "channel_id");
+    json_t *msg = json_object_get(root, "message_id");
+    if (json_is_integer(msg) && json_integer_value(msg) < 0) {
+        snprintf(err, errlen, "message_id is negative");
+        goto out;
+    }
+    if (json_is_integer(uid) && json_integer_value(uid) < 0) {
+        snprintf(err, errlen, "user_id is negative");
+        goto out;
+    }
     if (json_is_string(user) && json_string_length(user) > 0) {
         set_key(ps, out, json_string_value(user), json_string_length(user));
     } else if (json_is_integer(uid)) {
@@ -96,8 +112,6 @@ int tc_parser_parse_strict(struct tc_parser *ps, const char *data, size_t len,
         set_key(ps, out, "anonymous", 9);
     }
 
-    json_t *ch = json_object_get(root, "channel_id");
-    json_t *msg = json_object_get(root, "message_id");
     out->has_ids = json_is_integer(ch) && json_is_integer(msg);
     out->channel_id = out->has_ids ? (int64_t)json_integer_value(ch) : 0;
     out->message_id = out->has_ids ? (int64_t)json_integer_value(msg) : 0;
@@ -330,6 +344,13 @@ int tc_parser_parse_fast(struct tc_parser *ps, const char *data, size_t len,
     }
     char terr[8];
     if (tg_time_parse(et.s, et.len, &out->event_time_ms, terr, sizeof terr) != 0) {
+        return 0;
+    }
+    /* Out of range: the strict path rejects it and words why. */
+    if (out->event_time_ms < TC_EVENT_TIME_MIN_MS ||
+        out->event_time_ms >= TC_EVENT_TIME_END_MS ||
+        (msg.kind == FAST_INTEGER && msg.i < 0) ||
+        (uid.kind == FAST_INTEGER && uid.i < 0)) {
         return 0;
     }
     if (user.kind == FAST_STRING && user.len > 0) {

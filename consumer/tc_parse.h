@@ -6,7 +6,18 @@
  *   - the bytes must be exactly one JSON object, as jansson's json_loadb
  *     with JSON_REJECT_DUPLICATES accepts it (valid UTF-8, no duplicate
  *     keys, no trailing garbage; whitespace around it is fine);
- *   - event_time: required, a string tg_time_parse accepts;
+ *   - event_time: required, a string tg_time_parse accepts, from
+ *     1970-01-01T00:00:00Z (inclusive) to 2100-01-01T00:00:00Z (exclusive),
+ *     else "event_time out of range (1970..2099)".  Why a range: one record
+ *     dated 9999 would move the watermark there and make every later record
+ *     late, so one hostile record could drop all the good ones.  The bounds
+ *     are fixed, not taken from the wall clock, so the output of a file run
+ *     still depends on its input alone;
+ *   - message_id and user_id, when integers, must not be negative
+ *     ("message_id is negative", "user_id is negative"): Telegram gives
+ *     none below 1, while the chat ids of groups and channels are negative
+ *     and stay valid.  0 is accepted, as test generators count from 0 and
+ *     it harms nothing.  null, absent or another type are not errors;
  *   - key: username when a non-empty string, else "user_<user_id>" when
  *     user_id is an integer, else "anonymous"; a username longer than
  *     TC_USERNAME_MAX bytes is cut on a UTF-8 boundary;
@@ -26,6 +37,10 @@
 #include <stdint.h>
 
 #include "tc_options.h"
+
+/* Accepted event times, epoch milliseconds: [MIN, END), years 1970..2099. */
+#define TC_EVENT_TIME_MIN_MS INT64_C(0)
+#define TC_EVENT_TIME_END_MS INT64_C(4102444800000) /* 2100-01-01T00:00:00Z */
 
 /* The parsed view of one record.  key is NUL-terminated and borrowed from
  * the parser: valid until the next tc_parser_parse on the same parser. */

@@ -5,7 +5,9 @@
  * failure says why; a parsed key is non-empty, NUL-terminated at key_len,
  * valid UTF-8, at most TC_USERNAME_MAX bytes and flagged when cut; and
  * every line tg_record_decode accepts (everything the producer writes) is
- * parsed with the same event time, ids and counting key.
+ * parsed with the same event time, ids and counting key, unless tgcount
+ * refuses it on purpose (an event time outside 1970..2099, a negative
+ * message or user id: see tc_parse.h).
  *
  * fuzz-max-len: 4096
  */
@@ -56,8 +58,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tg_record rec;
     tg_record_init(&rec);
     if (tg_record_decode(buf, size, &rec, err, sizeof err) == 0) {
-        FUZZ_CHECK(rc == 0);
-        check_against_record(&parsed, &rec);
+        bool refused = rec.event_time_ms < TC_EVENT_TIME_MIN_MS ||
+                       rec.event_time_ms >= TC_EVENT_TIME_END_MS || rec.message_id < 0 ||
+                       (rec.has_user_id && rec.user_id < 0);
+        FUZZ_CHECK(rc == (refused ? -1 : 0));
+        if (!refused)
+            check_against_record(&parsed, &rec);
     }
     tg_record_clear(&rec);
 out:

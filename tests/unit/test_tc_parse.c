@@ -1,4 +1,6 @@
 /* tgcount's strict record parser: keys, ids, event times, rejections. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tc_parse.h"
@@ -35,10 +37,12 @@ static void test_keys(void)
                     "\"username\":null}"),
               0);
     CHECK_STR(rec.key, "user_42");
-    CHECK_INT(parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":-9,"
+    CHECK_INT(parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":9,"
                     "\"username\":\"\"}"),
               0);
-    CHECK_STR(rec.key, "user_-9");
+    CHECK_STR(rec.key, "user_9");
+    CHECK_INT(parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":0}"), 0);
+    CHECK_STR(rec.key, "user_0");
     CHECK_INT(parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":5,"
                     "\"username\":17}"),
               0);
@@ -80,6 +84,115 @@ static void test_event_times(void)
     CHECK_INT(parse("{\"event_time\":1714564805}"), -1);
     CHECK_INT(parse("{\"username\":\"a\"}"), -1);
     CHECK_STR(err, "no event_time");
+}
+
+/* One record dated 9999 would make every later record late: only years
+ * 1970..2099 are counted. */
+static void test_event_time_range(void)
+{
+    static const struct {
+        const char *time;
+        int ok;
+        long long ms;
+    } cases[] = {
+        {"1970-01-01T00:00:00Z", 1, 0},
+        {"1970-01-01T01:00:00+01:00", 1, 0},
+        {"2099-12-31T23:59:59.999Z", 1, 4102444799999LL},
+        {"2100-01-01T01:00:00+02:00", 1, 4102441200000LL},
+        {"1969-12-31T23:59:59.999Z", 0, 0},
+        {"1970-01-01T00:59:59+01:00", 0, 0},
+        {"0000-01-01T00:00:00Z", 0, 0},
+        {"2100-01-01T00:00:00Z", 0, 0},
+        {"9999-12-31T23:59:59Z", 0, 0},
+    };
+    char line[128];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(line, sizeof line, "{\"event_time\":\"%s\",\"username\":\"a\"}",
+                 cases[i].time);
+        if (cases[i].ok) {
+            CHECK_INT(parse(line), 0);
+            CHECK_INT(rec.event_time_ms, cases[i].ms);
+            CHECK_INT(tc_parser_parse_fast(ps, line, strlen(line), &rec), 1);
+        } else {
+            CHECK_INT(parse(line), -1);
+            CHECK_STR(err, "event_time out of range (1970..2099)");
+            CHECK_INT(tc_parser_parse_fast(ps, line, strlen(line), &rec), 0);
+        }
+    }
+    /* Year 10000 does not even parse. */
+    CHECK_INT(parse("{\"event_time\":\"10000-01-01T00:00:00Z\"}"), -1);
+    CHECK(strncmp(err, "event_time: ", 12) == 0);
+}
+
+/* Telegram's message and user ids are positive; chat ids of groups are
+ * negative. */
+static void test_negative_ids(void)
+{
+    const char *line = "{\"event_time\":\"2024-05-01T12:00:00Z\",\"channel_id\":-100,"
+                       "\"message_id\":-1,\"username\":\"a\"}";
+    CHECK_INT(parse(line), -1);
+    CHECK_STR(err, "message_id is negative");
+    CHECK_INT(tc_parser_parse_fast(ps, line, strlen(line), &rec), 0);
+    line = "{\"event_time\":\"2024-05-01T12:00:00Z\",\"channel_id\":-100,"
+           "\"message_id\":1,\"user_id\":-9223372036854775807,\"username\":\"a\"}";
+    CHECK_INT(parse(line), -1);
+    CHECK_STR(err, "user_id is negative");
+    /* Even when the id is not what the key is made of, and without the
+     * other id. */
+    CHECK_INT(parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":-7}"), -1);
+    CHECK_INT(parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"message_id\":-7}"), -1);
+    line = "{\"event_time\":\"2024-05-01T12:00:00Z\",\"channel_id\":-100,"
+           "\"message_id\":0,\"user_id\":-0,\"username\":null}";
+    CHECK_INT(parse(line), 0);
+    CHECK_STR(rec.key, "user_0");
+    CHECK_INT(rec.channel_id, -100);
+    CHECK_INT(tc_parser_parse_fast(ps, line, strlen(line), &rec), 1);
+    /* Other types are not ids: counted, not deduplicated. */
+    CHECK_INT(parse("{\"event_time\":\"2024-05-01T12:00:00Z\",\"message_id\":-1.5,"
+                    "\"user_id\":\"-3\"}"),
+              0);
+    CHECK_STR(rec.key, "anonymous");
+    CHECK(!rec.has_ids);
+}
+
+/* The hostile input catalogue of issue 7 at the parser: rejected with a
+ * reason, never a crash. */
+static void test_hostile(void)
+{
+    static const char *const bad[] = {
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"text_length\":1e400}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":18446744073709551616}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":9223372036854775808}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"a\",\"username\":\"b\"}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"t\":\"\xc3\x28\"}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"t\":\"\xed\xa0\x80\"}",
+        "\x7f\x45\x4c\x46\x02\x01",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        if (parse(bad[i]) != -1) {
+            printf("  accepted: %s\n", bad[i]);
+            CHECK(0);
+        }
+        CHECK(err[0] != '\0');
+        CHECK_INT(tc_parser_parse_fast(ps, bad[i], strlen(bad[i]), &rec), 0);
+    }
+    /* 100,000-deep nesting in a field nobody reads. */
+    size_t depth = 100000;
+    const char *head = "{\"event_time\":\"2024-05-01T12:00:00Z\",\"x\":";
+    size_t hl = strlen(head);
+    size_t n = hl + 2 * depth + 1;
+    char *deep = malloc(n);
+    CHECK(deep != NULL);
+    if (deep == NULL) {
+        return;
+    }
+    memcpy(deep, head, hl);
+    memset(deep + hl, '[', depth);
+    memset(deep + hl + depth, ']', depth);
+    deep[n - 1] = '}';
+    CHECK_INT(tc_parser_parse(ps, deep, n, &rec, err, sizeof err), -1);
+    CHECK(err[0] != '\0');
+    free(deep);
 }
 
 static void test_rejections(void)
@@ -165,6 +278,14 @@ static const char *const pieces[] = {
     "\"message_id\":999999999999999999",
     "\"message_id\":9223372036854775808",
     "\"message_id\":-0",
+    "\"message_id\":-42",
+    "\"user_id\":-7",
+    "\"user_id\":0",
+    "\"event_time\":\"1969-12-31T23:59:59.999Z\"",
+    "\"event_time\":\"1970-01-01T00:00:00Z\"",
+    "\"event_time\":\"2099-12-31T23:59:59.999Z\"",
+    "\"event_time\":\"2100-01-01T00:00:00Z\"",
+    "\"event_time\":\"9999-12-31T23:59:59Z\"",
     "\"message_id\":012",
     "\"user_id\":7",
     "\"user_id\":null",
@@ -303,6 +424,9 @@ int main(void)
     RUN(test_keys);
     RUN(test_ids);
     RUN(test_event_times);
+    RUN(test_event_time_range);
+    RUN(test_negative_ids);
+    RUN(test_hostile);
     RUN(test_rejections);
     RUN(test_truncation);
     RUN(test_fast_common_records);
