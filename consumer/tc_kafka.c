@@ -504,6 +504,8 @@ static int output_failed(struct tc_kafka *k)
 static int handle_error_message(struct tc_kafka *k, const rd_kafka_message_t *m)
 {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        /* The end is where to resume, and what new data is measured against. */
+        tc_partitions_set_offset(k->parts, m->partition, m->offset);
         tc_partitions_eof(k->parts, m->partition);
         tg_log_debug(k->log, "%s[%" PRId32 "] at its end, offset %" PRId64,
                      k->opts->topic, m->partition, m->offset);
@@ -644,6 +646,28 @@ static size_t next_messages(struct tc_kafka *k, rd_kafka_queue_t *q,
     return batch[0] != NULL ? 1 : 0;
 }
 
+static void check_end(void *arg, int32_t partition, int64_t next_offset)
+{
+    struct tc_kafka *k = arg;
+    int64_t low, high;
+    if (tc_partitions_is_at_end(k->parts, partition) &&
+        rd_kafka_get_watermark_offsets(k->rk, k->opts->topic, partition, &low, &high) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high > next_offset)
+        tc_partitions_set_offset(k->parts, partition, next_offset);
+}
+
+/* A partition that reached its end stops holding W back, but the fetch that
+ * brings it new data may be queued behind another partition's: a burst after
+ * a quiet spell (or an outage) would then make its records late.  Before a
+ * batch is fed, a partition at its end whose last fetch saw a higher
+ * high-water mark than its position has data on the way: it holds W again. */
+static void check_ends(struct tc_kafka *k)
+{
+    if (tc_partitions_any_at_end(k->parts))
+        tc_partitions_each(k->parts, check_end, k);
+}
+
 static void consume(struct tc_kafka *k)
 {
     int64_t start = tg_time_monotonic_ms();
@@ -655,6 +679,8 @@ static void consume(struct tc_kafka *k)
     while (!tg_signal_stop_requested() && k->status == TG_EXIT_OK) {
         size_t n = next_messages(k, q, batch);
         int64_t now = tg_time_monotonic_ms();
+        if (n > 0)
+            check_ends(k);
         int rc = 0;
         for (size_t i = 0; i < n; i++) {
             if (rc == 0)

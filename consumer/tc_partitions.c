@@ -200,6 +200,17 @@ void tc_partitions_eof(struct tc_partitions *parts, int32_t partition)
         set_at_end(parts, s, true);
 }
 
+bool tc_partitions_is_at_end(const struct tc_partitions *parts, int32_t partition)
+{
+    const struct tc_partition_state *s = slot_of(parts, partition);
+    return s != NULL && s->at_end;
+}
+
+bool tc_partitions_any_at_end(const struct tc_partitions *parts)
+{
+    return parts->at_end > 0;
+}
+
 bool tc_partitions_all_at_end(const struct tc_partitions *parts)
 {
     return parts->assigned > 0 && parts->at_end == parts->assigned;

@@ -83,6 +83,12 @@ int64_t tc_partitions_offset(const struct tc_partitions *parts, int32_t partitio
  * record or offset clears the flag.  Ignored when not assigned. */
 void tc_partitions_eof(struct tc_partitions *parts, int32_t partition);
 
+/* True when the partition is assigned and at its end. */
+bool tc_partitions_is_at_end(const struct tc_partitions *parts, int32_t partition);
+
+/* True when some assigned partition is at its end. */
+bool tc_partitions_any_at_end(const struct tc_partitions *parts);
+
 /* True when at least one partition is assigned and every assigned one is at
  * its end (what -e waits for). */
 bool tc_partitions_all_at_end(const struct tc_partitions *parts);

@@ -35,7 +35,7 @@ for i in range(first, first + count):
     else:
         uid, name, key = None, None, "anonymous"
     rec = {"event_time": stamp(t, i), "channel_id": -1001, "channel_name": "test",
-           "message_id": i, "user_id": uid, "username": name, "first_name": None,
+           "message_id": i + 1, "user_id": uid, "username": name, "first_name": None,
            "last_name": None, "text": "message %d" % i, "text_length": len("message %d" % i)}
     line = key + "\t" + json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
     print(line)
@@ -121,7 +121,7 @@ python3 -c '
 from datetime import datetime, timezone
 now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 for i in range(3):
-    print("alice\t{\"event_time\":\"%s\",\"channel_id\":1,\"message_id\":%d,\"user_id\":1,\"username\":\"alice\",\"text\":\"hi\"}" % (now, i))
+    print("alice\t{\"event_time\":\"%s\",\"channel_id\":1,\"message_id\":%d,\"user_id\":1,\"username\":\"alice\",\"text\":\"hi\"}" % (now, i + 1))
 ' >"$TG_TMP/q.tsv"
 produce quiet "$TG_TMP/q.tsv"
 tg_wait_until 20 grep -q '^alice, 3$' "$TG_TMP/q.out"

@@ -145,8 +145,13 @@ static void test_partition_at_end(void)
     tc_partitions_record(p, 0, 1000, T0);
     tc_partitions_record(p, 1, 8000, T0);
     CHECK(!tc_partitions_all_at_end(p));
+    CHECK(!tc_partitions_any_at_end(p));
     tc_partitions_eof(p, 0);
     CHECK(!tc_partitions_all_at_end(p));
+    CHECK(tc_partitions_any_at_end(p));
+    CHECK(tc_partitions_is_at_end(p, 0));
+    CHECK(!tc_partitions_is_at_end(p, 1));
+    CHECK(!tc_partitions_is_at_end(p, 7));
     CHECK_INT(driving(p, T0 + 1), 8000);
     tc_partitions_eof(p, 1);
     CHECK(tc_partitions_all_at_end(p));
