@@ -657,11 +657,14 @@ static void check_end(void *arg, int32_t partition, int64_t next_offset)
         tc_partitions_set_offset(k->parts, partition, next_offset);
 }
 
-/* A partition that reached its end stops holding W back, but the fetch that
- * brings it new data may be queued behind another partition's: a burst after
- * a quiet spell (or an outage) would then make its records late.  Before a
- * batch is fed, a partition at its end whose last fetch saw a higher
- * high-water mark than its position has data on the way: it holds W again. */
+/* A partition that reached its end stops holding W back (issue 3), but the
+ * fetch that brings it new data may be queued behind another partition's: a
+ * burst of old event times after a quiet spell (or an outage) could then make
+ * its records late.  Before a batch is fed, a partition at its end whose last
+ * fetch saw a higher high-water mark than its position has data on the way:
+ * it holds W again.  This narrows the gap, it cannot close it: a fetch answer
+ * still being parsed when the batch is fed is not seen yet.  Records stamped
+ * near the wall clock, as live chats produce, are not affected. */
 static void check_ends(struct tc_kafka *k)
 {
     if (tc_partitions_any_at_end(k->parts))
