@@ -61,8 +61,9 @@ tg_check "broker down: nothing late, nothing malformed" \
 # checkpoint; run 2 follows from it, the directory turns unwritable, new
 # records arrive: one clear error line naming the file, tgcount stops with
 # exit 75 (as tgproducer does when its state cannot be saved), the
-# previous checkpoint is byte-identical and no temporary file is left.
-# Run 3, writable again, reads the records run 2 could not checkpoint.
+# previous checkpoint is byte-identical and no temporary file is left;
+# the same with -e.  Run 3, writable again, reads the records run 2
+# could not checkpoint.
 CK=$TG_TMP/ckpt
 make_unwritable() {
     if [ "$(id -u)" = 0 ]; then chattr +i "$1" 2>/dev/null; else chmod 500 "$1"; fi
@@ -101,6 +102,14 @@ if make_unwritable "$CK" && ! touch "$CK/probe" 2>/dev/null; then
     tg_check_files_eq "unwritable checkpoint: the previous checkpoint intact" \
         "$CK/tgcount.ckpt" "$TG_TMP/ck.saved"
     tg_check_eq "unwritable checkpoint: no temporary file left" "$(ls -A "$CK")" tgcount.ckpt
+    # With -e as well: a run that ends without its checkpoint must not
+    # exit 0, or a script would resume from a stale one unawares.
+    timeout 40 tgcount -b "$B" -G gck2e -e "${ck[@]}" >/dev/null 2>"$TG_TMP/ck2e.err"
+    tg_check_eq "unwritable checkpoint, -e: exit 75" "$?" 75
+    tg_check_eq "unwritable checkpoint, -e: one error line" \
+        "$(grep -c "$CK/tgcount.ckpt" "$TG_TMP/ck2e.err")" 1
+    tg_check_files_eq "unwritable checkpoint, -e: the previous checkpoint intact" \
+        "$CK/tgcount.ckpt" "$TG_TMP/ck.saved"
     make_writable "$CK"
     timeout 40 tgcount -b "$B" -G gck3 -e "${ck[@]}" >/dev/null 2>"$TG_TMP/ck3.err"
     tg_check_eq "writable again: exit 0" "$?" 0
