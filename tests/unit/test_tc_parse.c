@@ -155,28 +155,10 @@ static void test_negative_ids(void)
     CHECK(!rec.has_ids);
 }
 
-/* The hostile input catalogue of issue 7 at the parser: rejected with a
- * reason, never a crash. */
-static void test_hostile(void)
+/* 100,000-deep nesting in a field nobody reads (issue 7's hostile input):
+ * rejected with a reason, no stack overflow. */
+static void test_deep_nesting(void)
 {
-    static const char *const bad[] = {
-        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"text_length\":1e400}",
-        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":18446744073709551616}",
-        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":9223372036854775808}",
-        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"a\",\"username\":\"b\"}",
-        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"t\":\"\xc3\x28\"}",
-        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"t\":\"\xed\xa0\x80\"}",
-        "\x7f\x45\x4c\x46\x02\x01",
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        if (parse(bad[i]) != -1) {
-            printf("  accepted: %s\n", bad[i]);
-            CHECK(0);
-        }
-        CHECK(err[0] != '\0');
-        CHECK_INT(tc_parser_parse_fast(ps, bad[i], strlen(bad[i]), &rec), 0);
-    }
-    /* 100,000-deep nesting in a field nobody reads. */
     size_t depth = 100000;
     const char *head = "{\"event_time\":\"2024-05-01T12:00:00Z\",\"x\":";
     size_t hl = strlen(head);
@@ -209,6 +191,14 @@ static void test_rejections(void)
         "{\"event_time\":\"2024-05-01T12:00:00Z\",\"message_id\":18446744073709551616}",
         "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"a\\u0000b\"}",
         "{\"event_time\":\"2024-05-01T12:00:00Z\"",
+        /* the rest of issue 7's hostile input catalogue */
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"text_length\":1e400}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":18446744073709551616}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":9223372036854775808}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"username\":\"a\",\"username\":\"b\"}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"t\":\"\xc3\x28\"}",
+        "{\"event_time\":\"2024-05-01T12:00:00Z\",\"t\":\"\xed\xa0\x80\"}",
+        "\x7f\x45\x4c\x46\x02\x01",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         if (parse(bad[i]) != -1) {
@@ -426,7 +416,7 @@ int main(void)
     RUN(test_event_times);
     RUN(test_event_time_range);
     RUN(test_negative_ids);
-    RUN(test_hostile);
+    RUN(test_deep_nesting);
     RUN(test_rejections);
     RUN(test_truncation);
     RUN(test_fast_common_records);
