@@ -9,9 +9,10 @@
  * flat object (no nested object or array) whose keys have no escapes,
  * whose strings hold valid UTF-8 and simple escapes only (no \uXXXX),
  * whose numbers are integers of at most 18 digits, with at most 16 keys
- * (for the duplicate-key check) and a parseable event_time.  Anything
- * else, valid or not, is "unsure" and goes to the strict parser, which
- * then decides and words the error.  So the fast path can only make
+ * (for the duplicate-key check), a parseable event_time within the
+ * accepted range and no negative message_id or user_id.  Anything else,
+ * valid or not, is "unsure" and goes to the strict parser, which then
+ * decides and words the error.  So the fast path can only make
  * tgcount faster, never different; test_tc_parse checks this on generated
  * and mutated lines. */
 #include "tc_parse.h"
