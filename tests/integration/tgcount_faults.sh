@@ -42,6 +42,8 @@ tg_broker_down
 sleep 8
 kill -0 "$pid"
 tg_check_eq "broker down: tgcount still runs" "$?" 0
+tg_check "broker down: tgcount noticed" grep -q 'warning: Kafka: .*brokers are down' \
+    "$TG_TMP/down.err"
 tg_broker_up
 produce down "$TG_TMP/down2.jsonl"
 tg_wait_until 40 stats_read "$TG_TMP/down.err" $((n1 + n2))
