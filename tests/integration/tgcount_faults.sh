@@ -144,7 +144,8 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if rc == 0 else "ex
 }
 bounded=$(rss "$TG_TMP/flood.out" "$TG_TMP/flood.err" -w 1m -n 3 --max-users 1000 --stats)
 unbounded=$(rss /dev/null "$TG_TMP/flood0.err" -w 1m -n 3 --stats)
-echo "# flood of 200000 users: peak RSS ${bounded} kB with --max-users 1000, ${unbounded} kB without"
+echo "# flood of 200000 users: peak RSS ${bounded} kB with --max-users 1000," \
+    "${unbounded} kB without"
 tg_check_eq "flood: (other) and the first users" "$(cat "$TG_TMP/flood.out")" \
     "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z
 (other), 199000
