@@ -77,6 +77,7 @@ struct tc_kafka {
     bool consumed;      /* at least one message was fed */
     bool closing;       /* the pipeline is finished; only leaving the group is left */
     int status;         /* TG_EXIT_OK, or the exit code of a fatal error */
+    bool checkpoint_broken; /* a save failed: the run stops without emitting */
     char last_error[512];
     int64_t last_activity_ms; /* monotonic: last message or assignment */
 };
@@ -194,8 +195,11 @@ static void collect_offset(void *arg, int32_t partition, int64_t next_offset)
 }
 
 /* Writes a checkpoint with the next offsets of the assigned partitions.
- * Returns 0, or -1 after reporting a failure: the run goes on, and the
- * previous checkpoint stays valid. */
+ * Returns 0, or -1 after reporting a failure, which ends the run (exit 75)
+ * without emitting the open windows: the previous checkpoint stays valid
+ * and a restart resumes from it, so going on would count records that no
+ * checkpoint covers, and emitting would print windows that the restart
+ * prints again with other counts. */
 static int save_checkpoint(struct tc_kafka *k)
 {
     char err[512];
@@ -204,12 +208,16 @@ static int save_checkpoint(struct tc_kafka *k)
     k->save_failed = false;
     tc_partitions_each(k->parts, collect_offset, k);
     if (k->save_failed) {
-        tg_log_warn(k->log, "checkpoint skipped: out of memory");
+        tg_log_error(k->log, "cannot write the checkpoint: out of memory");
+        k->status = TG_EXIT_SOFTWARE;
+        k->checkpoint_broken = true;
         return -1;
     }
     if (tc_pipeline_checkpoint_save(k->pipeline, k->save_partitions, k->save_offsets,
                                     k->nsave, err, sizeof(err)) < 0) {
-        tg_log_warn(k->log, "checkpoint failed: %s", err);
+        tg_log_error(k->log, "cannot write the checkpoint: %s", err);
+        k->status = TG_EXIT_TEMPFAIL;
+        k->checkpoint_broken = true;
         return -1;
     }
     return 0;
@@ -280,7 +288,7 @@ static void drop_partitions(struct tc_kafka *k,
      * it, not before.  A lost assignment can no longer commit; while closing,
      * the end of the run has saved and committed already, and the pipeline
      * has been finished, so it must not be checkpointed again. */
-    if (!lost && list != NULL && !k->closing && k->uncommitted &&
+    if (!lost && list != NULL && !k->closing && !k->checkpoint_broken && k->uncommitted &&
         (k->opts->checkpoint_dir == NULL || save_checkpoint(k) == 0))
         commit_offsets(k, list, false);
     if (list == NULL) {
@@ -738,11 +746,12 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
          * is nothing to emit; the one error line says it all.  Otherwise what
          * was counted is saved and committed before the open windows are
          * emitted: a crash while emitting repeats windows, never loses them. */
-        if (!k.output_closed && (k.status == TG_EXIT_OK || k.consumed)) {
+        if (!k.output_closed && !k.checkpoint_broken &&
+            (k.status == TG_EXIT_OK || k.consumed)) {
             if (k.uncommitted &&
                 (opts->checkpoint_dir == NULL || save_checkpoint(&k) == 0))
                 commit_offsets(&k, NULL, false);
-            if (tc_pipeline_finish(pipeline) < 0)
+            if (!k.checkpoint_broken && tc_pipeline_finish(pipeline) < 0)
                 output_failed(&k);
         }
     }
