@@ -18,6 +18,7 @@
 
 #include "tg_duration.h"
 #include "tg_kafka_conf.h"
+#include "tg_number.h"
 #include "tg_time.h"
 
 /* A Bot API channel or supergroup id is -(10^12 + the id other clients
@@ -118,32 +119,6 @@ static void unknown_option_name(const char *arg, char *buf, size_t buflen)
 
 /* ---- value parsers ---------------------------------------------------- */
 
-static int parse_int64(const char *text, int64_t min, int64_t max, int64_t *out)
-{
-    char *end;
-    if (text[0] == '\0' || isspace((unsigned char)text[0]))
-        return -1;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_uint64(const char *text, uint64_t *out)
-{
-    char *end;
-    if (!isdigit((unsigned char)text[0]))
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* A finite number above 0, or from 0 when allow_zero. */
 static int parse_double(const char *text, bool allow_zero, double *out)
 {
@@ -176,7 +151,7 @@ static int parse_duration_arg(const char *text, bool allow_zero, int64_t *ms, ch
 {
     if (all_digits(text)) {
         int64_t s;
-        if (parse_int64(text, allow_zero ? 0 : 1, INT64_MAX / 1000, &s) != 0) {
+        if (tg_parse_int64(text, allow_zero ? 0 : 1, INT64_MAX / 1000, &s) != 0) {
             snprintf(err, errlen, "expected a %s number of seconds or a duration",
                      allow_zero ? "non-negative" : "positive");
             return -1;
@@ -206,7 +181,7 @@ static int add_chats(struct tp_options *opts, const char *list, char *err, size_
         }
         memcpy(item, p, n);
         item[n] = '\0';
-        if (parse_int64(item, INT64_MIN, INT64_MAX, &id) != 0 || id == 0 ||
+        if (tg_parse_int64(item, INT64_MIN, INT64_MAX, &id) != 0 || id == 0 ||
             (id > 0 && id >= TP_CHANNEL_ID_BASE)) {
             snprintf(err, errlen, "-c/--chats: '%s' is not a chat id", item);
             return -1;
@@ -286,17 +261,17 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
         return 0;
     case OPT_COUNT:
         *given |= GIVEN_FAKE_ONLY;
-        if (parse_int64(arg, 0, INT64_MAX, &opts->count) != 0)
+        if (tg_parse_int64(arg, 0, INT64_MAX, &opts->count) != 0)
             snprintf(err, errlen, "expected a non-negative integer");
         break;
     case OPT_SEED:
         *given |= GIVEN_FAKE_ONLY;
-        if (parse_uint64(arg, &opts->seed) != 0)
+        if (tg_parse_uint64(arg, &opts->seed) != 0)
             snprintf(err, errlen, "expected an integer from 0 to 2^64-1");
         break;
     case OPT_USERS:
         *given |= GIVEN_FAKE_ONLY;
-        if (parse_int64(arg, 1, TP_MAX_FAKE_USERS, &opts->users) != 0)
+        if (tg_parse_int64(arg, 1, TP_MAX_FAKE_USERS, &opts->users) != 0)
             snprintf(err, errlen, "expected an integer from 1 to %d", TP_MAX_FAKE_USERS);
         break;
     case OPT_ZIPF:

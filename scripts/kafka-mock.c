@@ -27,6 +27,7 @@
  */
 #include "tg_exit.h"
 #include "tg_log.h"
+#include "tg_number.h"
 #include "tg_signal.h"
 
 #include <librdkafka/rdkafka.h>
@@ -138,12 +139,10 @@ static void usage(FILE *out)
 
 /* ---- options ------------------------------------------------------------ */
 
-static int parse_int(const char *text, long min, long max, int *out)
+static int parse_int(const char *text, int min, int max, int *out)
 {
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value < min || value > max)
+    int64_t value;
+    if (tg_parse_int64(text, min, max, &value) != 0)
         return -1;
     *out = (int)value;
     return 0;
