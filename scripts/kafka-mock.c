@@ -567,7 +567,7 @@ static void control_execute(struct km_server *srv, const char *command)
     const char *arg1 = strtok_r(NULL, " \t\r", &save);
     const char *arg2 = strtok_r(NULL, " \t\r", &save);
     const char *extra = strtok_r(NULL, " \t\r", &save);
-    int id, number;
+    int id = -1, number = 0;
     rd_kafka_resp_err_t rc = RD_KAFKA_RESP_ERR_NO_ERROR;
 
     if (verb == NULL)
@@ -582,7 +582,9 @@ static void control_execute(struct km_server *srv, const char *command)
             rc = rd_kafka_mock_broker_set_down(srv->mcluster, id);
         else
             rc = rd_kafka_mock_broker_set_up(srv->mcluster, id);
-        if (rc == RD_KAFKA_RESP_ERR_NO_ERROR && srv->opts->port != 0) {
+        /* Only a valid command moves the relay: after a usage error id is
+         * unset. */
+        if (err[0] == '\0' && rc == RD_KAFKA_RESP_ERR_NO_ERROR && srv->opts->port != 0) {
             if (verb[0] == 'd' && id == -1 && srv->listening)
                 relay_stop(srv, err, sizeof err);
             else if (verb[0] == 'u' && !srv->listening)
