@@ -53,9 +53,20 @@ static char *dup_string(const json_t *s, bool *oom)
     return out;
 }
 
+/* True when s is a string with at least one character besides NUL: one
+ * made only of "\u0000" is empty once dup_string drops them, and must
+ * take the same fallback as "" or a record would get an empty username. */
 static bool nonempty_string(const json_t *s)
 {
-    return json_is_string(s) && json_string_length(s) > 0;
+    if (!json_is_string(s))
+        return false;
+    const char *v = json_string_value(s);
+    size_t len = json_string_length(s);
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] != '\0')
+            return true;
+    }
+    return false;
 }
 
 static char *format_dup(bool *oom, const char *fmt, ...)

@@ -355,6 +355,26 @@ static void test_nul_dropped(void)
            "\"first_name\":null,\"last_name\":null,\"text\":\"ab\",\"text_length\":2}\n");
 }
 
+/* A name made only of NUL characters is empty once they are dropped, so
+ * it takes the fallback of an empty one (found by fuzz_updates). */
+static void test_nul_only_names_fall_back(void)
+{
+    expect("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":0,\"chat\":{\"id\":"
+           "-1,\"title\":\"\\u0000\",\"first_name\":\"F\"},\"from\":{\"id\":7,"
+           "\"username\":\"\\u0000\\u0000\"},\"text\":\"a\"}},"
+           "{\"update_id\":2,\"channel_post\":{\"message_id\":2,\"date\":0,\"chat\":{"
+           "\"id\":-1009,\"title\":\"C\",\"username\":\"\\u0000\"},"
+           "\"author_signature\":\"\\u0000\",\"text\":\"b\"}}]",
+           "{\"event_time\":\"1970-01-01T00:00:00Z\",\"channel_id\":-1,"
+           "\"channel_name\":\"F\",\"message_id\":1,\"user_id\":7,\"username\":"
+           "\"user_7\",\"first_name\":null,\"last_name\":null,\"text\":\"a\","
+           "\"text_length\":1}\n"
+           "{\"event_time\":\"1970-01-01T00:00:00Z\",\"channel_id\":-1009,"
+           "\"channel_name\":\"C\",\"message_id\":2,\"user_id\":null,\"username\":"
+           "\"chat_-1009\",\"first_name\":null,\"last_name\":null,\"text\":\"b\","
+           "\"text_length\":1}\n");
+}
+
 static void test_empty_and_bad_results(void)
 {
     struct tp_options opts;
@@ -399,6 +419,7 @@ int main(void)
     RUN(test_malformed_skipped);
     RUN(test_chat_filter);
     RUN(test_nul_dropped);
+    RUN(test_nul_only_names_fall_back);
     RUN(test_empty_and_bad_results);
     return tg_test_finish();
 }
