@@ -4,7 +4,15 @@
  * with a short timeout so that the stop flag is seen (taking whatever is
  * already queued in one batch call first), every message destroyed,
  * consumer close then destroy.  Around it:
- *   - where each partition starts (rebalance callback): the checkpoint's
+ *   - which partitions: by default the group -G assigns them (subscribe,
+ *     rebalance callback).  With -p tgcount assigns them itself, as kcat -C
+ *     without -G does: it never joins the group, so it skips the join's
+ *     rebalance delay (about 3 s), and several processes can split a topic
+ *     by hand.  It reads the topic's partitions from metadata once the
+ *     brokers answer, again every second while the topic or a listed
+ *     partition is missing (follow mode), and every few seconds with
+ *     -p all in follow mode, to take partitions added since;
+ *   - where each partition starts (on assignment): the checkpoint's
  *     next offset, else -o beginning/end the first time this process reads
  *     the partition, else the group's committed offset, else
  *     auto.offset.reset (latest; earliest with -o beginning);
@@ -14,6 +22,8 @@
  *   - offsets: the next offset of the last message consumed per partition
  *     is committed after each checkpoint (or every --checkpoint-interval
  *     without --checkpoint), when partitions are revoked, and at the end;
+ *     with -p still in the group -G, as a simple consumer outside any
+ *     membership (a broker that refuses that gets a warning each time);
  *   - connection: until a broker has answered, a metadata probe every half
  *     second; no answer within --connect-timeout is exit 69.
  */
@@ -50,12 +60,19 @@
 #define TC_KAFKA_PROBE_WAIT_MS 500
 /* Querying a partition's first and next offsets for -o beginning/end. */
 #define TC_KAFKA_WATERMARK_WAIT_MS 5000
+/* -p: reading the topic's partitions from metadata; how soon to look again
+ * while the topic or a listed partition is missing, and how often -p all
+ * looks for added partitions in follow mode. */
+#define TC_KAFKA_METADATA_WAIT_MS 2000
+#define TC_KAFKA_MISSING_EVERY_MS 1000
+#define TC_KAFKA_ADDED_EVERY_MS 5000
 
 struct tc_kafka {
     const struct tc_options *opts;
     struct tc_pipeline *pipeline;
     const struct tg_log *log;
     rd_kafka_t *rk;
+    rd_kafka_topic_t *rkt; /* -p: the topic, for its metadata */
     struct tc_partitions *parts;
 
     /* Offsets restored from the checkpoint (malloc'd, nckpt entries). */
@@ -73,6 +90,8 @@ struct tc_kafka {
     bool assigned;      /* between an assignment and the next revocation */
     bool uncommitted;   /* offsets moved since the last commit */
     bool topic_missing; /* reported once */
+    bool partition_missing; /* -p: a listed partition is missing; reported once */
+    int64_t next_assign_ms; /* -p: monotonic time to read the metadata again */
     bool output_closed; /* writing failed: emit nothing more */
     bool consumed;      /* at least one message was fed */
     bool closing;       /* the pipeline is finished; only leaving the group is left */
@@ -159,12 +178,10 @@ static void commit_offsets(struct tc_kafka *k,
                     ->offset = next;
         }
     }
-    if (list->cnt > 0) {
-        rd_kafka_resp_err_t err = rd_kafka_commit(k->rk, list, async);
-        if (!async && err != RD_KAFKA_RESP_ERR_NO_ERROR &&
-            err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-            tg_log_warn(k->log, "committing offsets failed: %s", rd_kafka_err2str(err));
-    }
+    /* A failure reaches on_commit, which librdkafka calls for synchronous
+     * commits too (reporting it here as well printed it twice). */
+    if (list->cnt > 0)
+        rd_kafka_commit(k->rk, list, async);
     if (only == NULL)
         k->uncommitted = false;
     rd_kafka_topic_partition_list_destroy(list);
@@ -277,7 +294,8 @@ static void take_partitions(struct tc_kafka *k, rd_kafka_topic_partition_list_t 
     k->last_activity_ms = now;
     char desc[1024];
     describe_partitions(list, desc, sizeof(desc));
-    tg_log_info(k->log, "assigned %s", list->cnt > 0 ? desc : "no partitions");
+    tg_log_info(k->log, "assigned %s%s", list->cnt > 0 ? desc : "no partitions",
+                k->opts->assign ? " by -p, without joining the group" : "");
 }
 
 static void drop_partitions(struct tc_kafka *k,
@@ -339,6 +357,136 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         tg_log_error(k->log, "assigning partitions failed: %s", rd_kafka_err2str(aerr));
         k->status = TG_EXIT_SOFTWARE;
     }
+}
+
+/* ------------------------------------------------------------ -p */
+
+/* The topic does not exist: with -e there is nothing to read up to (exit
+ * 69); otherwise it may yet be created, so warn once and wait.  Returns 0,
+ * or -1 (status set) when the run must stop. */
+static int topic_not_found(struct tc_kafka *k)
+{
+    if (k->opts->exit_at_end) {
+        tg_log_error(k->log, "topic %s not found", k->opts->topic);
+        k->status = TG_EXIT_UNAVAILABLE;
+        return -1;
+    }
+    if (!k->topic_missing)
+        tg_log_warn(k->log, "topic %s not found; waiting for it", k->opts->topic);
+    k->topic_missing = true;
+    return 0;
+}
+
+static bool topic_has(const rd_kafka_metadata_topic_t *t, int32_t partition)
+{
+    for (int i = 0; i < t->partition_cnt; i++) {
+        if (t->partitions[i].id == partition)
+            return true;
+    }
+    return false;
+}
+
+/* Adds to list the wanted partitions that t has and that are not assigned
+ * yet.  Returns the first listed partition that t lacks, or -1. */
+static int32_t wanted_partitions(const struct tc_kafka *k,
+                                 const rd_kafka_metadata_topic_t *t,
+                                 rd_kafka_topic_partition_list_t *list)
+{
+    int32_t missing = -1;
+    if (k->opts->assign_all) {
+        for (int i = 0; i < t->partition_cnt; i++) {
+            if (!tc_partitions_is_assigned(k->parts, t->partitions[i].id))
+                rd_kafka_topic_partition_list_add(list, k->opts->topic,
+                                                  t->partitions[i].id);
+        }
+        return missing;
+    }
+    for (size_t i = 0; i < k->opts->npartitions; i++) {
+        int32_t p = k->opts->partitions[i];
+        if (!topic_has(t, p)) {
+            if (missing < 0)
+                missing = p;
+        } else if (!tc_partitions_is_assigned(k->parts, p)) {
+            rd_kafka_topic_partition_list_add(list, k->opts->topic, p);
+        }
+    }
+    return missing;
+}
+
+/* Assigns the partitions in list on top of those already assigned.
+ * Incremental assignment keeps the others' positions; librdkafka allows it
+ * whatever the group's protocol when the consumer never subscribed. */
+static int assign_more(struct tc_kafka *k, rd_kafka_topic_partition_list_t *list)
+{
+    take_partitions(k, list);
+    rd_kafka_error_t *error = rd_kafka_incremental_assign(k->rk, list);
+    if (error == NULL)
+        return 0;
+    tg_log_error(k->log, "assigning partitions failed: %s", rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    k->status = TG_EXIT_SOFTWARE;
+    return -1;
+}
+
+/* Assigns what -p asks for among the partitions t has, and says when to look
+ * at the metadata again.  A listed partition that is missing is an error
+ * with -e (nothing to read up to), else reported once and waited for.
+ * Returns 0, or -1 (status set) when the run must stop. */
+static int take_wanted(struct tc_kafka *k, const rd_kafka_metadata_topic_t *t, int64_t now)
+{
+    rd_kafka_topic_partition_list_t *list =
+        rd_kafka_topic_partition_list_new(t->partition_cnt > 0 ? t->partition_cnt : 1);
+    int32_t missing = wanted_partitions(k, t, list);
+    int rc = 0;
+    if (missing >= 0 && k->opts->exit_at_end) {
+        tg_log_error(k->log, "topic %s has no partition %" PRId32 " (it has %d)",
+                     k->opts->topic, missing, t->partition_cnt);
+        k->status = TG_EXIT_UNAVAILABLE;
+        rc = -1;
+    } else {
+        if (missing >= 0 && !k->partition_missing)
+            tg_log_warn(k->log, "topic %s has no partition %" PRId32
+                                " (it has %d); waiting for it",
+                        k->opts->topic, missing, t->partition_cnt);
+        k->partition_missing = missing >= 0;
+        if (list->cnt > 0)
+            rc = assign_more(k, list);
+        if (missing >= 0)
+            k->next_assign_ms = now + TC_KAFKA_MISSING_EVERY_MS;
+        else if (k->opts->assign_all && !k->opts->exit_at_end)
+            k->next_assign_ms = now + TC_KAFKA_ADDED_EVERY_MS;
+        else
+            k->next_assign_ms = INT64_MAX;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return rc;
+}
+
+/* -p: reads the topic's partitions from metadata and assigns the new ones
+ * wanted.  A failed request is retried a second later.  Returns 0, or -1
+ * (status set) when the run must stop. */
+static int assign_wanted(struct tc_kafka *k, int64_t now)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err =
+        rd_kafka_metadata(k->rk, 0, k->rkt, &md, TC_KAFKA_METADATA_WAIT_MS);
+    k->next_assign_ms = now + TC_KAFKA_MISSING_EVERY_MS;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        tg_log_info(k->log, "reading the partitions of %s: %s", k->opts->topic,
+                    rd_kafka_err2str(err));
+        return 0;
+    }
+    const rd_kafka_metadata_topic_t *t = md->topic_cnt == 1 ? &md->topics[0] : NULL;
+    int rc = 0;
+    if (t == NULL || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        rc = topic_not_found(k);
+    else if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        tg_log_info(k->log, "reading the partitions of %s: %s", k->opts->topic,
+                    rd_kafka_err2str(t->err));
+    else
+        rc = take_wanted(k, t, now);
+    rd_kafka_metadata_destroy(md);
+    return rc;
 }
 
 /* ------------------------------------------------------------ set-up */
@@ -438,7 +586,8 @@ static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
     rd_kafka_conf_set_opaque(conf, k);
     rd_kafka_conf_set_error_cb(conf, on_error);
     rd_kafka_conf_set_log_cb(conf, on_log);
-    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    if (!o->assign)
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf, on_commit);
     return conf;
 }
@@ -481,6 +630,16 @@ static int start_consumer(struct tc_kafka *k)
         return TG_EXIT_CONFIG;
     }
     rd_kafka_poll_set_consumer(k->rk);
+    if (k->opts->assign) {
+        /* The partitions are assigned once the brokers answer (duties). */
+        k->rkt = rd_kafka_topic_new(k->rk, k->opts->topic, NULL);
+        if (k->rkt == NULL) {
+            tg_log_error(k->log, "topic %s: %s", k->opts->topic,
+                         rd_kafka_err2str(rd_kafka_last_error()));
+            return TG_EXIT_CONFIG;
+        }
+        return TG_EXIT_OK;
+    }
 
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, k->opts->topic, RD_KAFKA_PARTITION_UA);
@@ -520,19 +679,8 @@ static int handle_error_message(struct tc_kafka *k, const rd_kafka_message_t *m)
         return 0;
     }
     if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-        m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
-        /* With -e there is nothing to read up to; otherwise the topic may
-         * yet be created and the subscription will pick it up. */
-        if (k->opts->exit_at_end) {
-            tg_log_error(k->log, "topic %s not found", k->opts->topic);
-            k->status = TG_EXIT_UNAVAILABLE;
-            return -1;
-        }
-        if (!k->topic_missing)
-            tg_log_warn(k->log, "topic %s not found; waiting for it", k->opts->topic);
-        k->topic_missing = true;
-        return 0;
-    }
+        m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
+        return topic_not_found(k); /* the subscription picks it up once created */
     tg_log_warn(k->log, "Kafka: %s", rd_kafka_message_errstr(m));
     return 0;
 }
@@ -577,10 +725,15 @@ static bool topic_quiet(const struct tc_kafka *k, int64_t now)
            now - k->last_activity_ms >= tc_pipeline_min_slide_ms(k->pipeline);
 }
 
-/* Wall-clock duties: partitions going idle, a quiet topic, triggers and
- * stats, checkpoints and commits.  Returns 0, or -1 when output failed. */
+/* Wall-clock duties: -p's assignments, partitions going idle, a quiet
+ * topic, triggers and stats, checkpoints and commits.  Returns 0, or -1
+ * when the loop must stop (output failed, or -p's partitions are missing
+ * with -e). */
 static int duties(struct tc_kafka *k, int64_t now, int64_t *next_save)
 {
+    if (k->opts->assign && k->connected && now >= k->next_assign_ms &&
+        assign_wanted(k, now) < 0)
+        return -1;
     int64_t driving;
     if (tc_partitions_driving_time(k->parts, now, &driving) &&
         tc_pipeline_advance(k->pipeline, driving) < 0)
@@ -717,9 +870,13 @@ static void consume(struct tc_kafka *k)
 
 /* Leaves the group; the revocation on the way commits the offsets.
  * librdkafka bounds this by about session.timeout.ms when the coordinator
- * has gone away. */
+ * has gone away.  With -p there is no group to leave and the end of the
+ * run has committed already: closing only stops the fetchers. */
 static void close_consumer(struct tc_kafka *k)
 {
+    if (k->rkt != NULL)
+        rd_kafka_topic_destroy(k->rkt);
+    k->rkt = NULL;
     rd_kafka_resp_err_t err = rd_kafka_consumer_close(k->rk);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
         tg_log_warn(k->log, "closing the consumer: %s", rd_kafka_err2str(err));

@@ -12,6 +12,7 @@
 
 #include "tc_engine.h"
 #include "tg_kafka_conf.h"
+#include "tg_number.h"
 
 /* The build may set it (-DTG_VERSION=...), as for tgproducer. */
 #ifndef TG_VERSION
@@ -35,6 +36,7 @@ static const struct option long_options[] = {
     {"brokers", required_argument, NULL, 'b'},
     {"topic", required_argument, NULL, 't'},
     {"group", required_argument, NULL, 'G'},
+    {"partitions", required_argument, NULL, 'p'},
     {"offset", required_argument, NULL, 'o'},
     {"exit-at-end", no_argument, NULL, 'e'},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
@@ -87,6 +89,9 @@ void tc_options_clear(struct tc_options *opts)
     }
     tg_kafka_conf_free(opts->kafka_conf);
     opts->kafka_conf = NULL;
+    free(opts->partitions);
+    opts->partitions = NULL;
+    opts->npartitions = 0;
 }
 
 /* A duration option; "0" (in any unit) only where zero is allowed.
@@ -160,6 +165,81 @@ static int set_name(const char **dst, const char *option, const char *arg, char 
     return TC_OPTIONS_RUN;
 }
 
+/* One item of a -p list: a partition number, digits only (Kafka numbers
+ * partitions from 0; a sign or blank is a typo, not a partition).
+ * Returns 0, or -1 with err set. */
+static int parse_partition(const char *item, size_t len, const char *list, int32_t *out,
+                           char *err, size_t errlen)
+{
+    char text[16];
+    uint64_t n;
+    if (len == 0) {
+        snprintf(err, errlen, "--partitions: empty item in '%s'", list);
+        return -1;
+    }
+    if (len == 3 && strncmp(item, "all", 3) == 0) {
+        snprintf(err, errlen, "--partitions: 'all' stands alone, got '%s'", list);
+        return -1;
+    }
+    bool ok = len < sizeof text;
+    if (ok) {
+        memcpy(text, item, len);
+        text[len] = '\0';
+        ok = tg_parse_uint64(text, &n) == 0 && n <= INT32_MAX;
+    }
+    if (!ok) {
+        snprintf(err, errlen,
+                 "--partitions: expected partition numbers 0 to %d or all, got '%.*s'",
+                 INT32_MAX, (int)len, item);
+        return -1;
+    }
+    *out = (int32_t)n;
+    return 0;
+}
+
+/* -p LIST|all; a later -p replaces an earlier one.  Returns an enum
+ * tc_options_result. */
+static int parse_partitions(struct tc_options *opts, const char *arg, char *err,
+                            size_t errlen)
+{
+    free(opts->partitions);
+    opts->partitions = NULL;
+    opts->npartitions = 0;
+    opts->assign = true;
+    opts->assign_all = strcmp(arg, "all") == 0;
+    if (opts->assign_all) {
+        return TC_OPTIONS_RUN;
+    }
+    size_t max = 1;
+    for (const char *c = arg; *c != '\0'; c++) {
+        max += *c == ',';
+    }
+    opts->partitions = malloc(max * sizeof *opts->partitions);
+    if (opts->partitions == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return TC_OPTIONS_USAGE;
+    }
+    for (const char *item = arg;; item++) {
+        size_t len = strcspn(item, ",");
+        int32_t p;
+        if (parse_partition(item, len, arg, &p, err, errlen) != 0) {
+            return TC_OPTIONS_USAGE;
+        }
+        for (size_t i = 0; i < opts->npartitions; i++) {
+            if (opts->partitions[i] == p) {
+                snprintf(err, errlen, "--partitions: partition %" PRId32 " listed twice",
+                         p);
+                return TC_OPTIONS_USAGE;
+            }
+        }
+        opts->partitions[opts->npartitions++] = p;
+        item += len;
+        if (*item == '\0') {
+            return TC_OPTIONS_RUN;
+        }
+    }
+}
+
 static int kafka_conf(struct tc_options *opts, char *err, size_t errlen)
 {
     if (opts->kafka_conf == NULL) {
@@ -185,6 +265,8 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         return set_name(&opts->topic, "--topic", arg, err, errlen);
     case 'G':
         return set_name(&opts->group, "--group", arg, err, errlen);
+    case 'p':
+        return parse_partitions(opts, arg, err, errlen);
     case 'o':
         if (strcmp(arg, "beginning") == 0) {
             opts->offset = TC_OFFSET_BEGINNING;
@@ -332,7 +414,7 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
     optind = 0; /* glibc: full re-initialisation, so tests may parse twice */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":b:t:G:o:eX:F:w:l:n:f:qvhV", long_options,
+    while ((c = getopt_long(argc, argv, ":b:t:G:p:o:eX:F:w:l:n:f:qvhV", long_options,
                             NULL)) != -1) {
         if (c == '?' || c == ':') {
             const char *what = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
@@ -363,6 +445,12 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
                  "configured): files and stdin have no offsets to resume");
         return TC_OPTIONS_USAGE;
     }
+    if (opts->assign && !opts->use_kafka) {
+        snprintf(err, errlen,
+                 "--partitions needs Kafka input (no FILE, brokers "
+                 "configured): files and stdin have no partitions");
+        return TC_OPTIONS_USAGE;
+    }
     return TC_OPTIONS_RUN;
 }
 
@@ -379,6 +467,9 @@ void tc_options_help(FILE *out)
         "$KAFKA_BOOTSTRAP_SERVERS)\n"
         "  -t, --topic NAME          topic (default: telegram_messages)\n"
         "  -G, --group NAME          consumer group (default: tgcount)\n"
+        "  -p, --partitions LIST|all read only these partitions (numbers such as 0,2,5,\n"
+        "                            or all), assigned directly: no group join, offsets\n"
+        "                            still committed in -G (default: join the group -G)\n"
         "  -o, --offset WHERE        beginning, end or stored (default: stored; a group\n"
         "                            without a stored offset starts at the end)\n"
         "  -e, --exit-at-end         stop once every assigned partition is at its end\n"

@@ -49,8 +49,8 @@ enum tc_offset_start {
 };
 
 /* Everything tgcount was asked to do.  Strings are borrowed from argv (or
- * the environment) and live as long as the process; kafka_conf is owned
- * and released by tc_options_clear. */
+ * the environment) and live as long as the process; kafka_conf and
+ * partitions are owned and released by tc_options_clear. */
 struct tc_options {
     /* Input.  files/nfiles: the FILE operands ("-" = stdin), in order. */
     char **files;
@@ -63,6 +63,15 @@ struct tc_options {
     const char *brokers; /* -b as given, NULL when absent */
     const char *topic;   /* -t, default TG_KAFKA_DEFAULT_TOPIC */
     const char *group;   /* -G, default TC_DEFAULT_GROUP */
+    /* -p: read partitions by assignment instead of joining the group.
+     * assign: -p was given; assign_all: -p all (every partition the
+     * topic has, from metadata); otherwise partitions[npartitions]: the
+     * numbers listed, each once, in the order given (owned, released by
+     * tc_options_clear). */
+    bool assign;
+    bool assign_all;
+    int32_t *partitions;
+    size_t npartitions;
     enum tc_offset_start offset;
     bool exit_at_end;                 /* -e */
     struct tg_kafka_conf *kafka_conf; /* -X/-F applied in command-line order */
@@ -109,7 +118,7 @@ void tc_options_init(struct tc_options *opts);
 int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
                      size_t errlen);
 
-/* Releases what opts owns (kafka_conf).  NULL-safe; opts may be reused
+/* Releases what opts owns (kafka_conf, partitions).  NULL-safe; opts may be reused
  * after tc_options_init. */
 void tc_options_clear(struct tc_options *opts);
 
