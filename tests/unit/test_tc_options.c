@@ -45,6 +45,7 @@ static void test_defaults(void)
     CHECK_INT(opts.offset, TC_OFFSET_STORED);
     CHECK_INT(opts.checkpoint_interval_ms, 5000);
     CHECK_INT(opts.connect_timeout_ms, 30000);
+    CHECK(!opts.assign);
     CHECK(!opts.use_kafka);
     CHECK_INT(opts.nfiles, 0);
 }
@@ -105,6 +106,58 @@ static void test_kafka(void)
     CHECK_INT(parse("-o middle"), TC_OPTIONS_USAGE);
 }
 
+static void test_partitions(void)
+{
+    CHECK_INT(parse("-b 127.0.0.1:9 -p 5,0,2147483647,02"), TC_OPTIONS_RUN);
+    CHECK(opts.assign);
+    CHECK(!opts.assign_all);
+    CHECK_INT(opts.npartitions, 4);
+    CHECK_INT(opts.partitions[0], 5);
+    CHECK_INT(opts.partitions[1], 0);
+    CHECK_INT(opts.partitions[2], INT32_MAX);
+    CHECK_INT(opts.partitions[3], 2);
+    CHECK_INT(parse("-b 127.0.0.1:9 --partitions all"), TC_OPTIONS_RUN);
+    CHECK(opts.assign);
+    CHECK(opts.assign_all);
+    CHECK_INT(opts.npartitions, 0);
+    /* A later -p replaces an earlier one. */
+    CHECK_INT(parse("-b 127.0.0.1:9 -p all -p 3"), TC_OPTIONS_RUN);
+    CHECK(!opts.assign_all);
+    CHECK_INT(opts.npartitions, 1);
+    CHECK_INT(opts.partitions[0], 3);
+    CHECK_INT(parse("-b 127.0.0.1:9 -p 1,2 -p all"), TC_OPTIONS_RUN);
+    CHECK(opts.assign_all);
+    CHECK_INT(opts.npartitions, 0);
+
+    const char *bad[] = {
+        "-p 0,,2",      "-p ,1",        "-p 1,",     "-p ,",        "-p 1,all",
+        "-p all,all",   "-p ALL",       "-p -1",     "-p +1",       "-p 1x",
+        "-p 2147483648", "-p 99999999999999999999", "-p 1,2,1", "-p 0,00",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "-b 127.0.0.1:9 %s", bad[i]);
+        if (parse(line) != TC_OPTIONS_USAGE) {
+            printf("  '%s' accepted\n", bad[i]);
+            CHECK(0);
+        }
+        CHECK(err[0] != '\0');
+    }
+    CHECK_INT(parse("-b 127.0.0.1:9 -p 0,,2"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--partitions: empty item in '0,,2'");
+    CHECK_INT(parse("-b 127.0.0.1:9 -p 4,1,4"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--partitions: partition 4 listed twice");
+    CHECK_INT(parse("-b 127.0.0.1:9 -p 2147483648"), TC_OPTIONS_USAGE);
+    CHECK_STR(err,
+              "--partitions: expected partition numbers 0 to 2147483647 or all, "
+              "got '2147483648'");
+    /* Files and stdin have no partitions, as they have no offsets. */
+    CHECK_INT(parse("-b 127.0.0.1:9 -p 0 f.jsonl"), TC_OPTIONS_USAGE);
+    CHECK(strstr(err, "--partitions needs Kafka input") == err);
+    CHECK_INT(parse("-p all"), TC_OPTIONS_USAGE);
+    CHECK(strstr(err, "--partitions needs Kafka input") == err);
+}
+
 static void test_errors(void)
 {
     const char *bad[] = {
@@ -154,6 +207,8 @@ static void test_help_version(void)
     const char *every[] = {"--brokers",
                            "--topic",
                            "--group",
+                           "--partitions",
+                           "default: join the group -G",
                            "--offset",
                            "--exit-at-end",
                            "-X",
@@ -191,6 +246,7 @@ int main(void)
     RUN(test_defaults);
     RUN(test_values);
     RUN(test_kafka);
+    RUN(test_partitions);
     RUN(test_errors);
     RUN(test_help_version);
     tc_options_clear(&opts);
