@@ -112,22 +112,27 @@ static void sync_stats(struct tc_pipeline *p)
 int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
                      int64_t *event_time_ms)
 {
-    p->stats.read++;
     if (len > p->opts->max_record) {
-        snprintf(p->last_err, sizeof p->last_err,
-                 "record of %zu bytes is larger than --max-record (%zu)", len,
-                 p->opts->max_record);
-        p->stats.malformed++;
+        char why[128];
+        snprintf(why, sizeof why, "record of %zu bytes is larger than --max-record (%zu)",
+                 len, p->opts->max_record);
+        tc_pipeline_reject(p, why);
         return TC_FEED_MALFORMED;
     }
     struct tc_parsed rec;
-    if (tc_parser_parse(p->parser, data, len, &rec, p->last_err, sizeof p->last_err) !=
-        0) {
-        p->stats.malformed++;
+    char why[sizeof p->last_err];
+    if (tc_parser_parse(p->parser, data, len, &rec, why, sizeof why) != 0) {
+        tc_pipeline_reject(p, why);
         return TC_FEED_MALFORMED;
     }
     *event_time_ms = rec.event_time_ms;
-    if (rec.key_truncated) {
+    return tc_pipeline_count(p, &rec);
+}
+
+int tc_pipeline_count(struct tc_pipeline *p, const struct tc_parsed *rec)
+{
+    p->stats.read++;
+    if (rec->key_truncated) {
         p->stats.truncated++;
         if (!p->truncate_warned) {
             p->truncate_warned = true;
@@ -135,8 +140,8 @@ int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
                         TC_USERNAME_MAX);
         }
     }
-    int r = tc_engine_count(p->engine, rec.event_time_ms, rec.key, rec.key_len,
-                            rec.has_ids, rec.channel_id, rec.message_id);
+    int r = tc_engine_count(p->engine, rec->event_time_ms, rec->key, rec->key_len,
+                            rec->has_ids, rec->channel_id, rec->message_id);
     switch (r) {
     case TC_COUNT_COUNTED:
         p->stats.counted++;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 struct tc_options;
+struct tc_parsed;
 struct tg_log;
 struct tc_pipeline;
 
@@ -78,6 +79,13 @@ void tc_pipeline_free(struct tc_pipeline *p);
 int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
                      int64_t *event_time_ms);
 
+/* The counting half of tc_pipeline_feed, for a record parsed elsewhere (by
+ * another thread's parser, see tc_input.h): counts rec (borrowed) exactly
+ * as tc_pipeline_feed would have.  Returns COUNTED, LATE, DUPLICATE or
+ * TC_FEED_ERROR (out of memory).  A record that did not parse goes to
+ * tc_pipeline_reject instead. */
+int tc_pipeline_count(struct tc_pipeline *p, const struct tc_parsed *rec);
+
 /* File/stdin mode: tc_pipeline_feed, then tc_pipeline_advance with the
  * record's own event time when it parsed.  Returns what feed returned, or
  * TC_FEED_ERROR when memory ran out or writing the output failed (see
@@ -85,7 +93,8 @@ int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
 int tc_pipeline_feed_auto(struct tc_pipeline *p, const char *data, size_t len);
 
 /* A record the input layer rejected without handing it over (a line longer
- * than --max-record): counted as malformed with this reason. */
+ * than --max-record, or one another thread's parser refused): counted as
+ * malformed with this reason (borrowed). */
 void tc_pipeline_reject(struct tc_pipeline *p, const char *reason);
 
 /* The reason the last MALFORMED record was rejected (borrowed, valid until
