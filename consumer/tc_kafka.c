@@ -88,6 +88,7 @@ struct tc_kafka {
 
     bool connected;     /* a broker has answered */
     bool assigned;      /* between an assignment and the next revocation */
+    bool fetching;      /* since the first assignment */
     bool uncommitted;   /* offsets moved since the last commit */
     bool topic_missing; /* reported once */
     bool partition_missing; /* -p: a listed partition is missing; reported once */
@@ -253,9 +254,13 @@ static int64_t start_offset(const struct tc_kafka *k, int32_t partition)
         return RD_KAFKA_OFFSET_INVALID;
     /* A concrete offset starts fetching at once; a logical one is resolved by
      * the fetcher, which in librdkafka 2.0.2 can stall up to a second when
-     * it asks before the partition's leader is known. */
+     * it asks before the partition's leader is known.  Once partitions are
+     * being fetched, the leaders are known, and each query would wait behind
+     * a fetch's long poll (fetch.wait.max.ms): 12 s for 124 partitions added
+     * to -p all.  Then the fetcher resolves the logical offset. */
     int64_t low, high;
-    if (rd_kafka_query_watermark_offsets(k->rk, k->opts->topic, partition, &low, &high,
+    if (!k->fetching &&
+        rd_kafka_query_watermark_offsets(k->rk, k->opts->topic, partition, &low, &high,
                                          TC_KAFKA_WATERMARK_WAIT_MS) ==
         RD_KAFKA_RESP_ERR_NO_ERROR)
         return k->opts->offset == TC_OFFSET_BEGINNING ? low : high;
@@ -291,6 +296,7 @@ static void take_partitions(struct tc_kafka *k, rd_kafka_topic_partition_list_t 
     }
     k->connected = true;
     k->assigned = true;
+    k->fetching = true;
     k->last_activity_ms = now;
     char desc[1024];
     describe_partitions(list, desc, sizeof(desc));
