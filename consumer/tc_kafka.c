@@ -86,17 +86,17 @@ struct tc_kafka {
     size_t nsave, save_cap;
     bool save_failed;
 
-    bool connected;     /* a broker has answered */
-    bool assigned;      /* between an assignment and the next revocation */
-    bool fetching;      /* since the first assignment */
-    bool uncommitted;   /* offsets moved since the last commit */
-    bool topic_missing; /* reported once */
+    bool connected;         /* a broker has answered */
+    bool assigned;          /* between an assignment and the next revocation */
+    bool fetching;          /* since the first assignment */
+    bool uncommitted;       /* offsets moved since the last commit */
+    bool topic_missing;     /* reported once */
     bool partition_missing; /* -p: a listed partition is missing; reported once */
     int64_t next_assign_ms; /* -p: monotonic time to read the metadata again */
-    bool output_closed; /* writing failed: emit nothing more */
-    bool consumed;      /* at least one message was fed */
-    bool closing;       /* the pipeline is finished; only leaving the group is left */
-    int status;         /* TG_EXIT_OK, or the exit code of a fatal error */
+    bool output_closed;     /* writing failed: emit nothing more */
+    bool consumed;          /* at least one message was fed */
+    bool closing;           /* the pipeline is finished; only leaving the group is left */
+    int status;             /* TG_EXIT_OK, or the exit code of a fatal error */
     bool checkpoint_broken; /* a save failed: the run stops without emitting */
     char last_error[512];
     int64_t last_activity_ms; /* monotonic: last message or assignment */
@@ -259,10 +259,9 @@ static int64_t start_offset(const struct tc_kafka *k, int32_t partition)
      * a fetch's long poll (fetch.wait.max.ms): 12 s for 124 partitions added
      * to -p all.  Then the fetcher resolves the logical offset. */
     int64_t low, high;
-    if (!k->fetching &&
-        rd_kafka_query_watermark_offsets(k->rk, k->opts->topic, partition, &low, &high,
-                                         TC_KAFKA_WATERMARK_WAIT_MS) ==
-        RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (!k->fetching && rd_kafka_query_watermark_offsets(
+                            k->rk, k->opts->topic, partition, &low, &high,
+                            TC_KAFKA_WATERMARK_WAIT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR)
         return k->opts->offset == TC_OFFSET_BEGINNING ? low : high;
     return k->opts->offset == TC_OFFSET_BEGINNING ? RD_KAFKA_OFFSET_BEGINNING
                                                   : RD_KAFKA_OFFSET_END;
@@ -438,7 +437,8 @@ static int assign_more(struct tc_kafka *k, rd_kafka_topic_partition_list_t *list
  * at the metadata again.  A listed partition that is missing is an error
  * with -e (nothing to read up to), else reported once and waited for.
  * Returns 0, or -1 (status set) when the run must stop. */
-static int take_wanted(struct tc_kafka *k, const rd_kafka_metadata_topic_t *t, int64_t now)
+static int take_wanted(struct tc_kafka *k, const rd_kafka_metadata_topic_t *t,
+                       int64_t now)
 {
     rd_kafka_topic_partition_list_t *list =
         rd_kafka_topic_partition_list_new(t->partition_cnt > 0 ? t->partition_cnt : 1);
@@ -451,8 +451,9 @@ static int take_wanted(struct tc_kafka *k, const rd_kafka_metadata_topic_t *t, i
         rc = -1;
     } else {
         if (missing >= 0 && !k->partition_missing)
-            tg_log_warn(k->log, "topic %s has no partition %" PRId32
-                                " (it has %d); waiting for it",
+            tg_log_warn(k->log,
+                        "topic %s has no partition %" PRId32
+                        " (it has %d); waiting for it",
                         k->opts->topic, missing, t->partition_cnt);
         k->partition_missing = missing >= 0;
         if (list->cnt > 0)

@@ -256,7 +256,7 @@ static int kafka_conf(struct tc_options *opts, char *err, size_t errlen)
 static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
                      size_t errlen)
 {
-    uint64_t n;
+    uint64_t n = 0; /* read below also when parse_count failed */
     switch (c) {
     case 'b':
         opts->brokers = arg;

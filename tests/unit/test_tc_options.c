@@ -130,9 +130,10 @@ static void test_partitions(void)
     CHECK_INT(opts.npartitions, 0);
 
     const char *bad[] = {
-        "-p 0,,2",      "-p ,1",        "-p 1,",     "-p ,",        "-p 1,all",
-        "-p all,all",   "-p ALL",       "-p -1",     "-p +1",       "-p 1x",
-        "-p 2147483648", "-p 99999999999999999999", "-p 1,2,1", "-p 0,00",
+        "-p 0,,2",  "-p ,1",      "-p 1,",         "-p ,",
+        "-p 1,all", "-p all,all", "-p ALL",        "-p -1",
+        "-p +1",    "-p 1x",      "-p 2147483648", "-p 99999999999999999999",
+        "-p 1,2,1", "-p 0,00",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char line[128];
@@ -148,9 +149,8 @@ static void test_partitions(void)
     CHECK_INT(parse("-b 127.0.0.1:9 -p 4,1,4"), TC_OPTIONS_USAGE);
     CHECK_STR(err, "--partitions: partition 4 listed twice");
     CHECK_INT(parse("-b 127.0.0.1:9 -p 2147483648"), TC_OPTIONS_USAGE);
-    CHECK_STR(err,
-              "--partitions: expected partition numbers 0 to 2147483647 or all, "
-              "got '2147483648'");
+    CHECK_STR(err, "--partitions: expected partition numbers 0 to 2147483647 or all, "
+                   "got '2147483648'");
     /* Files and stdin have no partitions, as they have no offsets. */
     CHECK_INT(parse("-b 127.0.0.1:9 -p 0 f.jsonl"), TC_OPTIONS_USAGE);
     CHECK(strstr(err, "--partitions needs Kafka input") == err);

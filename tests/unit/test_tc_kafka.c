@@ -1,0 +1,169 @@
+/* tgcount's Kafka input against librdkafka's mock cluster in this process,
+ * for what the local broker cannot show: a missing topic.  (The mock
+ * behind scripts/kafka-local creates every topic a client asks metadata
+ * for; here the topic answers "unknown topic" until the test lifts it.) */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "tc_kafka.h"
+#include "tc_options.h"
+#include "tc_pipeline.h"
+#include "tg_exit.h"
+#include "tg_log.h"
+#include "tg_signal.h"
+#include "tg_test.h"
+
+static rd_kafka_mock_cluster_t *mock;
+static const char *bootstraps;
+static char log_path[] = "/tmp/test_tc_kafka.XXXXXX";
+
+/* One tgcount run: its command line (after -b), output and log. */
+struct run {
+    struct tc_options opts;
+    struct tc_pipeline *p;
+    struct tg_log log;
+    FILE *logf;
+    FILE *out;
+    int status;
+};
+
+static int run_start(struct run *r, const char *args, enum tg_log_level level)
+{
+    static char buf[512];
+    static char *argv[32];
+    snprintf(buf, sizeof buf, "tgcount -b %s %s", bootstraps, args);
+    int argc = 0;
+    for (char *tok = strtok(buf, " "); tok != NULL && argc < 31; tok = strtok(NULL, " "))
+        argv[argc++] = tok;
+    argv[argc] = NULL;
+    char err[256];
+    tc_options_init(&r->opts);
+    if (tc_options_parse(&r->opts, argc, argv, err, sizeof err) != TC_OPTIONS_RUN) {
+        printf("  %s\n", err);
+        return -1;
+    }
+    r->logf = fopen(log_path, "w");
+    r->out = fopen("/dev/null", "w");
+    if (r->logf == NULL || r->out == NULL)
+        return -1;
+    setvbuf(r->logf, NULL, _IOLBF, 0);
+    tg_log_init(&r->log, "tgcount", r->logf);
+    r->log.level = level;
+    r->p = tc_pipeline_new(&r->opts, r->out, &r->log, err, sizeof err);
+    return r->p != NULL ? 0 : -1;
+}
+
+static void run_end(struct run *r)
+{
+    tc_pipeline_free(r->p);
+    tc_options_clear(&r->opts);
+    fclose(r->logf);
+    fclose(r->out);
+}
+
+/* The log so far (static buffer). */
+static const char *log_text(void)
+{
+    static char buf[4096];
+    FILE *f = fopen(log_path, "r");
+    size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = '\0';
+    if (f != NULL)
+        fclose(f);
+    return buf;
+}
+
+static size_t count(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    for (const char *at = strstr(haystack, needle); at != NULL;
+         at = strstr(at + 1, needle))
+        n++;
+    return n;
+}
+
+/* Waits up to 20 s for the log to contain text. */
+static bool await_log(const char *text)
+{
+    for (int i = 0; i < 400; i++) {
+        if (strstr(log_text(), text) != NULL)
+            return true;
+        nanosleep(&(struct timespec){.tv_nsec = 50 * 1000 * 1000}, NULL);
+    }
+    return false;
+}
+
+static void test_missing_topic_exit(void)
+{
+    rd_kafka_mock_topic_set_error(mock, "gone", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+    const char *modes[] = {"-p all", "-p 0", ""};
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+        struct run r;
+        char args[64];
+        snprintf(args, sizeof args, "-t gone -e %s", modes[i]);
+        CHECK(run_start(&r, args, TG_LOG_WARN) == 0);
+        CHECK_INT(tc_kafka_run(&r.opts, r.p, &r.log), TG_EXIT_UNAVAILABLE);
+        run_end(&r);
+        if (strcmp(log_text(), "tgcount: topic gone not found\n") != 0) {
+            printf("  with '%s' the log is: %s", modes[i], log_text());
+            CHECK(0);
+        }
+    }
+}
+
+static void *consume(void *arg)
+{
+    struct run *r = arg;
+    r->status = tc_kafka_run(&r->opts, r->p, &r->log);
+    return NULL;
+}
+
+/* Follow mode: a warning, then the partitions are assigned once the topic
+ * appears.  Ends with the stop flag, so it runs last. */
+static void test_missing_topic_follow(void)
+{
+    rd_kafka_mock_topic_set_error(mock, "later", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+    struct run r;
+    CHECK(run_start(&r, "-t later -p all -o beginning", TG_LOG_INFO) == 0);
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, consume, &r) == 0);
+    CHECK(await_log("tgcount: warning: topic later not found; waiting for it\n"));
+    rd_kafka_mock_topic_set_error(mock, "later", RD_KAFKA_RESP_ERR_NO_ERROR);
+    CHECK(await_log("tgcount: assigned later["));
+    tg_signal_request_stop(SIGTERM);
+    pthread_join(thread, NULL);
+    CHECK_INT(r.status, TG_EXIT_OK);
+    CHECK_INT(count(log_text(), "not found"), 1);
+    run_end(&r);
+}
+
+int main(void)
+{
+    char err[256];
+    int fd = mkstemp(log_path);
+    if (fd < 0)
+        return 1;
+    close(fd);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+    rd_kafka_t *host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (host == NULL) {
+        printf("cannot host the mock cluster: %s\n", err);
+        return 1;
+    }
+    mock = rd_kafka_mock_cluster_new(host, 1);
+    bootstraps = rd_kafka_mock_cluster_bootstraps(mock);
+    RUN(test_missing_topic_exit);
+    RUN(test_missing_topic_follow);
+    rd_kafka_mock_cluster_destroy(mock);
+    rd_kafka_destroy(host);
+    unlink(log_path);
+    return tg_test_finish();
+}
