@@ -3,12 +3,14 @@
 # local broker: -p all gives the same output as stdin; -p 0,2 counts exactly
 # partitions 0 and 2; no JoinGroup is ever sent; a partition the topic lacks
 # is exit 69 with -e and waited for in follow mode; offsets committed by a
-# -p run let a later -o stored run read only what is new; a commit the
-# broker refuses is a warning.
+# -p run let a later -o stored run read only what is new; a checkpoint's
+# offsets win over -o beginning; a commit the broker refuses is a warning;
+# unreachable brokers are exit 69.
 #
 # Not covered here: a missing topic (the librdkafka 2.0.2 mock behind the
-# local broker creates every topic a client asks metadata for) and
-# partitions added while -p all follows (the mock cannot add partitions).
+# local broker creates every topic a client asks metadata for; see
+# tests/unit/test_tc_kafka.c) and partitions added while -p all follows
+# (the mock cannot add partitions).
 . "$(dirname "$0")/../lib.sh"
 tg_require tgcount
 tg_require kcat
@@ -25,6 +27,8 @@ records() { cut -f2- "$@"; }
 kafka() { timeout 40 tgcount -b "$B" "$@"; }
 # partition N: the records of partition N of topic four, in offset order.
 partition() { timeout 30 kcat -C -b "$B" -t four -p "$1" -o beginning -e -q -f '%s\n'; }
+# records_read FILE: the records read, from the last --stats line in FILE.
+records_read() { sed -n 's/^tgcount: stats: read=\([0-9]*\) .*/\1/p' "$1" | tail -n 1; }
 # in_order FILE...: their records in the order they were generated
 # (message_id; a record sent twice stays next to its twin).
 in_order() {
@@ -116,3 +120,22 @@ tg_check_eq "refused commit: one warning" "$(cat "$TG_TMP/ref.err")" \
 records "$TG_TMP/a.tsv" "$TG_TMP/new.tsv" | tgcount >"$TG_TMP/both.expected"
 tg_check_files_eq "refused commit: counts everything" "$TG_TMP/ref.out" \
     "$TG_TMP/both.expected"
+
+# ---- checkpoints: their offsets win over -o beginning -------------------------
+ck=(-t four -G d1 -p all -o beginning --checkpoint "$TG_TMP/ck" -e --stats)
+kafka "${ck[@]}" >/dev/null 2>"$TG_TMP/ck1.err"
+tg_check_eq "checkpoint: the first run reads everything" \
+    "$(records_read "$TG_TMP/ck1.err")" "$(cat "$TG_TMP/a.tsv" "$TG_TMP/new.tsv" | wc -l)"
+gen 13 200 4500 >"$TG_TMP/more.tsv"
+produce four "$TG_TMP/more.tsv"
+kafka "${ck[@]}" >/dev/null 2>"$TG_TMP/ck2.err"
+tg_check_eq "checkpoint: a restart reads only what is new" \
+    "$(records_read "$TG_TMP/ck2.err")" "$(wc -l <"$TG_TMP/more.tsv")"
+
+# ---- unreachable brokers --------------------------------------------------------
+timeout 20 tgcount -b 127.0.0.1:1 -p all --connect-timeout 1s -e >"$TG_TMP/u.out" \
+    2>"$TG_TMP/u.err"
+tg_check_eq "unreachable: exit 69" "$?" 69
+tg_check "unreachable: one line saying so" \
+    test "$(grep -c '^tgcount: brokers unreachable: ' "$TG_TMP/u.err")" = 1 -a \
+    "$(wc -l <"$TG_TMP/u.err")" = 1
