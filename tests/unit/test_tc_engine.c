@@ -291,6 +291,27 @@ static void test_dedup_many(void)
     tc_engine_free(f.e);
 }
 
+/* Many live keys at once: every segment of the set grows several times
+ * and must still know every key afterwards. */
+static void test_dedup_growth_keeps_keys(void)
+{
+    struct fixture f;
+    setup(&f, "1h", 0);
+    start(&f);
+    int counted = 0, dups = 0;
+    for (int64_t i = 0; i < 50000; i++) {
+        counted += feed_ids(&f, 1000, "u", -100 - i % 7, i) == TC_COUNT_COUNTED;
+    }
+    for (int64_t i = 49999; i >= 0; i--) {
+        dups += feed_ids(&f, 2000, "u", -100 - i % 7, i) == TC_COUNT_DUPLICATE;
+    }
+    CHECK_INT(counted, 50000);
+    CHECK_INT(dups, 50000);
+    CHECK_INT(tc_engine_counters(f.e)->dedup_keys, 50000);
+    CHECK_STR(drain(&f), "1h[0,3600) u=50000;");
+    tc_engine_free(f.e);
+}
+
 /* More rows than one emitter call takes: parts in order, sorted across
  * part boundaries. */
 static void test_big_window(void)
@@ -529,6 +550,7 @@ int main(void)
     RUN(test_sort_and_top);
     RUN(test_duplicates);
     RUN(test_dedup_many);
+    RUN(test_dedup_growth_keeps_keys);
     RUN(test_big_window);
     RUN(test_negative_times);
     RUN(test_changes_mode);
