@@ -88,7 +88,7 @@ struct tc_kafka {
 
     bool connected;         /* a broker has answered */
     bool assigned;          /* between an assignment and the next revocation */
-    bool fetching;          /* since the first assignment */
+    bool fetching;          /* since the first assignment (see start_offset) */
     bool uncommitted;       /* offsets moved since the last commit */
     bool topic_missing;     /* reported once */
     bool partition_missing; /* -p: a listed partition is missing; reported once */
@@ -100,6 +100,8 @@ struct tc_kafka {
     bool checkpoint_broken; /* a save failed: the run stops without emitting */
     char last_error[512];
     int64_t last_activity_ms; /* monotonic: last message or assignment */
+    /* How the last commit ended: a failure is reported when it differs. */
+    rd_kafka_resp_err_t commit_error;
 };
 
 /* ------------------------------------------------------------ callbacks */
@@ -140,8 +142,13 @@ static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     struct tc_kafka *k = opaque;
     (void)rk;
     (void)offsets;
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        return;
+    /* The same failure at every commit (a broker refusing commits from
+     * outside the group's membership, with -p) is worth one line. */
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != k->commit_error)
         tg_log_warn(k->log, "committing offsets failed: %s", rd_kafka_err2str(err));
+    k->commit_error = err;
 }
 
 /* -------------------------------------------------------------- offsets */
@@ -364,7 +371,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
-/* ------------------------------------------------------------ -p */
+/* ------------------------------------------------------------ topic */
 
 /* The topic does not exist: with -e there is nothing to read up to (exit
  * 69); otherwise it may yet be created, so warn once and wait.  Returns 0,
@@ -381,6 +388,8 @@ static int topic_not_found(struct tc_kafka *k)
     k->topic_missing = true;
     return 0;
 }
+
+/* ------------------------------------------------------------ -p */
 
 static bool topic_has(const rd_kafka_metadata_topic_t *t, int32_t partition)
 {
@@ -404,7 +413,7 @@ static int32_t wanted_partitions(const struct tc_kafka *k,
                 rd_kafka_topic_partition_list_add(list, k->opts->topic,
                                                   t->partitions[i].id);
         }
-        return missing;
+        return -1;
     }
     for (size_t i = 0; i < k->opts->npartitions; i++) {
         int32_t p = k->opts->partitions[i];

@@ -4,8 +4,8 @@
 # partitions 0 and 2; no JoinGroup is ever sent; a partition the topic lacks
 # is exit 69 with -e and waited for in follow mode; offsets committed by a
 # -p run let a later -o stored run read only what is new; a checkpoint's
-# offsets win over -o beginning; a commit the broker refuses is a warning;
-# unreachable brokers are exit 69.
+# offsets win over -o beginning; a commit the broker refuses is a warning,
+# once however often it is refused; unreachable brokers are exit 69.
 #
 # Not covered here: a missing topic (the librdkafka 2.0.2 mock behind the
 # local broker creates every topic a client asks metadata for; see
@@ -131,6 +131,34 @@ produce four "$TG_TMP/more.tsv"
 kafka "${ck[@]}" >/dev/null 2>"$TG_TMP/ck2.err"
 tg_check_eq "checkpoint: a restart reads only what is new" \
     "$(records_read "$TG_TMP/ck2.err")" "$(wc -l <"$TG_TMP/more.tsv")"
+
+# ---- follow mode: a refused commit is reported once, counting goes on ---------
+# Group a2 still refuses; each batch consumed brings commits, refused.
+refused() {
+    test "$(grep -c 'returned: Broker: Unknown member' "$TG_TMP/fr.err")" -ge "$1"
+}
+read_is() { test "$(records_read "$TG_TMP/fr.err")" = "$1"; }
+tgcount -b "$B" -t four -G a2 -p all -o end --checkpoint-interval 200ms --stats \
+    --stats-interval 100ms -vv -X debug=cgrp >/dev/null 2>"$TG_TMP/fr.err" &
+pid=$!
+tg_cleanup_push "kill -9 $pid"
+tg_wait_until 20 grep -q 'assigned four\[0,1,2,3\]' "$TG_TMP/fr.err"
+gen 14 50 5000 >"$TG_TMP/fr1.tsv"
+produce four "$TG_TMP/fr1.tsv"
+tg_wait_until 20 read_is "$(wc -l <"$TG_TMP/fr1.tsv")"
+tg_wait_until 20 refused 1
+gen 15 50 5100 >"$TG_TMP/fr2.tsv"
+produce four "$TG_TMP/fr2.tsv"
+n=$(cat "$TG_TMP/fr1.tsv" "$TG_TMP/fr2.tsv" | wc -l)
+tg_wait_until 20 read_is "$n"
+tg_check "follow: both batches read after a refused commit" read_is "$n"
+tg_wait_until 20 refused 2
+tg_check "follow: commits refused more than once" refused 2
+kill -TERM "$pid"
+wait "$pid"
+tg_check_eq "follow: SIGTERM ends with exit 0" "$?" 0
+tg_check_eq "follow: one warning for the refused commits" \
+    "$(grep -c '^tgcount: warning: committing offsets failed' "$TG_TMP/fr.err")" 1
 
 # ---- unreachable brokers --------------------------------------------------------
 timeout 20 tgcount -b 127.0.0.1:1 -p all --connect-timeout 1s -e >"$TG_TMP/u.out" \
