@@ -24,6 +24,10 @@
 
 #include <jansson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "tg_time.h"
 #include "tg_utf8.h"
 
@@ -167,6 +171,37 @@ static bool word_has_special(uint64_t w)
     return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) & HIGHS;
 }
 
+#if defined(__SSE2__)
+/* Skips 16 bytes at a time up to the first '"', '\\' or control byte (or
+ * the last 15 bytes before end), noting in *high whether a skipped byte is
+ * 0x80 or above.  The texts of records are most of their bytes, and this
+ * is about twice as fast as the word-at-a-time test below, which still
+ * handles the rest (x86-64 always has SSE2). */
+static const char *skip_plain(const char *p, const char *end, bool *high)
+{
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned highs = (unsigned)_mm_movemask_epi8(v);
+        /* A signed compare: below 0x20 are the controls and 0x80 and up. */
+        __m128i hits = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                 _mm_cmpeq_epi8(v, backslash)),
+                                    _mm_cmplt_epi8(v, space));
+        unsigned special = (unsigned)_mm_movemask_epi8(hits) & ~highs;
+        if (special != 0) {
+            unsigned at = (unsigned)__builtin_ctz(special);
+            *high |= (highs & ((1u << at) - 1)) != 0;
+            return p + at;
+        }
+        *high |= highs != 0;
+        p += 16;
+    }
+    return p;
+}
+#endif
+
 /* p is just past the opening quote.  Returns the closing quote, or NULL
  * when unsure (control byte, \u escape, unknown escape, invalid UTF-8,
  * unterminated).  *escaped tells whether an escape was seen. */
@@ -176,6 +211,12 @@ static const char *scan_string(const char *p, const char *end, bool *escaped)
     bool high = false;
     *escaped = false;
     while (p < end) {
+#if defined(__SSE2__)
+        p = skip_plain(p, end, &high);
+        if (p == end) {
+            break;
+        }
+#endif
         if (end - p >= 8) {
             uint64_t w;
             memcpy(&w, p, sizeof w);

@@ -300,6 +300,16 @@ static const char *const pieces[] = {
     "\"text_length\":5",
     "\"first_name\":false",
     "\"\":1",
+    /* Longer than 16 bytes, with the byte that matters past the first 16,
+     * for the 16-bytes-at-a-time scan. */
+    "\"text\":\"0123456789abcdefghij\\\"klmnopqrstuvwxyz0123456789\"",
+    "\"text\":\"0123456789abcdef\x01ghij\"",
+    "\"text\":\"0123456789abcdef0123456789\xc3(abcdefghijklmnop\"",
+    "\"text\":\"\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 "
+    "0123456789\\n\"",
+    "\"text\":\"0123456789abcdef0123456789abcdef\"",
+    "\"username\":\"a_rather_long_username_of_40_bytes_xxxx\"",
+    "\"username\":\"\xd0\x90\xd0\xbd\xd0\xbd\xd0\xb0_0123456789abcdef\"",
 };
 
 /* A random record from the pieces, then maybe a mutation. */
