@@ -27,6 +27,7 @@ enum tc_item_kind {
     TC_ITEM_MALFORMED,  /* a line that is not a record; text = the reason */
     TC_ITEM_FILE_ERROR, /* a file could not be opened or read; error = errno */
     TC_ITEM_NO_MEMORY,  /* the reader ran out of memory and stopped */
+    TC_ITEM_PASS,       /* not a record (a Kafka event): for the counter to handle */
 };
 
 struct tc_item {

@@ -331,34 +331,24 @@ static void report(struct counter *c, size_t file, size_t lineno)
 static int count_item(struct counter *c, const struct tc_batch *b, const struct tc_item *it)
 {
     switch (it->kind) {
-    case TC_ITEM_RECORD: {
-        struct tc_parsed rec = {
-            .event_time_ms = it->event_time_ms,
-            .key = tc_item_text(b, it),
-            .key_len = it->text_len,
-            .key_truncated = it->key_truncated,
-            .has_ids = it->has_ids,
-            .channel_id = it->channel_id,
-            .message_id = it->message_id,
-        };
-        if (tc_pipeline_count(c->p, &rec) == TC_FEED_ERROR) {
-            return STOP_NOMEM;
-        }
-        if (tc_pipeline_advance(c->p, rec.event_time_ms) != 0) {
-            return errno == ENOMEM ? STOP_NOMEM : STOP_OUTPUT;
-        }
-        break;
-    }
-    case TC_ITEM_MALFORMED:
-        tc_pipeline_reject(c->p, tc_item_text(b, it));
-        report(c, it->file, it->lineno);
-        break;
     case TC_ITEM_FILE_ERROR:
         tg_log_error(c->log, "%s: %s", display_name(c, it->file), strerror(it->error));
         c->status = TG_EXIT_DATAERR;
         return 0;
-    case TC_ITEM_NO_MEMORY:
+    case TC_ITEM_PASS: /* the reader makes none */
+        return 0;
+    default:
+        break;
+    }
+    int64_t t;
+    int res = tc_pipeline_feed_parsed(c->p, b, it, &t);
+    if (res == TC_FEED_ERROR) {
         return STOP_NOMEM;
+    }
+    if (res == TC_FEED_MALFORMED) {
+        report(c, it->file, it->lineno);
+    } else if (tc_pipeline_advance(c->p, t) != 0) {
+        return errno == ENOMEM ? STOP_NOMEM : STOP_OUTPUT;
     }
     if (++c->since_tick >= TICK_LINES) {
         c->since_tick = 0;

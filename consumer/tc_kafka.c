@@ -3,7 +3,10 @@
  * The loop is librdkafka's canonical high-level consumer: consumer_poll
  * with a short timeout so that the stop flag is seen (taking whatever is
  * already queued in one batch call first), every message destroyed,
- * consumer close then destroy.  Around it:
+ * consumer close then destroy.  Parsing runs on a worker thread
+ * (tc_worker.h): the loop submits each polled batch and polls the next
+ * while the worker parses, then counts the parsed batches in poll order,
+ * so the second core parses while this one counts.  Around it:
  *   - which partitions: by default the group -G assigns them (subscribe,
  *     rebalance callback).  With -p tgcount assigns them itself, as kcat -C
  *     without -G does: it never joins the group, so it skips the join's
@@ -29,9 +32,11 @@
  */
 #include "tc_kafka.h"
 
+#include "tc_handoff.h"
 #include "tc_options.h"
 #include "tc_partitions.h"
 #include "tc_pipeline.h"
+#include "tc_worker.h"
 #include "tg_duration.h"
 #include "tg_exit.h"
 #include "tg_kafka_conf.h"
@@ -52,6 +57,8 @@
 #define TC_KAFKA_POLL_MS 100
 /* Most messages taken from the consumer queue at once. */
 #define TC_KAFKA_BATCH 1024
+/* Batches polled ahead while the worker thread parses (tc_worker.h). */
+#define TC_KAFKA_WORK_BATCHES 4
 /* Wall-clock duties (tick, idle partitions, checkpoints) run at most this often
  * while messages flow, and after every empty poll. */
 #define TC_KAFKA_DUTY_MS 50
@@ -74,6 +81,7 @@ struct tc_kafka {
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt; /* -p: the topic, for its metadata */
     struct tc_partitions *parts;
+    struct tc_worker *worker; /* parses what the loop polls */
 
     /* Offsets restored from the checkpoint (malloc'd, nckpt entries). */
     int32_t *ckpt_partitions;
@@ -335,11 +343,17 @@ static void drop_partitions(struct tc_kafka *k,
     }
 }
 
+static void drain_worker(struct tc_kafka *k);
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *list, void *opaque)
 {
     struct tc_kafka *k = opaque;
     bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    /* What was polled before the rebalance is counted first, so the
+     * offsets committed on a revocation cover it. */
+    if (k->worker != NULL)
+        drain_worker(k);
     rd_kafka_error_t *error = NULL;
     rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
 
@@ -634,6 +648,11 @@ static int start_consumer(struct tc_kafka *k)
         tg_log_error(k->log, "out of memory");
         return TG_EXIT_SOFTWARE;
     }
+    k->worker = tc_worker_new(TC_KAFKA_WORK_BATCHES, TC_KAFKA_BATCH, k->opts->max_record);
+    if (k->worker == NULL) {
+        tg_log_error(k->log, "cannot start the parsing thread: %s", strerror(errno));
+        return TG_EXIT_SOFTWARE;
+    }
     rd_kafka_conf_t *conf = make_conf(k, err, sizeof(err));
     if (conf == NULL) {
         tg_log_error(k->log, "%s", err);
@@ -701,17 +720,23 @@ static int handle_error_message(struct tc_kafka *k, const rd_kafka_message_t *m)
     return 0;
 }
 
-/* Feeds one message, then lets the slowest live partition drive W.
- * Returns 0, or -1 when the loop must stop. */
-static int handle_message(struct tc_kafka *k, const rd_kafka_message_t *m, int64_t now)
+/* Counts one message, parsed by the worker into item it of b, then lets
+ * the slowest live partition drive W.  Returns 0, or -1 when the loop must
+ * stop. */
+static int handle_message(struct tc_kafka *k, const rd_kafka_message_t *m,
+                          const struct tc_batch *b, const struct tc_item *it, int64_t now)
 {
     k->connected = true;
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
         return handle_error_message(k, m);
 
     int64_t event_ms = 0;
-    int r = tc_pipeline_feed(k->pipeline, m->payload != NULL ? m->payload : "", m->len,
-                             &event_ms);
+    int r = tc_pipeline_feed_parsed(k->pipeline, b, it, &event_ms);
+    if (r == TC_FEED_ERROR) {
+        tg_log_error(k->log, "out of memory");
+        k->status = TG_EXIT_SOFTWARE;
+        return -1;
+    }
     if (r == TC_FEED_MALFORMED) {
         char where[320];
         snprintf(where, sizeof(where), "%s[%" PRId32 "]@%" PRId64, k->opts->topic,
@@ -808,18 +833,21 @@ static int await_brokers(struct tc_kafka *k, int64_t start, int64_t now,
 }
 
 /* Takes what the consumer queue holds, up to a batch, without waiting;
- * when it is empty, waits for one message as consumer_poll does.  Batches
- * save librdkafka's per-call locking when messages pile up (15% of the
- * consume rate on a backlog), and the wait on an empty queue keeps a lone
- * message's latency that of consumer_poll (a batch call would wait out its
- * whole timeout for the batch to fill).  Returns the number of messages. */
+ * when it is empty, waits up to wait_ms for one message as consumer_poll
+ * does.  Batches save librdkafka's per-call locking when messages pile up
+ * (15% of the consume rate on a backlog), and the wait on an empty queue
+ * keeps a lone message's latency that of consumer_poll (a batch call would
+ * wait out its whole timeout for the batch to fill).  Returns the number
+ * of messages. */
 static size_t next_messages(struct tc_kafka *k, rd_kafka_queue_t *q,
-                            rd_kafka_message_t **batch)
+                            rd_kafka_message_t **batch, int wait_ms)
 {
     ssize_t n = rd_kafka_consume_batch_queue(q, 0, batch, TC_KAFKA_BATCH);
     if (n > 0)
         return (size_t)n;
-    batch[0] = rd_kafka_consumer_poll(k->rk, TC_KAFKA_POLL_MS);
+    if (wait_ms == 0)
+        return 0;
+    batch[0] = rd_kafka_consumer_poll(k->rk, wait_ms);
     return batch[0] != NULL ? 1 : 0;
 }
 
@@ -848,30 +876,85 @@ static void check_ends(struct tc_kafka *k)
         tc_partitions_each(k->parts, check_end, k);
 }
 
+/* Polls a batch into the worker when it has room, waiting for messages
+ * only when it has nothing else in hand.  Returns the number polled. */
+static size_t poll_into_worker(struct tc_kafka *k, rd_kafka_queue_t *q)
+{
+    struct tc_work *w = tc_worker_next(k->worker);
+    if (w == NULL)
+        return 0;
+    rd_kafka_message_t *batch[TC_KAFKA_BATCH];
+    size_t n = next_messages(k, q, batch,
+                             tc_worker_in_flight(k->worker) > 0 ? 0 : TC_KAFKA_POLL_MS);
+    for (size_t i = 0; i < n; i++) {
+        const rd_kafka_message_t *m = batch[i];
+        w->tags[i] = batch[i];
+        w->data[i] = m->err != RD_KAFKA_RESP_ERR_NO_ERROR ? NULL
+                     : m->payload != NULL                ? m->payload
+                                                         : "";
+        w->len[i] = m->len;
+    }
+    w->count = n;
+    if (n > 0)
+        tc_worker_submit(k->worker);
+    return n;
+}
+
+/* Takes the oldest batch back from the worker once parsed, waiting up to
+ * timeout_ms (-1: as long as it takes), and counts its messages when
+ * counting (else, or once the loop must stop, only releases them).
+ * Returns 1 when a batch was taken, 0 when none was, -1 when the loop
+ * must stop. */
+static int take_parsed(struct tc_kafka *k, int timeout_ms, bool counting)
+{
+    struct tc_work *w = tc_worker_take(k->worker, timeout_ms);
+    if (w == NULL)
+        return 0;
+    int64_t now = tg_time_monotonic_ms();
+    if (counting)
+        check_ends(k);
+    int rc = counting ? 0 : -1;
+    for (size_t i = 0; i < w->count; i++) {
+        rd_kafka_message_t *m = w->tags[i];
+        if (rc == 0)
+            rc = handle_message(k, m, &w->parsed, &w->parsed.items[i], now);
+        rd_kafka_message_destroy(m);
+    }
+    tc_worker_release(k->worker);
+    return counting && rc < 0 ? -1 : 1;
+}
+
+/* Counts every batch the worker holds, or only releases them when the run
+ * cannot go on.  Before a rebalance and at the end: what was polled is
+ * counted before offsets are committed, as when each batch was counted
+ * before the next poll. */
+static void drain_worker(struct tc_kafka *k)
+{
+    while (tc_worker_in_flight(k->worker) > 0) {
+        bool counting = k->status == TG_EXIT_OK && !k->output_closed;
+        take_parsed(k, -1, counting);
+    }
+}
+
 static void consume(struct tc_kafka *k)
 {
     int64_t start = tg_time_monotonic_ms();
     int64_t next_probe = start, next_duty = start;
     int64_t next_save = start + k->opts->checkpoint_interval_ms;
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(k->rk);
-    rd_kafka_message_t *batch[TC_KAFKA_BATCH];
 
     while (!tg_signal_stop_requested() && k->status == TG_EXIT_OK) {
-        size_t n = next_messages(k, q, batch);
-        int64_t now = tg_time_monotonic_ms();
-        if (n > 0)
-            check_ends(k);
-        int rc = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (rc == 0)
-                rc = handle_message(k, batch[i], now);
-            rd_kafka_message_destroy(batch[i]);
-        }
-        if (rc < 0)
+        size_t polled = poll_into_worker(k, q);
+        /* With nothing new polled, wait for the worker instead of polling
+         * again at once. */
+        int wait = polled == 0 && tc_worker_in_flight(k->worker) > 0 ? TC_KAFKA_POLL_MS : 0;
+        int taken = take_parsed(k, wait, true);
+        if (taken < 0)
             break;
+        int64_t now = tg_time_monotonic_ms();
         if (!k->connected && await_brokers(k, start, now, &next_probe) < 0)
             break;
-        if (n == 0 || now >= next_duty) {
+        if ((polled == 0 && taken == 0) || now >= next_duty) {
             if (duties(k, now, &next_save) < 0)
                 break;
             next_duty = now + TC_KAFKA_DUTY_MS;
@@ -879,6 +962,7 @@ static void consume(struct tc_kafka *k)
         if (finished(k))
             break;
     }
+    drain_worker(k);
     rd_kafka_queue_destroy(q);
 }
 
@@ -931,6 +1015,7 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
     k.closing = true;
     if (k.rk != NULL)
         close_consumer(&k);
+    tc_worker_free(k.worker);
     tc_partitions_free(k.parts);
     free(k.ckpt_partitions);
     free(k.ckpt_offsets);

@@ -10,6 +10,7 @@
 
 #include "tc_checkpoint.h"
 #include "tc_engine.h"
+#include "tc_handoff.h"
 #include "tc_options.h"
 #include "tc_output.h"
 #include "tc_parse.h"
@@ -165,6 +166,30 @@ int tc_pipeline_count(struct tc_pipeline *p, const struct tc_parsed *rec)
             p->opts->max_users, TC_OTHER_KEY);
     }
     return TC_FEED_COUNTED;
+}
+
+int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
+                            const struct tc_item *it, int64_t *event_time_ms)
+{
+    if (it->kind == TC_ITEM_MALFORMED) {
+        tc_pipeline_reject(p, tc_item_text(b, it));
+        return TC_FEED_MALFORMED;
+    }
+    if (it->kind != TC_ITEM_RECORD) {
+        errno = ENOMEM;
+        return TC_FEED_ERROR;
+    }
+    struct tc_parsed rec = {
+        .event_time_ms = it->event_time_ms,
+        .key = tc_item_text(b, it),
+        .key_len = it->text_len,
+        .key_truncated = it->key_truncated,
+        .has_ids = it->has_ids,
+        .channel_id = it->channel_id,
+        .message_id = it->message_id,
+    };
+    *event_time_ms = rec.event_time_ms;
+    return tc_pipeline_count(p, &rec);
 }
 
 int tc_pipeline_feed_auto(struct tc_pipeline *p, const char *data, size_t len)

@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct tc_batch;
+struct tc_item;
 struct tc_options;
 struct tc_parsed;
 struct tg_log;
@@ -85,6 +87,14 @@ int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
  * TC_FEED_ERROR (out of memory).  A record that did not parse goes to
  * tc_pipeline_reject instead. */
 int tc_pipeline_count(struct tc_pipeline *p, const struct tc_parsed *rec);
+
+/* tc_pipeline_feed for a record another thread parsed into an item of b
+ * (tc_handoff.h, tc_worker.h): a TC_ITEM_RECORD is counted as
+ * tc_pipeline_count, a TC_ITEM_MALFORMED rejected with its reason.
+ * Returns what tc_pipeline_feed would have returned, with *event_time_ms
+ * set likewise; TC_FEED_ERROR (errno ENOMEM) for any other kind. */
+int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
+                            const struct tc_item *it, int64_t *event_time_ms);
 
 /* File/stdin mode: tc_pipeline_feed, then tc_pipeline_advance with the
  * record's own event time when it parsed.  Returns what feed returned, or
