@@ -37,8 +37,9 @@ want = [
                            rf"jq pipeline.*{num} rec/s, {num} MB/s.*{num}x"),
     (r"^1\. From a file: vs the jq pipeline", rf"{num}x"),
     (r"^1\. From a file: peak RSS", rf"{num} MB.*largest process: {num} MB"),
-    (r"^2\. From the local broker, ", rf"{num} rec/s.*kcat -C.*{num} rec/s.*{num}%"),
-    (r"^2\. From the local broker: kcat in a consumer group", rf"kcat -C -G.*{num} rec/s.*{num}%"),
+    (r"^2\. From the local broker, .*-p all", rf"{num} rec/s.*kcat -C.*{num} rec/s.*{num}%"),
+    (r"^2\. From the local broker, in a consumer group", rf"{num} rec/s.*kcat -C -G.*{num} rec/s.*"
+                                                        rf"{num}%"),
     (r"^3\. tgproducer --fake --stdout", rf"{num} rec/s"),
     (r"^3\. Into the local broker", rf"tgproducer --fake: {num} rec/s.*kcat -P.*{num} rec/s.*"
                                     rf"{num}%"),
@@ -63,3 +64,13 @@ EOF
 tg_check "the table has every row, each with figures that parse" check_table
 tg_check "a note on the runs follows the table" grep -q '^Medians of 1 alternating run' \
     "$TG_TMP/table.md"
+
+# --only runs a part: the file rows alone, nothing else.
+TMPDIR="$TG_TMP/tmp" "$TG_TOP/scripts/bench" --quick --only file --bindir "$TG_BINDIR" \
+    >"$TG_TMP/only.md" 2>"$TG_TMP/only.txt"
+tg_check_eq "bench --only file exits 0" "$?" 0
+tg_check_eq "bench --only file: three rows" "$(grep -c '^| [0-9]' "$TG_TMP/only.md")" 3
+tg_check_eq "bench --only file: all of them file rows" \
+    "$(grep '^| [0-9]' "$TG_TMP/only.md" | grep -vc '^| 1\. From a file')" 0
+TMPDIR="$TG_TMP/tmp" "$TG_TOP/scripts/bench" --only nothing >/dev/null 2>"$TG_TMP/bad.txt"
+tg_check_eq "bench --only with an unknown section: usage error" "$?" 2
