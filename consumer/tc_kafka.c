@@ -639,6 +639,13 @@ static int load_checkpoint(struct tc_kafka *k)
     return TG_EXIT_OK;
 }
 
+/* The worker frees each message once parsed (tc_worker.h): freeing is a
+ * good part of a message's cost on the counting thread. */
+static void release_message(void *tag)
+{
+    rd_kafka_message_destroy(tag);
+}
+
 static int start_consumer(struct tc_kafka *k)
 {
     char err[512] = "";
@@ -648,7 +655,8 @@ static int start_consumer(struct tc_kafka *k)
         tg_log_error(k->log, "out of memory");
         return TG_EXIT_SOFTWARE;
     }
-    k->worker = tc_worker_new(TC_KAFKA_WORK_BATCHES, TC_KAFKA_BATCH, k->opts->max_record);
+    k->worker = tc_worker_new(TC_KAFKA_WORK_BATCHES, TC_KAFKA_BATCH, k->opts->max_record,
+                              release_message);
     if (k->worker == NULL) {
         tg_log_error(k->log, "cannot start the parsing thread: %s", strerror(errno));
         return TG_EXIT_SOFTWARE;
@@ -720,18 +728,19 @@ static int handle_error_message(struct tc_kafka *k, const rd_kafka_message_t *m)
     return 0;
 }
 
-/* Counts one message, parsed by the worker into item it of b, then lets
- * the slowest live partition drive W.  Returns 0, or -1 when the loop must
- * stop. */
-static int handle_message(struct tc_kafka *k, const rd_kafka_message_t *m,
-                          const struct tc_batch *b, const struct tc_item *it, int64_t now)
+/* Counts message i of a batch the worker parsed, then lets the slowest
+ * live partition drive W.  Returns 0, or -1 when the loop must stop. */
+static int handle_message(struct tc_kafka *k, const struct tc_work *w, size_t i, int64_t now)
 {
+    const struct tc_item *it = &w->parsed.items[i];
     k->connected = true;
-    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return handle_error_message(k, m);
+    if (it->kind == TC_ITEM_PASS) /* an event, kept for us by the worker */
+        return handle_error_message(k, w->tags[i]);
 
+    int32_t partition = w->partition[i];
+    int64_t offset = w->offset[i];
     int64_t event_ms = 0;
-    int r = tc_pipeline_feed_parsed(k->pipeline, b, it, &event_ms);
+    int r = tc_pipeline_feed_parsed(k->pipeline, &w->parsed, it, &event_ms);
     if (r == TC_FEED_ERROR) {
         tg_log_error(k->log, "out of memory");
         k->status = TG_EXIT_SOFTWARE;
@@ -740,12 +749,12 @@ static int handle_message(struct tc_kafka *k, const rd_kafka_message_t *m,
     if (r == TC_FEED_MALFORMED) {
         char where[320];
         snprintf(where, sizeof(where), "%s[%" PRId32 "]@%" PRId64, k->opts->topic,
-                 m->partition, m->offset);
+                 partition, offset);
         tc_pipeline_report_malformed(k->pipeline, where);
     } else {
-        tc_partitions_record(k->parts, m->partition, event_ms, now);
+        tc_partitions_record(k->parts, partition, event_ms, now);
     }
-    tc_partitions_set_offset(k->parts, m->partition, m->offset + 1);
+    tc_partitions_set_offset(k->parts, partition, offset + 1);
     k->uncommitted = true;
     k->consumed = true;
     k->last_activity_ms = now;
@@ -893,6 +902,8 @@ static size_t poll_into_worker(struct tc_kafka *k, rd_kafka_queue_t *q)
                      : m->payload != NULL                ? m->payload
                                                          : "";
         w->len[i] = m->len;
+        w->partition[i] = m->partition;
+        w->offset[i] = m->offset;
     }
     w->count = n;
     if (n > 0)
@@ -915,10 +926,11 @@ static int take_parsed(struct tc_kafka *k, int timeout_ms, bool counting)
         check_ends(k);
     int rc = counting ? 0 : -1;
     for (size_t i = 0; i < w->count; i++) {
-        rd_kafka_message_t *m = w->tags[i];
+        rd_kafka_message_t *m = w->tags[i]; /* NULL: the worker freed it */
         if (rc == 0)
-            rc = handle_message(k, m, &w->parsed, &w->parsed.items[i], now);
-        rd_kafka_message_destroy(m);
+            rc = handle_message(k, w, i, now);
+        if (m != NULL)
+            rd_kafka_message_destroy(m);
     }
     tc_worker_release(k->worker);
     return counting && rc < 0 ? -1 : 1;

@@ -30,6 +30,7 @@ struct tc_worker {
     pthread_t thread;
     struct tc_parser *parser;
     size_t max_record;
+    void (*release)(void *tag);
 };
 
 /* Parses record i of b into b->parsed.  Returns false when memory ran out
@@ -56,6 +57,10 @@ static bool parse_one(struct tc_worker *w, struct tc_work *b, size_t i)
         it->event_time_ms = rec.event_time_ms;
         it->channel_id = rec.channel_id;
         it->message_id = rec.message_id;
+    }
+    if (w->release != NULL) {
+        w->release(b->tags[i]);
+        b->tags[i] = NULL;
     }
     return it->kind != TC_ITEM_NO_MEMORY;
 }
@@ -94,6 +99,8 @@ static void free_batches(struct tc_worker *w)
         free(w->batches[i].data);
         free(w->batches[i].len);
         free(w->batches[i].tags);
+        free(w->batches[i].partition);
+        free(w->batches[i].offset);
         free(w->batches[i].parsed.items);
         free(w->batches[i].parsed.text);
     }
@@ -111,15 +118,19 @@ static int alloc_batches(struct tc_worker *w, size_t n)
         b->data = malloc(n * sizeof *b->data);
         b->len = malloc(n * sizeof *b->len);
         b->tags = malloc(n * sizeof *b->tags);
+        b->partition = malloc(n * sizeof *b->partition);
+        b->offset = malloc(n * sizeof *b->offset);
         b->parsed.items = malloc(n * sizeof *b->parsed.items);
         b->parsed.capacity = n;
-        if (b->data == NULL || b->len == NULL || b->tags == NULL || b->parsed.items == NULL)
+        if (b->data == NULL || b->len == NULL || b->tags == NULL || b->partition == NULL ||
+            b->offset == NULL || b->parsed.items == NULL)
             return -1;
     }
     return 0;
 }
 
-struct tc_worker *tc_worker_new(size_t nbatches, size_t batch_records, size_t max_record)
+struct tc_worker *tc_worker_new(size_t nbatches, size_t batch_records, size_t max_record,
+                                void (*release)(void *tag))
 {
     if (nbatches < 2 || batch_records == 0) {
         errno = EINVAL;
@@ -133,6 +144,7 @@ struct tc_worker *tc_worker_new(size_t nbatches, size_t batch_records, size_t ma
     pthread_cond_init(&w->parsed_cv, NULL);
     w->nbatches = nbatches;
     w->max_record = max_record;
+    w->release = release;
     w->parser = tc_parser_new();
     if (w->parser == NULL || alloc_batches(w, batch_records) != 0) {
         tc_worker_free(w);

@@ -8,14 +8,18 @@
  * malformed without being parsed, else tc_parser_parse decides.
  *
  * A batch has a fixed number of slots for records; the caller owns the
- * records (data) and its tags until it has taken the batch back.  The
- * worker owns its thread: stop signals are blocked in it, so they reach
- * the caller's thread as before.
+ * records (data) and its tags until it has taken the batch back, except
+ * that a worker made with a release function calls it on the tag of each
+ * record it has parsed (not on a pass-through's) and sets that tag to NULL:
+ * freeing Kafka messages there takes the work off the counting thread.
+ * The worker owns its thread: stop signals are blocked in it, so they
+ * reach the caller's thread as before.
  */
 #ifndef TC_WORKER_H
 #define TC_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tc_handoff.h"
 
@@ -25,6 +29,8 @@ struct tc_work {
     const char **data;  /* record i's bytes; NULL: not a record, passed through */
     size_t *len;
     void **tags;        /* the caller's, one per record (its message) */
+    int32_t *partition; /* the caller's, one per record: where it came from */
+    int64_t *offset;
     struct tc_batch parsed; /* once taken: item i is record i's outcome:
                              * TC_ITEM_RECORD, _MALFORMED (text: the reason),
                              * _PASS (data was NULL) or _NO_MEMORY */
@@ -33,9 +39,11 @@ struct tc_work {
 struct tc_worker;
 
 /* Starts a worker with nbatches (at least 2) batches of batch_records
- * slots each.  Returns NULL (errno set) when memory or the thread could not
- * be had. */
-struct tc_worker *tc_worker_new(size_t nbatches, size_t batch_records, size_t max_record);
+ * slots each; release (may be NULL) is called on the worker's thread, see
+ * above.  Returns NULL (errno set) when memory or the thread could not be
+ * had. */
+struct tc_worker *tc_worker_new(size_t nbatches, size_t batch_records, size_t max_record,
+                                void (*release)(void *tag));
 
 /* Stops the thread and frees everything.  Batches still submitted are
  * dropped: take them back first when their records must be released.

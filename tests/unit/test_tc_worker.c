@@ -13,7 +13,7 @@
 
 static void test_order_and_outcomes(void)
 {
-    struct tc_worker *w = tc_worker_new(3, 16, 200);
+    struct tc_worker *w = tc_worker_new(3, 16, 200, NULL);
     CHECK(w != NULL);
     static char lines[RECORDS][128];
     size_t next_submit = 0, next_take = 0;
@@ -69,7 +69,7 @@ static void test_order_and_outcomes(void)
 
 static void test_reasons(void)
 {
-    struct tc_worker *w = tc_worker_new(2, 4, 30);
+    struct tc_worker *w = tc_worker_new(2, 4, 30, NULL);
     struct tc_work *b = tc_worker_next(w);
     static const char big[] = "{\"event_time\":\"2024-01-01T00:00:00Z\",\"x\":1}";
     b->data[0] = "not json";
@@ -93,7 +93,7 @@ static void test_reasons(void)
 
 static void test_free_with_batches_in_flight(void)
 {
-    struct tc_worker *w = tc_worker_new(2, 4, 100);
+    struct tc_worker *w = tc_worker_new(2, 4, 100, NULL);
     for (int i = 0; i < 2; i++) {
         struct tc_work *b = tc_worker_next(w);
         CHECK(b != NULL);
@@ -104,8 +104,39 @@ static void test_free_with_batches_in_flight(void)
     }
     CHECK(tc_worker_next(w) == NULL); /* both in flight */
     tc_worker_free(w);                /* joins the thread; valgrind: no leak */
-    CHECK(tc_worker_new(1, 4, 100) == NULL);
+    CHECK(tc_worker_new(1, 4, 100, NULL) == NULL);
     tc_worker_free(NULL);
+}
+
+static int released[4];
+
+static void count_release(void *tag)
+{
+    released[(int *)tag - released]++;
+}
+
+/* With a release function the worker gives back the tag of every record
+ * it parsed, and keeps those of pass-throughs for the caller. */
+static void test_release(void)
+{
+    struct tc_worker *w = tc_worker_new(2, 4, 100, count_release);
+    struct tc_work *b = tc_worker_next(w);
+    const char *data[4] = {"{\"event_time\":\"2024-01-01T00:00:00Z\"}", "junk", NULL, "{}"};
+    for (size_t i = 0; i < 4; i++) {
+        b->data[i] = data[i];
+        b->len[i] = data[i] != NULL ? strlen(data[i]) : 0;
+        b->tags[i] = &released[i];
+    }
+    b->count = 4;
+    tc_worker_submit(w);
+    b = tc_worker_take(w, -1);
+    CHECK(b != NULL);
+    CHECK(released[0] == 1 && released[1] == 1 && released[2] == 0 && released[3] == 1);
+    CHECK(b->tags[0] == NULL && b->tags[1] == NULL && b->tags[3] == NULL);
+    CHECK(b->tags[2] == &released[2]);
+    CHECK_INT(b->parsed.items[2].kind, TC_ITEM_PASS);
+    tc_worker_release(w);
+    tc_worker_free(w);
 }
 
 int main(void)
@@ -113,5 +144,6 @@ int main(void)
     RUN(test_order_and_outcomes);
     RUN(test_reasons);
     RUN(test_free_with_batches_in_flight);
+    RUN(test_release);
     return tg_test_finish();
 }
