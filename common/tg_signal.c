@@ -26,6 +26,14 @@ int tg_signal_install(void)
     return 0;
 }
 
+void tg_signal_stop_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
 bool tg_signal_stop_requested(void)
 {
     return stop_signal != 0;

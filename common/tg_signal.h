@@ -8,6 +8,7 @@
 #ifndef TG_SIGNAL_H
 #define TG_SIGNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 /* Installs the handlers.  Returns 0, or -1 (errno set). */
@@ -18,6 +19,12 @@ bool tg_signal_stop_requested(void);
 
 /* The signal that asked to stop, or 0. */
 int tg_signal_received(void);
+
+/* Fills set with the stop signals sent to the process from outside
+ * (SIGINT, SIGTERM, SIGHUP): a tool with helper threads blocks them there,
+ * so they reach the thread whose blocking call they are meant to
+ * interrupt. */
+void tg_signal_stop_set(sigset_t *set);
 
 /* For tests and for tools that stop for their own reasons. */
 void tg_signal_request_stop(int signo);

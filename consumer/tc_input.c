@@ -403,10 +403,7 @@ int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_
         tc_parser_free(r.parser);
         return TG_EXIT_SOFTWARE;
     }
-    sigemptyset(&r.stop_signals);
-    sigaddset(&r.stop_signals, SIGINT);
-    sigaddset(&r.stop_signals, SIGTERM);
-    sigaddset(&r.stop_signals, SIGHUP);
+    tg_signal_stop_set(&r.stop_signals);
     sigset_t saved_mask;
     pthread_sigmask(SIG_BLOCK, &r.stop_signals, &saved_mask);
     pthread_t reader;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "tc_parse.h"
+#include "tg_signal.h"
 
 /* The size of tc_pipeline's reason buffer, so reasons are cut alike. */
 #define REASON_MAX 256
@@ -152,10 +153,7 @@ struct tc_worker *tc_worker_new(size_t nbatches, size_t batch_records, size_t ma
         return NULL;
     }
     sigset_t stop_signals, saved;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGHUP);
+    tg_signal_stop_set(&stop_signals);
     pthread_sigmask(SIG_BLOCK, &stop_signals, &saved);
     int err = pthread_create(&w->thread, NULL, worker_main, w);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
