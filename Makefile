@@ -165,8 +165,10 @@ clean:
 # by tests/fuzz/run (see tests/fuzz/README.md):
 #   make fuzz FUZZ_SECONDS=60
 #   make fuzz FUZZ_TARGETS="time record"
+#   make fuzz FUZZ_SEED=1          (the same mutations every run, as in CI)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
+FUZZ_SEED ?=
 FUZZ_TARGETS ?=
 FUZZ_O := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -196,5 +198,6 @@ fuzz:
 	    echo "make fuzz: $(FUZZ_CC) not found; libFuzzer needs clang (make deps)" >&2; \
 	    exit 1; }
 	@$(MAKE) --no-print-directory fuzz-bins
-	@tests/fuzz/run --bindir $(FUZZ_O) --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@tests/fuzz/run --bindir $(FUZZ_O) --seconds $(FUZZ_SECONDS) \
+	    $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(FUZZ_TARGETS)
 .PHONY: fuzz-bins
