@@ -202,3 +202,29 @@ struct tc_item *tc_batch_add(struct tc_batch *b, enum tc_item_kind kind, const c
     b->text_len += len + 1;
     return it;
 }
+
+struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tc_parsed *rec)
+{
+    struct tc_item *it = tc_batch_add(b, TC_ITEM_RECORD, rec->key, rec->key_len);
+    if (it != NULL && it->kind == TC_ITEM_RECORD) {
+        it->key_truncated = rec->key_truncated;
+        it->has_ids = rec->has_ids;
+        it->event_time_ms = rec->event_time_ms;
+        it->channel_id = rec->channel_id;
+        it->message_id = rec->message_id;
+    }
+    return it;
+}
+
+struct tc_parsed tc_item_record(const struct tc_batch *b, const struct tc_item *it)
+{
+    return (struct tc_parsed){
+        .event_time_ms = it->event_time_ms,
+        .key = tc_item_text(b, it),
+        .key_len = it->text_len,
+        .key_truncated = it->key_truncated,
+        .has_ids = it->has_ids,
+        .channel_id = it->channel_id,
+        .message_id = it->message_id,
+    };
+}

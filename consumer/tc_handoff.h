@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tc_parse.h"
+
 enum tc_item_kind {
     TC_ITEM_RECORD,     /* a parsed record; text = its counting key */
     TC_ITEM_MALFORMED,  /* a line that is not a record; text = the reason */
@@ -85,6 +87,12 @@ int tc_handoff_cancel_fd(const struct tc_handoff *h);
  * (without text) and is returned all the same. */
 struct tc_item *tc_batch_add(struct tc_batch *b, enum tc_item_kind kind, const char *text,
                              size_t len);
+
+/* Appends a TC_ITEM_RECORD holding rec (its key copied), as tc_batch_add. */
+struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tc_parsed *rec);
+
+/* The record a TC_ITEM_RECORD of b holds; its key is borrowed from b. */
+struct tc_parsed tc_item_record(const struct tc_batch *b, const struct tc_item *it);
 
 /* ---- the counter's side -------------------------------------------------- */
 

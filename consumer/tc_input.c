@@ -193,21 +193,38 @@ static int before_read(void *ctx)
     return 0;
 }
 
-/* Appends an item for the current file.  Returns it, or NULL when the
- * reader must stop (the handoff is cancelled, or memory ran out: then the
- * item says so). */
-static struct tc_item *add_item(struct reader *r, enum tc_item_kind kind, const char *text,
-                                size_t len)
+/* A batch with room for one more item, handing the full one over.  False
+ * when the handoff is cancelled. */
+static bool room_for_one(struct reader *r)
 {
     if (r->batch != NULL && r->batch->count == r->batch->capacity) {
         hand_over(r);
     }
-    if (r->batch == NULL && (r->batch = tc_handoff_empty(r->handoff)) == NULL) {
-        return NULL;
+    if (r->batch == NULL) {
+        r->batch = tc_handoff_empty(r->handoff);
     }
-    struct tc_item *it = tc_batch_add(r->batch, kind, text, len);
+    return r->batch != NULL;
+}
+
+/* The item just added for the current file, or NULL when memory ran out
+ * (then the item says so, and the reader must stop). */
+static struct tc_item *added(struct reader *r, struct tc_item *it)
+{
     it->file = r->file;
     return it->kind == TC_ITEM_NO_MEMORY ? NULL : it;
+}
+
+/* Appends an item (tc_batch_add) for the current file.  Returns it, or NULL
+ * when the reader must stop (cancelled, or out of memory). */
+static struct tc_item *add_item(struct reader *r, enum tc_item_kind kind, const char *text,
+                                size_t len)
+{
+    return room_for_one(r) ? added(r, tc_batch_add(r->batch, kind, text, len)) : NULL;
+}
+
+static struct tc_item *add_record(struct reader *r, const struct tc_parsed *rec)
+{
+    return room_for_one(r) ? added(r, tc_batch_add_record(r->batch, rec)) : NULL;
 }
 
 static bool blank(const char *s, size_t len)
@@ -232,14 +249,7 @@ static int on_line(void *ctx, const char *line, size_t len, size_t lineno)
     if (tc_parser_parse(r->parser, line, len, &rec, why, sizeof why) != 0) {
         it = add_item(r, TC_ITEM_MALFORMED, why, strlen(why));
     } else {
-        it = add_item(r, TC_ITEM_RECORD, rec.key, rec.key_len);
-        if (it != NULL) {
-            it->key_truncated = rec.key_truncated;
-            it->has_ids = rec.has_ids;
-            it->event_time_ms = rec.event_time_ms;
-            it->channel_id = rec.channel_id;
-            it->message_id = rec.message_id;
-        }
+        it = add_record(r, &rec);
     }
     if (it == NULL) {
         return STOP_READER;

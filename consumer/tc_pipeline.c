@@ -179,15 +179,7 @@ int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
         errno = ENOMEM;
         return TC_FEED_ERROR;
     }
-    struct tc_parsed rec = {
-        .event_time_ms = it->event_time_ms,
-        .key = tc_item_text(b, it),
-        .key_len = it->text_len,
-        .key_truncated = it->key_truncated,
-        .has_ids = it->has_ids,
-        .channel_id = it->channel_id,
-        .message_id = it->message_id,
-    };
+    struct tc_parsed rec = tc_item_record(b, it);
     *event_time_ms = rec.event_time_ms;
     return tc_pipeline_count(p, &rec);
 }

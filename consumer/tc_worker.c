@@ -52,12 +52,7 @@ static bool parse_one(struct tc_worker *w, struct tc_work *b, size_t i)
     } else if (tc_parser_parse(w->parser, b->data[i], b->len[i], &rec, why, sizeof why) != 0) {
         it = tc_batch_add(&b->parsed, TC_ITEM_MALFORMED, why, strlen(why));
     } else {
-        it = tc_batch_add(&b->parsed, TC_ITEM_RECORD, rec.key, rec.key_len);
-        it->key_truncated = rec.key_truncated;
-        it->has_ids = rec.has_ids;
-        it->event_time_ms = rec.event_time_ms;
-        it->channel_id = rec.channel_id;
-        it->message_id = rec.message_id;
+        it = tc_batch_add_record(&b->parsed, &rec);
     }
     if (w->release != NULL) {
         w->release(b->tags[i]);
