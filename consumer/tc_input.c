@@ -41,8 +41,6 @@
  * lines are counted as soon as they arrive. */
 #define HANDOFF_BATCHES 4
 #define BATCH_LINES 1024
-/* The size of tc_pipeline's reason buffer, so reasons are cut alike. */
-#define REASON_MAX 256
 
 enum { STOP_OUTPUT = 1, STOP_NOMEM = 2, STOP_READER = 3 };
 
@@ -244,7 +242,7 @@ static int on_line(void *ctx, const char *line, size_t len, size_t lineno)
         return 0;
     }
     struct tc_parsed rec;
-    char why[REASON_MAX];
+    char why[TC_REASON_MAX];
     struct tc_item *it;
     if (tc_parser_parse(r->parser, line, len, &rec, why, sizeof why) != 0) {
         it = add_item(r, TC_ITEM_MALFORMED, why, strlen(why));
@@ -261,7 +259,7 @@ static int on_line(void *ctx, const char *line, size_t len, size_t lineno)
 static int on_long_line(void *ctx, size_t lineno)
 {
     struct reader *r = ctx;
-    char why[REASON_MAX];
+    char why[TC_REASON_MAX];
     snprintf(why, sizeof why, "line longer than --max-record (%zu bytes)", r->max_record);
     struct tc_item *it = add_item(r, TC_ITEM_MALFORMED, why, strlen(why));
     if (it == NULL) {

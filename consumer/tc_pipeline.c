@@ -20,13 +20,12 @@
 struct tc_pipeline {
     const struct tc_options *opts;
     const struct tg_log *log;
-    struct tc_parser *parser;
     struct tc_engine *engine;
     struct tc_output *output;
     struct tc_engine_config engine_cfg;
     struct tc_emitter emitter;
     struct tc_stats stats;
-    char last_err[256];
+    char last_err[TC_REASON_MAX];
     bool overflow_warned;
     bool truncate_warned;
     int64_t next_trigger_ms; /* 0: not started */
@@ -67,9 +66,8 @@ struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
         tc_pipeline_free(p);
         return NULL;
     }
-    p->parser = tc_parser_new();
     p->output = tc_output_new(out, opts->format);
-    if (p->parser == NULL || p->output == NULL) {
+    if (p->output == NULL) {
         tc_pipeline_free(p);
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -92,7 +90,6 @@ void tc_pipeline_free(struct tc_pipeline *p)
         return;
     }
     tc_engine_free(p->engine);
-    tc_parser_free(p->parser);
     tc_output_free(p->output);
     free(p);
 }
@@ -109,26 +106,6 @@ static void sync_stats(struct tc_pipeline *p)
 }
 
 /* ---- records ---------------------------------------------------------- */
-
-int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
-                     int64_t *event_time_ms)
-{
-    if (len > p->opts->max_record) {
-        char why[128];
-        snprintf(why, sizeof why, "record of %zu bytes is larger than --max-record (%zu)",
-                 len, p->opts->max_record);
-        tc_pipeline_reject(p, why);
-        return TC_FEED_MALFORMED;
-    }
-    struct tc_parsed rec;
-    char why[sizeof p->last_err];
-    if (tc_parser_parse(p->parser, data, len, &rec, why, sizeof why) != 0) {
-        tc_pipeline_reject(p, why);
-        return TC_FEED_MALFORMED;
-    }
-    *event_time_ms = rec.event_time_ms;
-    return tc_pipeline_count(p, &rec);
-}
 
 int tc_pipeline_count(struct tc_pipeline *p, const struct tc_parsed *rec)
 {
@@ -182,18 +159,6 @@ int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
     struct tc_parsed rec = tc_item_record(b, it);
     *event_time_ms = rec.event_time_ms;
     return tc_pipeline_count(p, &rec);
-}
-
-int tc_pipeline_feed_auto(struct tc_pipeline *p, const char *data, size_t len)
-{
-    int64_t t;
-    int r = tc_pipeline_feed(p, data, len, &t);
-    if (r == TC_FEED_COUNTED || r == TC_FEED_LATE || r == TC_FEED_DUPLICATE) {
-        if (tc_pipeline_advance(p, t) != 0) {
-            return TC_FEED_ERROR;
-        }
-    }
-    return r;
 }
 
 void tc_pipeline_reject(struct tc_pipeline *p, const char *reason)

@@ -1,15 +1,16 @@
-/* tc_pipeline.h - tgcount's counting pipeline: one raw record in (a JSON
- * line or a Kafka message), parsed (tc_parse.h), deduplicated, counted into
- * event-time panes (tc_engine.h), and windows written to the output stream
- * (tc_output.h) as they become final; stats; checkpoints.
+/* tc_pipeline.h - tgcount's counting pipeline: one record in (a JSON line
+ * or a Kafka message, parsed by the input's own thread, tc_parse.h),
+ * deduplicated, counted into event-time panes (tc_engine.h), and windows
+ * written to the output stream (tc_output.h) as they become final; stats;
+ * checkpoints.
  *
  * Watermark.  W starts at minus infinity.  The input loop decides what
  * drives it:
- *   - files/stdin: tc_pipeline_feed_auto, i.e. feed then advance with the
+ *   - files/stdin: after each record, tc_pipeline_advance with the
  *     record's own event time (W = greatest event time - lateness);
- *   - Kafka: tc_pipeline_feed per message, then tc_pipeline_advance with the
- *     driving event time of the partitions (the minimum over the live ones),
- *     and in follow mode with (now) when the topic is quiet.
+ *   - Kafka: after each message, tc_pipeline_advance with the driving
+ *     event time of the partitions (the minimum over the live ones), and
+ *     in follow mode with (now) when the topic is quiet.
  * A record is counted in each of its windows whose end > W (as W was before
  * the record); a record all of whose windows are final is late.  Every
  * window with end <= W is final and, in --emit final mode, printed once.
@@ -40,6 +41,11 @@ enum tc_feed_result {
     TC_FEED_MALFORMED = 3, /* not a record; reason in tc_pipeline_last_error */
     TC_FEED_ERROR = -1,    /* out of memory: stop, exit TG_EXIT_SOFTWARE */
 };
+
+/* Longest reason kept for a malformed record (with its NUL): parsers on
+ * other threads write theirs into buffers of this size, so a reason is
+ * cut the same way whoever parsed the record. */
+#define TC_REASON_MAX 256
 
 /* First this many malformed records are reported one by one; the rest only
  * in the summary at the end. */
@@ -73,34 +79,18 @@ struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
  * NULL-safe. */
 void tc_pipeline_free(struct tc_pipeline *p);
 
-/* Parses and counts one raw record of len bytes (not NUL-terminated; a
- * trailing newline is allowed).  Does not move the watermark.  Returns an
- * enum tc_feed_result; *event_time_ms is set whenever the record parsed
- * (COUNTED, LATE, DUPLICATE), so the caller can drive the watermark.
- * Records longer than --max-record are MALFORMED without being parsed. */
-int tc_pipeline_feed(struct tc_pipeline *p, const char *data, size_t len,
-                     int64_t *event_time_ms);
-
-/* The counting half of tc_pipeline_feed, for a record parsed elsewhere (by
- * another thread's parser, see tc_input.h): counts rec (borrowed) exactly
- * as tc_pipeline_feed would have.  Returns COUNTED, LATE, DUPLICATE or
- * TC_FEED_ERROR (out of memory).  A record that did not parse goes to
- * tc_pipeline_reject instead. */
+/* Counts one parsed record, rec (borrowed).  Does not move the watermark.
+ * Returns COUNTED, LATE, DUPLICATE or TC_FEED_ERROR (out of memory).  A
+ * record that did not parse goes to tc_pipeline_reject instead. */
 int tc_pipeline_count(struct tc_pipeline *p, const struct tc_parsed *rec);
 
-/* tc_pipeline_feed for a record another thread parsed into an item of b
- * (tc_handoff.h, tc_worker.h): a TC_ITEM_RECORD is counted as
- * tc_pipeline_count, a TC_ITEM_MALFORMED rejected with its reason.
- * Returns what tc_pipeline_feed would have returned, with *event_time_ms
- * set likewise; TC_FEED_ERROR (errno ENOMEM) for any other kind. */
+/* One record another thread parsed into an item of b (tc_handoff.h,
+ * tc_worker.h): a TC_ITEM_RECORD is counted as tc_pipeline_count (and
+ * *event_time_ms set, to drive the watermark), a TC_ITEM_MALFORMED
+ * rejected with its reason (TC_FEED_MALFORMED).  TC_FEED_ERROR (errno
+ * ENOMEM) for any other kind. */
 int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
                             const struct tc_item *it, int64_t *event_time_ms);
-
-/* File/stdin mode: tc_pipeline_feed, then tc_pipeline_advance with the
- * record's own event time when it parsed.  Returns what feed returned, or
- * TC_FEED_ERROR when memory ran out or writing the output failed (see
- * tc_pipeline_advance; errno tells which: EPIPE, ENOMEM, ...). */
-int tc_pipeline_feed_auto(struct tc_pipeline *p, const char *data, size_t len);
 
 /* A record the input layer rejected without handing it over (a line longer
  * than --max-record, or one another thread's parser refused): counted as

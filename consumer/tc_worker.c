@@ -14,10 +14,9 @@
 #include <time.h>
 
 #include "tc_parse.h"
+#include "tc_pipeline.h"
 #include "tg_signal.h"
 
-/* The size of tc_pipeline's reason buffer, so reasons are cut alike. */
-#define REASON_MAX 256
 
 struct tc_worker {
     pthread_mutex_t lock;
@@ -43,7 +42,7 @@ static bool parse_one(struct tc_worker *w, struct tc_work *b, size_t i)
         it = tc_batch_add(&b->parsed, TC_ITEM_PASS, "", 0);
         return it->kind != TC_ITEM_NO_MEMORY;
     }
-    char why[REASON_MAX];
+    char why[TC_REASON_MAX];
     struct tc_parsed rec;
     if (b->len[i] > w->max_record) {
         snprintf(why, sizeof why, "record of %zu bytes is larger than --max-record (%zu)",

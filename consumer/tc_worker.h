@@ -4,7 +4,7 @@
  * parsed in the order it submitted them, so counting sees every record in
  * the order it was polled, exactly as if it had parsed it itself.
  *
- * Parsing is tc_pipeline_feed's: a record longer than max_record is
+ * Parsing: a record (Kafka message) longer than max_record is
  * malformed without being parsed, else tc_parser_parse decides.
  *
  * A batch has a fixed number of slots for records; the caller owns the

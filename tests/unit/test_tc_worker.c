@@ -1,6 +1,6 @@
 /* Unit tests for tc_worker: batches come back parsed in the order they
  * were submitted, each record's outcome in its slot (a record, a malformed
- * one with the reason tc_pipeline_feed gives, a record over max_record, a
+ * one with the parser's reason, a record over max_record, a
  * pass-through), with tags intact; the caller never gets more batches than
  * exist; take with nothing in flight returns at once. */
 #include <stdio.h>
