@@ -213,7 +213,10 @@ owner=$!
 python3 "$fake" --token-file "$TG_TMP/token" --owner "$owner" >/dev/null 2>&1 &
 orphan=$!
 tg_cleanup_push "kill $orphan"
+# Reap the owner: a killed child that is not waited for is a zombie, and
+# kill -0 still finds a zombie, so the server would see its owner alive.
 kill "$owner"
+wait "$owner" 2>/dev/null
 tg_check "--owner: exits once the owner is gone" tg_wait_until 5 bash -c "! kill -0 $orphan"
 
 echo '{"getUpdates": ["bogus"]}' >"$TG_TMP/bad.json"
