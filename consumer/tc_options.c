@@ -517,6 +517,27 @@ void tc_options_help(FILE *out)
         out);
 }
 
+void tc_options_pipeline_config(const struct tc_options *opts,
+                                struct tc_pipeline_config *cfg)
+{
+    *cfg = (struct tc_pipeline_config){
+        .windows = opts->windows,
+        .nwindows = opts->nwindows,
+        .lateness_ms = opts->lateness_ms,
+        .dedup = opts->dedup,
+        .emit = opts->emit,
+        .trigger_ms = opts->trigger_ms,
+        .top_n = opts->top_n,
+        .format = opts->format,
+        .max_users = opts->max_users,
+        .stats = opts->stats,
+        .stats_periodic = opts->use_kafka && !opts->exit_at_end,
+        .stats_interval_ms = opts->stats_interval_ms,
+        .checkpoint_dir = opts->checkpoint_dir,
+        .topic = opts->topic,
+    };
+}
+
 void tc_options_version(FILE *out)
 {
     fprintf(out, "tgcount %s (librdkafka %s, jansson %s)\n", TG_VERSION,

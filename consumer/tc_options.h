@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tc_output.h"
+#include "tc_pipeline.h"
 #include "tg_duration.h"
 
 struct tg_kafka_conf;
@@ -30,17 +32,6 @@ struct tg_kafka_conf;
 #define TC_DEFAULT_MAX_USERS 10000000
 /* Usernames longer than this are cut on a UTF-8 boundary (issue 7). */
 #define TC_USERNAME_MAX 256
-
-enum tc_emit_mode {
-    TC_EMIT_FINAL,   /* each window once, when final (default) */
-    TC_EMIT_CHANGES, /* changed windows every --trigger, finals at the end */
-};
-
-enum tc_format {
-    TC_FORMAT_TEXT,
-    TC_FORMAT_CSV,
-    TC_FORMAT_JSON,
-};
 
 enum tc_offset_start {
     TC_OFFSET_STORED,    /* the group's committed offset, else the end (default) */
@@ -121,6 +112,12 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
 /* Releases what opts owns (kafka_conf, partitions).  NULL-safe; opts may be reused
  * after tc_options_init. */
 void tc_options_clear(struct tc_options *opts);
+
+/* Fills *cfg with what the pipeline needs from opts.  The windows, the
+ * checkpoint directory and the topic are borrowed from opts, which must
+ * outlive the pipeline. */
+void tc_options_pipeline_config(const struct tc_options *opts,
+                                struct tc_pipeline_config *cfg);
 
 /* Writes the --help text (every option and its default) to out. */
 void tc_options_help(FILE *out);

@@ -72,7 +72,9 @@ int main(int argc, char **argv)
         tc_options_clear(&opts);
         return TG_EXIT_SOFTWARE;
     }
-    struct tc_pipeline *p = tc_pipeline_new(&opts, stdout, &log, err, sizeof err);
+    struct tc_pipeline_config cfg;
+    tc_options_pipeline_config(&opts, &cfg);
+    struct tc_pipeline *p = tc_pipeline_new(&cfg, stdout, &log, err, sizeof err);
     if (p == NULL) {
         tg_log_error(&log, "%s", err);
         tc_options_clear(&opts);

@@ -194,6 +194,40 @@ static void test_errors(void)
     CHECK_INT(parse(many), TC_OPTIONS_USAGE);
 }
 
+/* What the pipeline gets from the options. */
+static void test_pipeline_config(void)
+{
+    struct tc_pipeline_config cfg;
+    CHECK_INT(
+        parse("-w 45s/20s -l 5s --no-dedup --emit changes --trigger 2s -n 3 -f json "
+              "--max-users 9 --stats --stats-interval 4s"),
+        TC_OPTIONS_RUN);
+    tc_options_pipeline_config(&opts, &cfg);
+    CHECK(cfg.windows == opts.windows);
+    CHECK_INT(cfg.nwindows, 1);
+    CHECK_INT(cfg.lateness_ms, 5000);
+    CHECK(!cfg.dedup);
+    CHECK_INT(cfg.emit, TC_EMIT_CHANGES);
+    CHECK_INT(cfg.trigger_ms, 2000);
+    CHECK_INT(cfg.top_n, 3);
+    CHECK_INT(cfg.format, TC_FORMAT_JSON);
+    CHECK_INT(cfg.max_users, 9);
+    CHECK(cfg.stats);
+    CHECK(!cfg.stats_periodic); /* files: no follow mode */
+    CHECK_INT(cfg.stats_interval_ms, 4000);
+    CHECK(cfg.checkpoint_dir == NULL);
+    CHECK_STR(cfg.topic, "telegram_messages");
+    /* Periodic stats only in Kafka follow mode. */
+    CHECK_INT(parse("-b 127.0.0.1:9 -t t2 --checkpoint /tmp/x"), TC_OPTIONS_RUN);
+    tc_options_pipeline_config(&opts, &cfg);
+    CHECK(cfg.stats_periodic);
+    CHECK_STR(cfg.checkpoint_dir, "/tmp/x");
+    CHECK_STR(cfg.topic, "t2");
+    CHECK_INT(parse("-b 127.0.0.1:9 -e"), TC_OPTIONS_RUN);
+    tc_options_pipeline_config(&opts, &cfg);
+    CHECK(!cfg.stats_periodic);
+}
+
 static void test_help_version(void)
 {
     CHECK_INT(parse("--help"), TC_OPTIONS_HELP);
@@ -248,6 +282,7 @@ int main(void)
     RUN(test_kafka);
     RUN(test_partitions);
     RUN(test_errors);
+    RUN(test_pipeline_config);
     RUN(test_help_version);
     tc_options_clear(&opts);
     return tg_test_finish();
