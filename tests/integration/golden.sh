@@ -75,11 +75,13 @@ tg_check_eq "closed stdout: nothing on stderr" "$(cat "$TG_TMP/pipe.err")" ""
 tg_check_eq "30,000 users in one window" "$(tgcount -w 1m "$TG_TMP/many.jsonl" | wc -l)" 30001
 
 # A full disk is an error (75), said on stderr; --stats still reports.
-if [ -w /dev/full ]; then
+if [ -e /dev/full ]; then
     tgcount -w 1m --stats "$g/input.jsonl" >/dev/full 2>"$TG_TMP/full.err"
     tg_check_eq "full disk exits 75" "$?" 75
     tg_check "full disk reported" grep -q "writing the output: No space left" "$TG_TMP/full.err"
     tg_check "full disk: stats still printed" grep -q "stats: read=4 " "$TG_TMP/full.err"
+else
+    tg_skip "full disk" "/dev/full does not exist"
 fi
 
 # SIGTERM ends the input like EOF: the open windows are printed, exit 0.
