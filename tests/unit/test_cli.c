@@ -303,36 +303,32 @@ static void test_getopt_accepts(void)
 
 static void test_getopt_refusals(void)
 {
+    static const struct {
+        const char *first, *second; /* the arguments; second may be NULL */
+        const char *want;
+    } cases[] = {
+        {"--foo", NULL, "unknown option: --foo (try --help)"},
+        {"--foo=SECRET", NULL, "unknown option: --foo (try --help)"},
+        {"-Z", NULL, "unknown option: -Z (try --help)"},
+        {"-qZ", NULL, "unknown option: -Z (try --help)"},
+        /* An unknown short option right after a long one is named as typed. */
+        {"--stats", "-Zq", "unknown option: -Z (try --help)"},
+        {"-w", NULL, "option needs an argument: -w (try --help)"},
+        {"-qw", NULL, "option needs an argument: -w (try --help)"},
+        {"--window", NULL, "option needs an argument: --window (try --help)"},
+        {"--lateness", NULL, "option needs an argument: --lateness (try --help)"},
+        {"--stats=SECRET", NULL, "option takes no argument: --stats (try --help)"},
+        {"--quiet=SECRET", NULL, "option takes no argument: --quiet (try --help)"},
+        /* An abbreviation is named as typed. */
+        {"--st=SECRET", NULL, "option takes no argument: --st (try --help)"},
+        /* A non-printable option byte is not written out. */
+        {"-\x01", NULL, "unknown option: -? (try --help)"},
+    };
     int codes[8];
-    CHECK(refused_as(run_getopt(codes, 8, "--foo", NULL),
-                     "unknown option: --foo (try --help)"));
-    CHECK(refused_as(run_getopt(codes, 8, "--foo=SECRET", NULL),
-                     "unknown option: --foo (try --help)"));
-    CHECK(
-        refused_as(run_getopt(codes, 8, "-Z", NULL), "unknown option: -Z (try --help)"));
-    CHECK(
-        refused_as(run_getopt(codes, 8, "-qZ", NULL), "unknown option: -Z (try --help)"));
-    /* An unknown short option right after a long one is named as typed. */
-    CHECK(refused_as(run_getopt(codes, 8, "--stats", "-Zq", NULL),
-                     "unknown option: -Z (try --help)"));
-    CHECK(refused_as(run_getopt(codes, 8, "-w", NULL),
-                     "option needs an argument: -w (try --help)"));
-    CHECK(refused_as(run_getopt(codes, 8, "-qw", NULL),
-                     "option needs an argument: -w (try --help)"));
-    CHECK(refused_as(run_getopt(codes, 8, "--window", NULL),
-                     "option needs an argument: --window (try --help)"));
-    CHECK(refused_as(run_getopt(codes, 8, "--lateness", NULL),
-                     "option needs an argument: --lateness (try --help)"));
-    CHECK(refused_as(run_getopt(codes, 8, "--stats=SECRET", NULL),
-                     "option takes no argument: --stats (try --help)"));
-    CHECK(refused_as(run_getopt(codes, 8, "--quiet=SECRET", NULL),
-                     "option takes no argument: --quiet (try --help)"));
-    /* An abbreviation is named as typed; a non-printable option byte is not
-     * written out. */
-    CHECK(refused_as(run_getopt(codes, 8, "--st=SECRET", NULL),
-                     "option takes no argument: --st (try --help)"));
-    CHECK(refused_as(run_getopt(codes, 8, "-\x01", NULL),
-                     "unknown option: -? (try --help)"));
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = run_getopt(codes, 8, cases[i].first, cases[i].second, NULL);
+        CHECK(refused_as(rc, cases[i].want));
+    }
 }
 
 static void test_exit_status(void)
