@@ -203,7 +203,7 @@ struct tc_item *tc_batch_add(struct tc_batch *b, enum tc_item_kind kind, const c
     return it;
 }
 
-struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tc_parsed *rec)
+struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tg_record_view *rec)
 {
     struct tc_item *it = tc_batch_add(b, TC_ITEM_RECORD, rec->key, rec->key_len);
     if (it != NULL && it->kind == TC_ITEM_RECORD) {
@@ -216,9 +216,9 @@ struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tc_parsed *
     return it;
 }
 
-struct tc_parsed tc_item_record(const struct tc_batch *b, const struct tc_item *it)
+struct tg_record_view tc_item_record(const struct tc_batch *b, const struct tc_item *it)
 {
-    return (struct tc_parsed){
+    return (struct tg_record_view){
         .event_time_ms = it->event_time_ms,
         .key = tc_item_text(b, it),
         .key_len = it->text_len,

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tc_parse.h"
+#include "tg_record.h"
 
 enum tc_item_kind {
     TC_ITEM_RECORD,     /* a parsed record; text = its counting key */
@@ -39,7 +39,7 @@ struct tc_item {
     size_t lineno;  /* RECORD, MALFORMED: line number in that file */
     size_t text_at; /* the item's text: offset in the batch's text buffer */
     size_t text_len;
-    /* RECORD: the parsed fields (see tc_parse.h) */
+    /* RECORD: the parsed fields (see tg_record.h) */
     bool key_truncated;
     bool has_ids;
     int64_t event_time_ms;
@@ -89,10 +89,10 @@ struct tc_item *tc_batch_add(struct tc_batch *b, enum tc_item_kind kind, const c
                              size_t len);
 
 /* Appends a TC_ITEM_RECORD holding rec (its key copied), as tc_batch_add. */
-struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tc_parsed *rec);
+struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tg_record_view *rec);
 
 /* The record a TC_ITEM_RECORD of b holds; its key is borrowed from b. */
-struct tc_parsed tc_item_record(const struct tc_batch *b, const struct tc_item *it);
+struct tg_record_view tc_item_record(const struct tc_batch *b, const struct tc_item *it);
 
 /* ---- the counter's side -------------------------------------------------- */
 

@@ -39,10 +39,6 @@ struct tg_kafka_conf;
  * being reserved). */
 #define TC_MAX_RECORD_LIMIT (UINT64_C(1) << 30)
 #define TC_MAX_USERS_LIMIT (UINT32_MAX - 2)
-/* Usernames longer than this are cut on a UTF-8 boundary, so that one
- * record cannot make a row, or the user table, arbitrarily large.  (The
- * record parser's rule; it stays here until the parser owns it.) */
-#define TC_USERNAME_MAX 256
 
 enum tc_offset_start {
     TC_OFFSET_STORED,    /* the group's committed offset, else the end (default) */

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "tc_parse.h"
 #include "tc_pipeline.h"
+#include "tg_record.h"
 #include "tg_signal.h"
 
 
@@ -28,7 +28,7 @@ struct tc_worker {
     bool stopping;
     bool started;
     pthread_t thread;
-    struct tc_parser *parser;
+    struct tg_record_reader *parser;
     size_t max_record;
     void (*release)(void *tag);
 };
@@ -43,12 +43,12 @@ static bool parse_one(struct tc_worker *w, struct tc_work *b, size_t i)
         return it->kind != TC_ITEM_NO_MEMORY;
     }
     char why[TC_REASON_MAX];
-    struct tc_parsed rec;
+    struct tg_record_view rec;
     if (b->len[i] > w->max_record) {
         snprintf(why, sizeof why, "record of %zu bytes is larger than --max-record (%zu)",
                  b->len[i], w->max_record);
         it = tc_batch_add(&b->parsed, TC_ITEM_MALFORMED, why, strlen(why));
-    } else if (tc_parser_parse(w->parser, b->data[i], b->len[i], &rec, why, sizeof why) != 0) {
+    } else if (tg_record_read(w->parser, b->data[i], b->len[i], &rec, why, sizeof why) != 0) {
         it = tc_batch_add(&b->parsed, TC_ITEM_MALFORMED, why, strlen(why));
     } else {
         it = tc_batch_add_record(&b->parsed, &rec);
@@ -140,7 +140,7 @@ struct tc_worker *tc_worker_new(size_t nbatches, size_t batch_records, size_t ma
     w->nbatches = nbatches;
     w->max_record = max_record;
     w->release = release;
-    w->parser = tc_parser_new();
+    w->parser = tg_record_reader_new();
     if (w->parser == NULL || alloc_batches(w, batch_records) != 0) {
         tc_worker_free(w);
         errno = ENOMEM;
@@ -172,7 +172,7 @@ void tc_worker_free(struct tc_worker *w)
         pthread_join(w->thread, NULL);
     }
     free_batches(w);
-    tc_parser_free(w->parser);
+    tg_record_reader_free(w->parser);
     pthread_cond_destroy(&w->parsed_cv);
     pthread_cond_destroy(&w->submitted_cv);
     pthread_mutex_destroy(&w->lock);

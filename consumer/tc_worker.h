@@ -5,7 +5,7 @@
  * the order it was polled, exactly as if it had parsed it itself.
  *
  * Parsing: a record (Kafka message) longer than max_record is
- * malformed without being parsed, else tc_parser_parse decides.
+ * malformed without being parsed, else tg_record_read decides.
  *
  * A batch has a fixed number of slots for records; the caller owns the
  * records (data) and its tags until it has taken the batch back, except
