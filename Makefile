@@ -10,6 +10,8 @@
 #   make demo            the pipeline on synthetic data, in seconds
 #   make live            the real pipeline (needs TELEGRAM_BOT_TOKEN)
 #   make install PREFIX=/usr/local
+#   make format-check    clang-format --dry-run --Werror on every tracked .c/.h
+#   make format          the same, rewriting the files
 #   make V=1             show every command
 
 PREFIX ?= /usr/local
@@ -69,8 +71,12 @@ PROGRAMS := $(BINDIR)/tgproducer $(BINDIR)/tgcount
 TOOLS := $(TOOL_SRC:scripts/%.c=$(BINDIR)/tg-%)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: all clean install uninstall test unit integration bench demo live deps fuzz
-# Keep test and tool objects: they are not throwaway intermediates.
+.PHONY: all clean install uninstall test unit integration bench demo live deps fuzz \
+	format format-check
+# Keep every object, test and tool objects included: none is a throwaway
+# intermediate, and a deleted one would be rebuilt by the next make.  This
+# must stay the only .SECONDARY rule: one listing files would make only
+# those secondary.
 .SECONDARY:
 all: $(PROGRAMS) $(TOOLS)
 
@@ -157,6 +163,17 @@ uninstall:
 clean:
 	rm -rf build bin
 
+# The tracked sources (any .c/.h when this is no git checkout), formatted
+# with the checked-in .clang-format.
+FORMAT_SRC = $(or $(shell git ls-files '*.c' '*.h' 2>/dev/null), \
+	$(wildcard common/*.[ch] consumer/*.[ch] producer/*.[ch] scripts/*.c \
+	tests/unit/*.[ch] tests/fuzz/*.[ch]))
+CLANG_FORMAT ?= clang-format
+format-check:
+	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRC)
+format:
+	$(Q)$(CLANG_FORMAT) -i $(FORMAT_SRC)
+
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # ---- fuzz ----------------------------------------------------------------
@@ -190,8 +207,8 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 $(FUZZ_O)/fuzz_%: $(FUZZ_O)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm -lpthread
 
-# Keep the targets' objects, so that a rerun links nothing again.
-.SECONDARY: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_O)/obj/tests/fuzz/%.o)
+# The targets' objects are kept by the .SECONDARY rule above, so that a
+# rerun links nothing again.
 fuzz-bins: $(FUZZ_BINS)
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \

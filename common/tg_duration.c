@@ -31,16 +31,24 @@ static int match_unit(const char *text, size_t *name_len)
     return found;
 }
 
-int tg_duration_parse(const char *text, int64_t *ms, char *err, size_t errlen)
+/* Digits alone, read as seconds.  Returns 0, or -1 with err set. */
+static int parse_bare_seconds(const char *text, int64_t *total, char *err, size_t errlen)
 {
-    if (text == NULL || *text == '\0') {
-        snprintf(err, errlen, "empty duration");
-        return -1;
+    int64_t seconds = 0;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (seconds > (INT64_MAX / 1000 - (*p - '0')) / 10) {
+            snprintf(err, errlen, "duration \"%s\" is too large", text);
+            return -1;
+        }
+        seconds = seconds * 10 + (*p - '0');
     }
-    if (*text == '-') {
-        snprintf(err, errlen, "negative duration \"%s\"", text);
-        return -1;
-    }
+    *total = seconds * 1000;
+    return 0;
+}
+
+/* Number-and-unit parts ("1m30s").  Returns 0, or -1 with err set. */
+static int parse_units(const char *text, int64_t *out, char *err, size_t errlen)
+{
     const char *p = text;
     int64_t total = 0;
     int next_unit = 0; /* units before this index are used up */
@@ -79,12 +87,40 @@ int tg_duration_parse(const char *text, int64_t *ms, char *err, size_t errlen)
         next_unit = unit + 1;
         p += name_len;
     }
-    if (total == 0) {
+    *out = total;
+    return 0;
+}
+
+int tg_duration_parse_flags(const char *text, unsigned flags, int64_t *ms, char *err,
+                            size_t errlen)
+{
+    if (text == NULL || *text == '\0') {
+        snprintf(err, errlen, "empty duration");
+        return -1;
+    }
+    if (*text == '-') {
+        snprintf(err, errlen, "negative duration \"%s\"", text);
+        return -1;
+    }
+    int64_t total;
+    bool bare =
+        (flags & TG_DURATION_BARE_SECONDS) && text[strspn(text, "0123456789")] == '\0';
+    int rc = bare ? parse_bare_seconds(text, &total, err, errlen)
+                  : parse_units(text, &total, err, errlen);
+    if (rc != 0) {
+        return -1;
+    }
+    if (total == 0 && !(flags & TG_DURATION_ZERO_OK)) {
         snprintf(err, errlen, "duration \"%s\" must be greater than zero", text);
         return -1;
     }
     *ms = total;
     return 0;
+}
+
+int tg_duration_parse(const char *text, int64_t *ms, char *err, size_t errlen)
+{
+    return tg_duration_parse_flags(text, 0, ms, err, errlen);
 }
 
 int tg_duration_format(int64_t ms, char *buf, size_t buflen)
@@ -110,6 +146,13 @@ int tg_duration_format(int64_t ms, char *buf, size_t buflen)
 int tg_window_spec_parse(const char *text, struct tg_window_spec *spec, char *err,
                          size_t errlen)
 {
+    return tg_window_spec_parse_flags(text, 0, spec, err, errlen);
+}
+
+int tg_window_spec_parse_flags(const char *text, unsigned flags,
+                               struct tg_window_spec *spec, char *err, size_t errlen)
+{
+    flags &= ~(unsigned)TG_DURATION_ZERO_OK;
     if (text == NULL || *text == '\0') {
         snprintf(err, errlen, "empty window specification");
         return -1;
@@ -128,13 +171,14 @@ int tg_window_spec_parse(const char *text, struct tg_window_spec *spec, char *er
 
     char why[128];
     int64_t size_ms, slide_ms;
-    if (tg_duration_parse(size_text, &size_ms, why, sizeof why) != 0) {
+    if (tg_duration_parse_flags(size_text, flags, &size_ms, why, sizeof why) != 0) {
         snprintf(err, errlen, "window \"%s\": size: %s", text, why);
         return -1;
     }
     if (slide_text == NULL) {
         slide_ms = size_ms;
-    } else if (tg_duration_parse(slide_text, &slide_ms, why, sizeof why) != 0) {
+    } else if (tg_duration_parse_flags(slide_text, flags, &slide_ms, why, sizeof why) !=
+               0) {
         snprintf(err, errlen, "window \"%s\": slide: %s", text, why);
         return -1;
     }

@@ -1,23 +1,15 @@
 /* tc_options.c - tgcount's getopt_long parser, defaults and --help. */
 #include "tc_options.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-#include <librdkafka/rdkafka.h>
-
 #include "tc_engine.h"
+#include "tg_cli.h"
 #include "tg_kafka_conf.h"
 #include "tg_number.h"
-
-/* The build may set it (-DTG_VERSION=...), as for tgproducer. */
-#ifndef TG_VERSION
-#define TG_VERSION "0.1.0"
-#endif
 
 enum {
     OPT_CONNECT_TIMEOUT = 256,
@@ -31,6 +23,8 @@ enum {
     OPT_MAX_RECORD,
     OPT_MAX_USERS,
 };
+
+static const char short_options[] = ":b:t:G:p:o:eX:F:w:l:n:f:qvhV";
 
 static const struct option long_options[] = {
     {"brokers", required_argument, NULL, 'b'},
@@ -94,63 +88,14 @@ void tc_options_clear(struct tc_options *opts)
     opts->npartitions = 0;
 }
 
-/* A duration option; "0" (in any unit) only where zero is allowed.
- * Returns an enum tc_options_result. */
-static int parse_duration(const char *name, const char *text, bool zero_ok, int64_t *ms,
-                          char *err, size_t errlen)
+/* A duration option; 0 only where zero_ok.  Returns an enum
+ * tc_options_result. */
+static int parse_duration(const char *name, const char *text, bool zero_ok,
+                          int64_t max_ms, int64_t *ms, char *err, size_t errlen)
 {
-    if (zero_ok && text[0] == '0') {
-        size_t z = strspn(text, "0");
-        const char *unit = text + z;
-        if (strcmp(unit, "") == 0 || strcmp(unit, "ms") == 0 || strcmp(unit, "s") == 0 ||
-            strcmp(unit, "m") == 0 || strcmp(unit, "h") == 0 || strcmp(unit, "d") == 0) {
-            *ms = 0;
-            return TC_OPTIONS_RUN;
-        }
-    }
-    char why[128];
-    if (tg_duration_parse(text, ms, why, sizeof why) != 0) {
-        snprintf(err, errlen, "%s: %s", name, why);
-        return TC_OPTIONS_USAGE;
-    }
-    if (*ms > TC_ENGINE_MAX_SPAN_MS) {
-        snprintf(err, errlen, "%s: %s is too long (at most 3660d)", name, text);
-        return TC_OPTIONS_USAGE;
-    }
-    return TC_OPTIONS_RUN;
-}
-
-/* A non-negative count, with an optional K or M suffix (x1024) when
- * binary is set. */
-static int parse_count(const char *name, const char *text, bool binary, uint64_t min,
-                       uint64_t *out, char *err, size_t errlen)
-{
-    char *end;
-    errno = 0;
-    if (text[0] < '0' || text[0] > '9') {
-        goto bad;
-    }
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0) {
-        goto bad;
-    }
-    unsigned long long mult = 1;
-    if (binary && (*end == 'K' || *end == 'k')) {
-        mult = 1024;
-        end++;
-    } else if (binary && *end == 'M') {
-        mult = 1024 * 1024;
-        end++;
-    }
-    if (*end != '\0' || v > UINT64_MAX / mult || v * mult < min) {
-        goto bad;
-    }
-    *out = v * mult;
-    return 0;
-bad:
-    snprintf(err, errlen, "%s: expected a whole number%s%s, got '%s'", name,
-             min > 0 ? " >= 1" : "", binary ? " (K and M suffixes allowed)" : "", text);
-    return -1;
+    return tg_cli_duration(name, text, zero_ok, max_ms, ms, err, errlen) == 0
+               ? TC_OPTIONS_RUN
+               : TC_OPTIONS_USAGE;
 }
 
 /* A name option (topic, group, directory) that must not be empty. */
@@ -240,23 +185,11 @@ static int parse_partitions(struct tc_options *opts, const char *arg, char *err,
     }
 }
 
-static int kafka_conf(struct tc_options *opts, char *err, size_t errlen)
-{
-    if (opts->kafka_conf == NULL) {
-        opts->kafka_conf = tg_kafka_conf_new();
-        if (opts->kafka_conf == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* One option; returns an enum tc_options_result. */
 static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
                      size_t errlen)
 {
-    uint64_t n = 0; /* read below also when parse_count failed */
+    uint64_t n;
     switch (c) {
     case 'b':
         opts->brokers = arg;
@@ -284,33 +217,18 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         opts->exit_at_end = true;
         break;
     case 'X':
-        if (kafka_conf(opts, err, errlen) != 0) {
-            return TC_OPTIONS_CONFIG;
-        }
-        if (tg_kafka_conf_set_arg(opts->kafka_conf, arg, err, errlen) != 0) {
-            return TC_OPTIONS_CONFIG;
-        }
-        break;
     case 'F':
-        if (kafka_conf(opts, err, errlen) != 0) {
-            return TC_OPTIONS_CONFIG;
-        }
-        if (tg_kafka_conf_load_file(opts->kafka_conf, arg, err, errlen) != 0) {
+        if (tg_cli_kafka_option(&opts->kafka_conf, c, arg, NULL, err, errlen) != 0) {
             return TC_OPTIONS_CONFIG;
         }
         break;
     case OPT_CONNECT_TIMEOUT:
-        return parse_duration("--connect-timeout", arg, false, &opts->connect_timeout_ms,
-                              err, errlen);
+        return parse_duration("--connect-timeout", arg, false, TG_CLI_DURATION_MAX_MS,
+                              &opts->connect_timeout_ms, err, errlen);
     case 'w': {
         struct tg_window_spec spec;
-        char why[128];
-        if (tg_window_spec_parse(arg, &spec, why, sizeof why) != 0) {
-            snprintf(err, errlen, "--window: %s", why);
-            return TC_OPTIONS_USAGE;
-        }
-        if (spec.size_ms > TC_ENGINE_MAX_SPAN_MS) {
-            snprintf(err, errlen, "--window: %s is too long (at most 3660d)", arg);
+        if (tg_cli_window("--window", arg, TC_ENGINE_MAX_SPAN_MS, &spec, err, errlen) !=
+            0) {
             return TC_OPTIONS_USAGE;
         }
         /* The first -w replaces the default windows. */
@@ -326,7 +244,8 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         break;
     }
     case 'l':
-        return parse_duration("--lateness", arg, true, &opts->lateness_ms, err, errlen);
+        return parse_duration("--lateness", arg, true, TC_ENGINE_MAX_SPAN_MS,
+                              &opts->lateness_ms, err, errlen);
     case OPT_NO_DEDUP:
         opts->dedup = false;
         break;
@@ -341,9 +260,10 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         }
         break;
     case OPT_TRIGGER:
-        return parse_duration("--trigger", arg, false, &opts->trigger_ms, err, errlen);
+        return parse_duration("--trigger", arg, false, TG_CLI_DURATION_MAX_MS,
+                              &opts->trigger_ms, err, errlen);
     case 'n':
-        if (parse_count("--top", arg, false, 0, &n, err, errlen) != 0 || n > SIZE_MAX) {
+        if (tg_cli_count("--top", arg, 0, SIZE_MAX, &n, err, errlen) != 0) {
             return TC_OPTIONS_USAGE;
         }
         opts->top_n = (size_t)n;
@@ -363,30 +283,24 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
     case OPT_CHECKPOINT:
         return set_name(&opts->checkpoint_dir, "--checkpoint", arg, err, errlen);
     case OPT_CHECKPOINT_INTERVAL:
-        return parse_duration("--checkpoint-interval", arg, false,
+        return parse_duration("--checkpoint-interval", arg, false, TG_CLI_DURATION_MAX_MS,
                               &opts->checkpoint_interval_ms, err, errlen);
     case OPT_STATS:
         opts->stats = true;
         break;
     case OPT_STATS_INTERVAL:
-        return parse_duration("--stats-interval", arg, false, &opts->stats_interval_ms,
-                              err, errlen);
+        return parse_duration("--stats-interval", arg, false, TG_CLI_DURATION_MAX_MS,
+                              &opts->stats_interval_ms, err, errlen);
     case OPT_MAX_RECORD:
-        if (parse_count("--max-record", arg, true, 1, &n, err, errlen) != 0 ||
-            n > (uint64_t)1 << 30) {
-            if (n > (uint64_t)1 << 30) {
-                snprintf(err, errlen, "--max-record: at most 1024M");
-            }
+        if (tg_cli_size("--max-record", arg, 1, TC_MAX_RECORD_LIMIT, &n, err, errlen) !=
+            0) {
             return TC_OPTIONS_USAGE;
         }
         opts->max_record = (size_t)n;
         break;
     case OPT_MAX_USERS:
-        if (parse_count("--max-users", arg, false, 1, &n, err, errlen) != 0 ||
-            n > UINT32_MAX - 2) {
-            if (n > UINT32_MAX - 2) {
-                snprintf(err, errlen, "--max-users: at most %u", UINT32_MAX - 2);
-            }
+        if (tg_cli_count("--max-users", arg, 1, TC_MAX_USERS_LIMIT, &n, err, errlen) !=
+            0) {
             return TC_OPTIONS_USAGE;
         }
         opts->max_users = (size_t)n;
@@ -402,7 +316,7 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
     case 'V':
         return TC_OPTIONS_VERSION;
     default:
-        snprintf(err, errlen, "unknown option (try --help)");
+        snprintf(err, errlen, "option not handled (try --help)");
         return TC_OPTIONS_USAGE;
     }
     return TC_OPTIONS_RUN;
@@ -411,21 +325,11 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
 int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
                      size_t errlen)
 {
-    optind = 0; /* glibc: full re-initialisation, so tests may parse twice */
-    opterr = 0;
+    tg_cli_begin();
     int c;
-    while ((c = getopt_long(argc, argv, ":b:t:G:p:o:eX:F:w:l:n:f:qvhV", long_options,
-                            NULL)) != -1) {
-        if (c == '?' || c == ':') {
-            const char *what = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-            if (optopt != 0 && optopt < 256) {
-                snprintf(err, errlen, "%s: -%c (try --help)",
-                         c == ':' ? "option needs an argument" : "unknown option",
-                         optopt);
-            } else {
-                snprintf(err, errlen, "%s: %s (try --help)",
-                         c == ':' ? "option needs an argument" : "unknown option", what);
-            }
+    while ((c = tg_cli_next_option(argc, argv, short_options, long_options, err,
+                                   errlen)) != -1) {
+        if (c == '?') {
             return TC_OPTIONS_USAGE;
         }
         int r = parse_one(opts, c, optarg, err, errlen);
@@ -510,15 +414,37 @@ void tc_options_help(FILE *out)
         "  -h, --help                this text\n"
         "  -V, --version             version\n"
         "\n"
-        "Durations: 250ms, 30s, 1m, 10m, 1h, 1d, 1m30s.  Exit status: 0 done (skipped\n"
-        "records included), 64 usage, 65 unreadable input, 69 brokers unreachable,\n"
-        "70 internal error, 75 writing the output failed, 78 bad configuration.\n"
-        "See tgcount(1).\n",
+        "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
+        "Exit status: 0 done (skipped records included), 64 usage, 65 unreadable\n"
+        "input, 69 brokers unreachable, 70 internal error, 75 writing the output\n"
+        "failed, 78 bad configuration.  See tgcount(1).\n",
         out);
+}
+
+void tc_options_pipeline_config(const struct tc_options *opts,
+                                struct tc_pipeline_config *cfg)
+{
+    *cfg = (struct tc_pipeline_config){
+        .windows = opts->windows,
+        .nwindows = opts->nwindows,
+        .lateness_ms = opts->lateness_ms,
+        .dedup = opts->dedup,
+        .emit = opts->emit,
+        .trigger_ms = opts->trigger_ms,
+        .top_n = opts->top_n,
+        .format = opts->format,
+        .max_users = opts->max_users,
+        .stats = opts->stats,
+        .stats_periodic = opts->use_kafka && !opts->exit_at_end,
+        .stats_interval_ms = opts->stats_interval_ms,
+        .checkpoint_dir = opts->checkpoint_dir,
+        .topic = opts->topic,
+    };
 }
 
 void tc_options_version(FILE *out)
 {
-    fprintf(out, "tgcount %s (librdkafka %s, jansson %s)\n", TG_VERSION,
-            rd_kafka_version_str(), JANSSON_VERSION);
+    char line[256];
+    tg_cli_version(line, sizeof line, "tgcount", NULL);
+    fprintf(out, "%s\n", line);
 }

@@ -1,5 +1,8 @@
-/* tc_options.h - tgcount's command line: every option of issue 3, parsed
- * once into a struct tc_options that the rest of the tool only reads.
+/* tc_options.h - tgcount's command line: every option, parsed once into a
+ * struct tc_options that the rest of the tool only reads.  Values are read
+ * with the conventions both tools share (tg_cli.h: durations, counts,
+ * getopt messages, -X/-F); the pipeline gets its own part of them through
+ * tc_options_pipeline_config.
  *
  * Parsing never prints and never exits: tc_options_parse returns what to do
  * and fills an error buffer; tgcount's main prints and picks the exit code.
@@ -13,6 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tc_output.h"
+#include "tc_pipeline.h"
+#include "tg_cli.h"
 #include "tg_duration.h"
 
 struct tg_kafka_conf;
@@ -28,17 +34,11 @@ struct tg_kafka_conf;
 #define TC_DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define TC_DEFAULT_MAX_RECORD (1024 * 1024)
 #define TC_DEFAULT_MAX_USERS 10000000
-
-enum tc_emit_mode {
-    TC_EMIT_FINAL,   /* each window once, when final (default) */
-    TC_EMIT_CHANGES, /* changed windows every --trigger, finals at the end */
-};
-
-enum tc_format {
-    TC_FORMAT_TEXT,
-    TC_FORMAT_CSV,
-    TC_FORMAT_JSON,
-};
+/* Bounds of --max-record (a record is held whole in memory) and of
+ * --max-users (the user table numbers users with 32 bits, the last values
+ * being reserved). */
+#define TC_MAX_RECORD_LIMIT (UINT64_C(1) << 30)
+#define TC_MAX_USERS_LIMIT (UINT32_MAX - 2)
 
 enum tc_offset_start {
     TC_OFFSET_STORED,    /* the group's committed offset, else the end (default) */
@@ -98,13 +98,13 @@ struct tc_options {
     int verbosity;             /* -v count minus -q count */
 };
 
-/* What tc_options_parse decided. */
+/* What tc_options_parse decided: the shared enum tg_cli_result. */
 enum tc_options_result {
-    TC_OPTIONS_RUN = 0,     /* options valid: run */
-    TC_OPTIONS_HELP = 1,    /* --help: print tc_options_help, exit 0 */
-    TC_OPTIONS_VERSION = 2, /* --version: print tc_options_version, exit 0 */
-    TC_OPTIONS_USAGE = -1,  /* bad command line: err set, exit TG_EXIT_USAGE */
-    TC_OPTIONS_CONFIG = -2, /* bad -X/-F configuration: err set, exit TG_EXIT_CONFIG */
+    TC_OPTIONS_RUN = TG_CLI_RUN,         /* options valid: run */
+    TC_OPTIONS_HELP = TG_CLI_HELP,       /* --help: print tc_options_help, exit 0 */
+    TC_OPTIONS_VERSION = TG_CLI_VERSION, /* --version: tc_options_version, exit 0 */
+    TC_OPTIONS_USAGE = TG_CLI_USAGE,     /* bad command line: exit TG_EXIT_USAGE */
+    TC_OPTIONS_CONFIG = TG_CLI_CONFIG,   /* bad -X/-F: exit TG_EXIT_CONFIG */
 };
 
 /* Sets every default.  kafka_conf is created lazily by the parser. */
@@ -119,6 +119,12 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
 /* Releases what opts owns (kafka_conf, partitions).  NULL-safe; opts may be reused
  * after tc_options_init. */
 void tc_options_clear(struct tc_options *opts);
+
+/* Fills *cfg with what the pipeline needs from opts.  The windows, the
+ * checkpoint directory and the topic are borrowed from opts, which must
+ * outlive the pipeline. */
+void tc_options_pipeline_config(const struct tc_options *opts,
+                                struct tc_pipeline_config *cfg);
 
 /* Writes the --help text (every option and its default) to out. */
 void tc_options_help(FILE *out);

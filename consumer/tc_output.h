@@ -21,7 +21,13 @@
 #include <stdio.h>
 
 #include "tc_engine.h"
-#include "tc_options.h"
+
+/* -f, --format. */
+enum tc_format {
+    TC_FORMAT_TEXT,
+    TC_FORMAT_CSV,
+    TC_FORMAT_JSON,
+};
 
 struct tc_output;
 

@@ -1,5 +1,8 @@
-/* tc_pipeline.c - parse, count, emit, report: the part of tgcount shared by
- * the file reader and the Kafka consumer. */
+/* tc_pipeline.c - what tgcount does with a record once its input has parsed
+ * it, whichever the input (files, stdin, Kafka): count it through the engine,
+ * move the watermark, write the windows that became final, keep the stats
+ * and warnings, run the wall-clock duties (--emit changes, periodic stats),
+ * and save or restore checkpoints with the fingerprint of the settings. */
 #include "tc_pipeline.h"
 
 #include <errno.h>
@@ -11,14 +14,13 @@
 #include "tc_checkpoint.h"
 #include "tc_engine.h"
 #include "tc_handoff.h"
-#include "tc_options.h"
 #include "tc_output.h"
 #include "tg_log.h"
 #include "tg_record.h"
 #include "tg_time.h"
 
 struct tc_pipeline {
-    const struct tc_options *opts;
+    struct tc_pipeline_config cfg;
     const struct tg_log *log;
     struct tc_engine *engine;
     struct tc_output *output;
@@ -38,11 +40,11 @@ static int emit_to_output(void *ctx, const struct tc_window *w, const struct tc_
                           size_t n, bool first, bool last)
 {
     struct tc_pipeline *p = ctx;
-    return tc_output_part(p->output, p->opts->windows[w->spec].text, w->start_ms,
-                          w->end_ms, rows, n, first, last);
+    return tc_output_part(p->output, p->cfg.windows[w->spec].text, w->start_ms, w->end_ms,
+                          rows, n, first, last);
 }
 
-struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
+struct tc_pipeline *tc_pipeline_new(const struct tc_pipeline_config *cfg, FILE *out,
                                     const struct tg_log *log, char *err, size_t errlen)
 {
     struct tc_pipeline *p = calloc(1, sizeof *p);
@@ -50,23 +52,23 @@ struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    p->opts = opts;
+    p->cfg = *cfg;
     p->log = log;
     p->engine_cfg = (struct tc_engine_config){
-        .specs = opts->windows,
-        .nspecs = opts->nwindows,
-        .lateness_ms = opts->lateness_ms,
-        .dedup = opts->dedup,
-        .emit_changes = opts->emit == TC_EMIT_CHANGES,
-        .top_n = opts->top_n,
-        .max_users = opts->max_users,
+        .specs = cfg->windows,
+        .nspecs = cfg->nwindows,
+        .lateness_ms = cfg->lateness_ms,
+        .dedup = cfg->dedup,
+        .emit_changes = cfg->emit == TC_EMIT_CHANGES,
+        .top_n = cfg->top_n,
+        .max_users = cfg->max_users,
     };
     p->engine = tc_engine_new(&p->engine_cfg, err, errlen);
     if (p->engine == NULL) {
         tc_pipeline_free(p);
         return NULL;
     }
-    p->output = tc_output_new(out, opts->format);
+    p->output = tc_output_new(out, cfg->format);
     if (p->output == NULL) {
         tc_pipeline_free(p);
         snprintf(err, errlen, "out of memory");
@@ -75,9 +77,9 @@ struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
     p->emitter.window = emit_to_output;
     p->emitter.ctx = p;
     p->min_slide_ms = INT64_MAX;
-    for (size_t i = 0; i < opts->nwindows; i++) {
-        if (opts->windows[i].slide_ms < p->min_slide_ms) {
-            p->min_slide_ms = opts->windows[i].slide_ms;
+    for (size_t i = 0; i < cfg->nwindows; i++) {
+        if (cfg->windows[i].slide_ms < p->min_slide_ms) {
+            p->min_slide_ms = cfg->windows[i].slide_ms;
         }
     }
     p->started_ms = tg_time_monotonic_ms();
@@ -140,7 +142,7 @@ int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec)
         tg_log_warn(
             p->log,
             "%zu users with live counts (--max-users): new ones are counted as %s",
-            p->opts->max_users, TC_OTHER_KEY);
+            p->cfg.max_users, TC_OTHER_KEY);
     }
     return TC_FEED_COUNTED;
 }
@@ -191,12 +193,12 @@ int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms)
 
 int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms)
 {
-    const struct tc_options *o = p->opts;
-    if (o->emit == TC_EMIT_CHANGES) {
+    const struct tc_pipeline_config *c = &p->cfg;
+    if (c->emit == TC_EMIT_CHANGES) {
         if (p->next_trigger_ms == 0) {
-            p->next_trigger_ms = now_wall_ms + o->trigger_ms;
+            p->next_trigger_ms = now_wall_ms + c->trigger_ms;
         } else if (now_wall_ms >= p->next_trigger_ms) {
-            p->next_trigger_ms = now_wall_ms + o->trigger_ms;
+            p->next_trigger_ms = now_wall_ms + c->trigger_ms;
             int rc = tc_engine_emit_changes(p->engine, &p->emitter);
             sync_stats(p);
             if (rc != 0) {
@@ -204,11 +206,11 @@ int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms)
             }
         }
     }
-    if (o->stats && o->use_kafka && !o->exit_at_end) {
+    if (c->stats && c->stats_periodic) {
         if (p->next_stats_ms == 0) {
-            p->next_stats_ms = now_wall_ms + o->stats_interval_ms;
+            p->next_stats_ms = now_wall_ms + c->stats_interval_ms;
         } else if (now_wall_ms >= p->next_stats_ms) {
-            p->next_stats_ms = now_wall_ms + o->stats_interval_ms;
+            p->next_stats_ms = now_wall_ms + c->stats_interval_ms;
             tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
         }
     }
@@ -226,7 +228,7 @@ int tc_pipeline_finish(struct tc_pipeline *p)
         tg_log_warn(p->log, "%" PRIu64 " malformed record%s skipped", p->stats.malformed,
                     p->stats.malformed == 1 ? "" : "s");
     }
-    if (p->opts->stats) {
+    if (p->cfg.stats) {
         tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
     }
     return rc;
@@ -271,16 +273,16 @@ void tc_pipeline_print_stats(struct tc_pipeline *p, int64_t elapsed_ms)
 
 /* What must match between the run that wrote a checkpoint and the run that
  * reads it: the windows, lateness, dedup and topic. */
-static void put_fingerprint(const struct tc_options *o, struct tc_ckbuf *b)
+static void put_fingerprint(const struct tc_pipeline_config *c, struct tc_ckbuf *b)
 {
-    tc_ckbuf_u32(b, (uint32_t)o->nwindows);
-    for (size_t i = 0; i < o->nwindows; i++) {
-        tc_ckbuf_i64(b, o->windows[i].size_ms);
-        tc_ckbuf_i64(b, o->windows[i].slide_ms);
+    tc_ckbuf_u32(b, (uint32_t)c->nwindows);
+    for (size_t i = 0; i < c->nwindows; i++) {
+        tc_ckbuf_i64(b, c->windows[i].size_ms);
+        tc_ckbuf_i64(b, c->windows[i].slide_ms);
     }
-    tc_ckbuf_i64(b, o->lateness_ms);
-    tc_ckbuf_u32(b, o->dedup);
-    const char *topic = o->topic ? o->topic : "";
+    tc_ckbuf_i64(b, c->lateness_ms);
+    tc_ckbuf_u32(b, c->dedup);
+    const char *topic = c->topic ? c->topic : "";
     tc_ckbuf_bytes(b, topic, strlen(topic));
 }
 
@@ -288,12 +290,12 @@ int tc_pipeline_checkpoint_save(struct tc_pipeline *p, const int32_t *partitions
                                 const int64_t *next_offsets, size_t n, char *err,
                                 size_t errlen)
 {
-    if (p->opts->checkpoint_dir == NULL) {
+    if (p->cfg.checkpoint_dir == NULL) {
         snprintf(err, errlen, "no --checkpoint directory");
         return -1;
     }
     struct tc_ckbuf b = {0};
-    put_fingerprint(p->opts, &b);
+    put_fingerprint(&p->cfg, &b);
     tc_ckbuf_u64(&b, n);
     for (size_t i = 0; i < n; i++) {
         tc_ckbuf_u32(&b, (uint32_t)partitions[i]);
@@ -304,7 +306,7 @@ int tc_pipeline_checkpoint_save(struct tc_pipeline *p, const int32_t *partitions
         snprintf(err, errlen, "checkpoint: out of memory");
         return -1;
     }
-    int rc = tc_checkpoint_write(p->opts->checkpoint_dir, b.data, b.len, err, errlen);
+    int rc = tc_checkpoint_write(p->cfg.checkpoint_dir, b.data, b.len, err, errlen);
     tc_ckbuf_clear(&b);
     return rc;
 }
@@ -316,7 +318,7 @@ int tc_pipeline_checkpoint_load(struct tc_pipeline *p, int32_t **partitions,
     *partitions = NULL;
     *next_offsets = NULL;
     *n = 0;
-    const char *dir = p->opts->checkpoint_dir;
+    const char *dir = p->cfg.checkpoint_dir;
     if (dir == NULL) {
         return 0;
     }
@@ -327,7 +329,7 @@ int tc_pipeline_checkpoint_load(struct tc_pipeline *p, int32_t **partitions,
         return r;
     }
     struct tc_ckbuf want = {0};
-    put_fingerprint(p->opts, &want);
+    put_fingerprint(&p->cfg, &want);
     int rc = -1;
     int32_t *parts = NULL;
     int64_t *offs = NULL;

@@ -2,7 +2,8 @@
  * or a Kafka message, parsed by the input's own thread, tg_record.h),
  * deduplicated, counted into event-time panes (tc_engine.h), and windows
  * written to the output stream (tc_output.h) as they become final; stats;
- * checkpoints.
+ * checkpoints.  It is configured by a struct tc_pipeline_config, which
+ * tgcount's main builds from its options (tc_options_pipeline_config).
  *
  * Watermark.  W starts at minus infinity.  The input loop decides what
  * drives it:
@@ -22,16 +23,44 @@
 #ifndef TC_PIPELINE_H
 #define TC_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tc_output.h"
+
 struct tc_batch;
 struct tc_item;
-struct tc_options;
 struct tg_record_view;
 struct tg_log;
+struct tg_window_spec;
 struct tc_pipeline;
+
+/* --emit. */
+enum tc_emit_mode {
+    TC_EMIT_FINAL,   /* each window once, when final (default) */
+    TC_EMIT_CHANGES, /* changed windows every trigger, finals at the end */
+};
+
+/* What the pipeline counts and prints.  tc_pipeline_new copies the struct;
+ * the windows and strings stay borrowed and must outlive the pipeline. */
+struct tc_pipeline_config {
+    const struct tg_window_spec *windows; /* in --window order */
+    size_t nwindows;
+    int64_t lateness_ms;
+    bool dedup;
+    enum tc_emit_mode emit;
+    int64_t trigger_ms; /* period of TC_EMIT_CHANGES */
+    size_t top_n;       /* 0 = every row */
+    enum tc_format format;
+    size_t max_users;
+    bool stats;          /* the stats line at the end */
+    bool stats_periodic; /* and every stats_interval_ms (Kafka follow mode) */
+    int64_t stats_interval_ms;
+    const char *checkpoint_dir; /* NULL = no checkpoints */
+    const char *topic;          /* part of the checkpoint's fingerprint; NULL = none */
+};
 
 /* What became of one record. */
 enum tc_feed_result {
@@ -69,10 +98,11 @@ struct tc_stats {
     uint64_t dedup_entries;      /* live dedup keys now */
 };
 
-/* Creates a pipeline for opts (borrowed, must outlive it), writing windows
- * to out (borrowed) and diagnostics to log (borrowed).  Returns NULL with
- * a message in err (out of memory, a window or lateness out of range). */
-struct tc_pipeline *tc_pipeline_new(const struct tc_options *opts, FILE *out,
+/* Creates a pipeline for cfg (copied; see struct tc_pipeline_config for
+ * what stays borrowed), writing windows to out (borrowed) and diagnostics
+ * to log (borrowed).  Returns NULL with a message in err (out of memory, a
+ * window or lateness out of range). */
+struct tc_pipeline *tc_pipeline_new(const struct tc_pipeline_config *cfg, FILE *out,
                                     const struct tg_log *log, char *err, size_t errlen);
 
 /* Frees everything.  Emits nothing (call tc_pipeline_finish first).
@@ -113,16 +143,16 @@ void tc_pipeline_report_malformed(struct tc_pipeline *p, const char *where);
 int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms);
 
 /* Wall-clock duties, to be called often (every poll or every few thousand
- * lines): in --emit changes mode, every --trigger print the windows that
- * changed since the last trigger; with --stats in follow mode, every
- * --stats-interval print the stats.  Never moves the watermark.
+ * lines): in --emit changes mode, every trigger_ms print the windows that
+ * changed since the last trigger; with stats_periodic, every
+ * stats_interval_ms print the stats.  Never moves the watermark.
  * Returns 0, or -1 when writing the output failed. */
 int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms);
 
 /* End of input (EOF, -e, a stop signal): emits every window that has
  * counts and is not final yet (in the usual order; in --emit changes mode
  * also the last changes of windows that became final since the last
- * trigger), then the malformed summary, then the stats when --stats.
+ * trigger), then the malformed summary, then the stats when cfg->stats.
  * Call once.  Returns 0, or -1 when writing the output failed. */
 int tc_pipeline_finish(struct tc_pipeline *p);
 
@@ -147,7 +177,7 @@ void tc_pipeline_print_stats(struct tc_pipeline *p, int64_t elapsed_ms);
 
 /* Writes DIR/tgcount.ckpt atomically (mode 0600): window state, dedup
  * state, watermark, and the n (partition, next offset) pairs given (arrays
- * borrowed).  Only valid with --checkpoint.  Returns 0, or -1 with err. */
+ * borrowed).  Only valid with a checkpoint_dir.  Returns 0, or -1 with err. */
 int tc_pipeline_checkpoint_save(struct tc_pipeline *p, const int32_t *partitions,
                                 const int64_t *next_offsets, size_t n, char *err,
                                 size_t errlen);

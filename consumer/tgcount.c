@@ -8,6 +8,7 @@
 #include "tc_kafka.h"
 #include "tc_options.h"
 #include "tc_pipeline.h"
+#include "tg_cli.h"
 #include "tg_exit.h"
 #include "tg_log.h"
 #include "tg_signal.h"
@@ -41,25 +42,17 @@ int main(int argc, char **argv)
     tc_options_init(&opts);
     char err[1024];
     int status;
-    switch (tc_options_parse(&opts, argc, argv, err, sizeof err)) {
-    case TC_OPTIONS_RUN:
-        break;
-    case TC_OPTIONS_HELP:
-        tc_options_help(stdout);
+    int parsed = tc_options_parse(&opts, argc, argv, err, sizeof err);
+    if (parsed != TC_OPTIONS_RUN) {
+        if (parsed == TC_OPTIONS_HELP) {
+            tc_options_help(stdout);
+        } else if (parsed == TC_OPTIONS_VERSION) {
+            tc_options_version(stdout);
+        } else {
+            tg_log_error(&log, "%s", err);
+        }
         tc_options_clear(&opts);
-        return TG_EXIT_OK;
-    case TC_OPTIONS_VERSION:
-        tc_options_version(stdout);
-        tc_options_clear(&opts);
-        return TG_EXIT_OK;
-    case TC_OPTIONS_CONFIG:
-        tg_log_error(&log, "%s", err);
-        tc_options_clear(&opts);
-        return TG_EXIT_CONFIG;
-    default:
-        tg_log_error(&log, "%s", err);
-        tc_options_clear(&opts);
-        return TG_EXIT_USAGE;
+        return tg_cli_exit_status(parsed);
     }
     for (int v = opts.verbosity; v < 0; v++) {
         tg_log_quieter(&log);
@@ -72,7 +65,9 @@ int main(int argc, char **argv)
         tc_options_clear(&opts);
         return TG_EXIT_SOFTWARE;
     }
-    struct tc_pipeline *p = tc_pipeline_new(&opts, stdout, &log, err, sizeof err);
+    struct tc_pipeline_config cfg;
+    tc_options_pipeline_config(&opts, &cfg);
+    struct tc_pipeline *p = tc_pipeline_new(&cfg, stdout, &log, err, sizeof err);
     if (p == NULL) {
         tg_log_error(&log, "%s", err);
         tc_options_clear(&opts);

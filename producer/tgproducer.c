@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <librdkafka/rdkafka.h>
+#include <curl/curl.h>
 
+#include "tg_cli.h"
 #include "tg_exit.h"
 #include "tg_log.h"
 #include "tg_signal.h"
@@ -16,11 +17,6 @@
 #include "tp_options.h"
 #include "tp_sink.h"
 #include "tp_telegram.h"
-
-/* The build may set it (-DTG_VERSION=...); tgcount reads the same macro. */
-#ifndef TG_VERSION
-#define TG_VERSION "0.1.0"
-#endif
 
 static void print_stats(const struct tg_log *log, const struct tp_sink *sink,
                         int64_t elapsed_ms)
@@ -44,16 +40,19 @@ static int setup(struct tp_options *opts, int argc, char *argv[], struct tg_log 
                  struct tp_sink **sink)
 {
     char err[1024];
-    if (tp_options_parse(opts, argc, argv, err, sizeof err) != 0) {
+    int parsed = tp_options_parse(opts, argc, argv, err, sizeof err);
+    if (parsed != 0) {
         tg_log_error(log, "%s", err);
-        return TG_EXIT_USAGE;
+        return tg_cli_exit_status(parsed);
     }
     if (opts->help || opts->version) {
-        if (opts->help)
+        if (opts->help) {
             tp_options_usage(stdout, log->program);
-        else
-            printf("%s %s (librdkafka %s)\n", log->program, TG_VERSION,
-                   rd_kafka_version_str());
+        } else {
+            tg_cli_version(err, sizeof err, log->program,
+                           curl_version_info(CURLVERSION_NOW)->version);
+            printf("%s\n", err);
+        }
         return -1;
     }
     if (opts->verbosity < 0)

@@ -1,9 +1,7 @@
-/* tp_options.c - tgproducer's command line (see tp_options.h).
- *
- * getopt_long runs with opterr = 0: its own messages quote the whole
- * argument ("unrecognized option '--token=123:ABC...'"), which would print a
- * token typed by mistake.  Every message here names the option only.
- */
+/* tp_options.c - tgproducer's command line (see tp_options.h).  getopt's
+ * refusals are worded by tg_cli, which never repeats what follows '=' in an
+ * unknown option ("--token=123:ABC..." would print a token typed by
+ * mistake). */
 #include "tp_options.h"
 
 #include <ctype.h>
@@ -16,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tg_duration.h"
+#include "tg_cli.h"
 #include "tg_kafka_conf.h"
 #include "tg_number.h"
 #include "tg_time.h"
@@ -89,33 +87,9 @@ enum tp_given {
     GIVEN_KAFKA = 1 << 2,         /* -b -t -X -F */
 };
 
-/* ---- option names for messages ---------------------------------------- */
-
-/* "--name" or "-x" for an option code, so messages never need the text the
- * user typed (which may carry a value). */
-static void option_name(int code, char *buf, size_t buflen)
-{
-    for (const struct option *o = long_options; o->name != NULL; o++) {
-        if (o->val == code) {
-            snprintf(buf, buflen, "--%s", o->name);
-            return;
-        }
-    }
-    if (code > 0 && code < 256 && isprint(code))
-        snprintf(buf, buflen, "-%c", code);
-    else
-        snprintf(buf, buflen, "an option");
-}
-
-/* The name part of an unrecognised "--name=value" argument, cut at '='. */
-static void unknown_option_name(const char *arg, char *buf, size_t buflen)
-{
-    size_t n = strcspn(arg, "=");
-    if (n >= buflen)
-        n = buflen - 1;
-    memcpy(buf, arg, n);
-    buf[n] = '\0';
-}
+const char *const tp_kafka_defaults[] = {
+    "enable.idempotence", "true", "acks", "all", NULL,
+};
 
 /* ---- value parsers ---------------------------------------------------- */
 
@@ -133,35 +107,6 @@ static int parse_double(const char *text, bool allow_zero, double *out)
     return 0;
 }
 
-static bool all_digits(const char *text)
-{
-    if (*text == '\0')
-        return false;
-    for (; *text != '\0'; text++) {
-        if (!isdigit((unsigned char)*text))
-            return false;
-    }
-    return true;
-}
-
-/* A duration: a bare number of seconds ("60") or tg_duration_parse's forms
- * ("90s", "1m30s", "500ms").  "0" is accepted only when allow_zero. */
-static int parse_duration_arg(const char *text, bool allow_zero, int64_t *ms, char *err,
-                              size_t errlen)
-{
-    if (all_digits(text)) {
-        int64_t s;
-        if (tg_parse_int64(text, allow_zero ? 0 : 1, INT64_MAX / 1000, &s) != 0) {
-            snprintf(err, errlen, "expected a %s number of seconds or a duration",
-                     allow_zero ? "non-negative" : "positive");
-            return -1;
-        }
-        *ms = s * 1000;
-        return 0;
-    }
-    return tg_duration_parse(text, ms, err, errlen);
-}
-
 /* Adds the ids of a comma-separated list to opts->chats.  A positive id is
  * ambiguous: a bare channel id as other clients show it (-100<id> in the Bot
  * API) or a private chat, whose Bot API id is the user's own positive id.
@@ -175,7 +120,7 @@ static int add_chats(struct tp_options *opts, const char *list, char *err, size_
         int64_t id;
         if (n == 0 || n >= sizeof item) {
             snprintf(err, errlen,
-                     "-c/--chats: expected a comma-separated list of "
+                     "--chats: expected a comma-separated list of "
                      "chat ids");
             return -1;
         }
@@ -183,11 +128,12 @@ static int add_chats(struct tp_options *opts, const char *list, char *err, size_
         item[n] = '\0';
         if (tg_parse_int64(item, INT64_MIN, INT64_MAX, &id) != 0 || id == 0 ||
             (id > 0 && id >= TP_CHANNEL_ID_BASE)) {
-            snprintf(err, errlen, "-c/--chats: '%s' is not a chat id", item);
+            snprintf(err, errlen, "--chats: '%s' is not a chat id", item);
             return -1;
         }
         size_t adding = id > 0 ? 2 : 1;
-        int64_t *grown = realloc(opts->chats, (opts->chat_count + adding) * sizeof *grown);
+        int64_t *grown =
+            realloc(opts->chats, (opts->chat_count + adding) * sizeof *grown);
         if (grown == NULL) {
             snprintf(err, errlen, "out of memory");
             return -1;
@@ -208,19 +154,19 @@ static int compare_int64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int add_conf_arg(struct tp_options *opts, bool is_file, const char *value,
-                        char *err, size_t errlen)
+/* --poll-timeout: a duration in whole seconds, 0 to the Bot API's maximum. */
+static int parse_poll_timeout(struct tp_options *opts, const char *arg, char *err,
+                              size_t errlen)
 {
-    struct tp_conf_arg *grown =
-        realloc(opts->conf_args, (opts->conf_arg_count + 1) * sizeof *grown);
-    if (grown == NULL) {
-        snprintf(err, errlen, "out of memory");
+    int64_t ms;
+    if (tg_cli_duration("--poll-timeout", arg, true, TP_MAX_POLL_TIMEOUT_S * 1000, &ms,
+                        err, errlen) != 0)
+        return -1;
+    if (ms % 1000 != 0) {
+        snprintf(err, errlen, "--poll-timeout: %s is not a whole number of seconds", arg);
         return -1;
     }
-    opts->conf_args = grown;
-    opts->conf_args[opts->conf_arg_count].is_file = is_file;
-    opts->conf_args[opts->conf_arg_count].value = value;
-    opts->conf_arg_count++;
+    opts->poll_timeout_s = (int)(ms / 1000);
     return 0;
 }
 
@@ -242,13 +188,99 @@ void tp_options_init(struct tp_options *opts)
     opts->topic = TG_KAFKA_DEFAULT_TOPIC;
 }
 
-/* Applies one option.  Returns 0, or -1 with err saying what is wrong with
- * the value (the caller prefixes the option name). */
+/* Options for the synthetic generator.  Returns 0, or -1 with err set. */
+static int apply_fake_option(struct tp_options *opts, int code, const char *arg,
+                             char *err, size_t errlen)
+{
+    uint64_t n;
+    switch (code) {
+    case OPT_COUNT:
+        if (tg_cli_count("--count", arg, 0, INT64_MAX, &n, err, errlen) != 0)
+            return -1;
+        opts->count = (int64_t)n;
+        return 0;
+    case OPT_SEED:
+        return tg_cli_count("--seed", arg, 0, UINT64_MAX, &opts->seed, err, errlen);
+    case OPT_USERS:
+        if (tg_cli_count("--users", arg, 1, TP_MAX_FAKE_USERS, &n, err, errlen) != 0)
+            return -1;
+        opts->users = (int64_t)n;
+        return 0;
+    case OPT_ZIPF:
+        if (parse_double(arg, true, &opts->zipf) == 0 && opts->zipf <= TP_MAX_FAKE_ZIPF)
+            return 0;
+        snprintf(err, errlen, "--zipf: expected an exponent from 0 (uniform) to %g",
+                 TP_MAX_FAKE_ZIPF);
+        return -1;
+    case OPT_RATE:
+        if (parse_double(arg, false, &opts->rate) == 0 && opts->rate <= 1e9)
+            return 0;
+        snprintf(err, errlen,
+                 "--rate: expected a number of messages per second, "
+                 "above 0 and at most 1e9");
+        return -1;
+    case OPT_START: {
+        char why[200];
+        if (tg_time_parse(arg, strlen(arg), &opts->start_ms, why, sizeof why) != 0) {
+            snprintf(err, errlen, "--start: %s", why);
+            return -1;
+        }
+        opts->start_set = true;
+        return 0;
+    }
+    default: /* OPT_SPEED */
+        if (strcmp(arg, "max") == 0) {
+            opts->speed = 0;
+            return 0;
+        }
+        if (parse_double(arg, false, &opts->speed) == 0)
+            return 0;
+        snprintf(err, errlen, "--speed: expected a positive factor or 'max'");
+        return -1;
+    }
+}
+
+/* Options for the Telegram modes.  Returns 0, or -1 with err set. */
+static int apply_telegram_option(struct tp_options *opts, int code, const char *arg,
+                                 char *err, size_t errlen)
+{
+    switch (code) {
+    case OPT_TOKEN_FILE:
+        opts->token_file = arg;
+        return 0;
+    case OPT_API_URL:
+        opts->api_url = arg;
+        if (strncmp(arg, "http://", 7) == 0 || strncmp(arg, "https://", 8) == 0)
+            return 0;
+        snprintf(err, errlen, "--api-url: expected an http:// or https:// URL");
+        return -1;
+    case OPT_POLL_TIMEOUT:
+        return parse_poll_timeout(opts, arg, err, errlen);
+    case 'c':
+        return add_chats(opts, arg, err, errlen);
+    case OPT_INCLUDE_EDITS:
+        opts->include_edits = true;
+        return 0;
+    case OPT_DELETE_WEBHOOK:
+        opts->delete_webhook = true;
+        return 0;
+    case OPT_CONFLICT_TIMEOUT:
+        return tg_cli_duration("--conflict-timeout", arg, true, TG_CLI_DURATION_MAX_MS,
+                               &opts->conflict_timeout_ms, err, errlen);
+    default: /* OPT_STATE */
+        opts->state_path = arg;
+        if (arg[0] != '\0')
+            return 0;
+        snprintf(err, errlen, "--state: expected a file name");
+        return -1;
+    }
+}
+
+/* Applies one option.  Returns 0, or TG_CLI_USAGE or TG_CLI_CONFIG with err
+ * set. */
 static int apply_option(struct tp_options *opts, int code, const char *arg,
                         unsigned *given, char *err, size_t errlen)
 {
-    int64_t v;
-    err[0] = '\0';
     switch (code) {
     case OPT_ONCE:
         opts->once = true;
@@ -260,99 +292,37 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
         opts->fake = true;
         return 0;
     case OPT_COUNT:
-        *given |= GIVEN_FAKE_ONLY;
-        if (tg_parse_int64(arg, 0, INT64_MAX, &opts->count) != 0)
-            snprintf(err, errlen, "expected a non-negative integer");
-        break;
     case OPT_SEED:
-        *given |= GIVEN_FAKE_ONLY;
-        if (tg_parse_uint64(arg, &opts->seed) != 0)
-            snprintf(err, errlen, "expected an integer from 0 to 2^64-1");
-        break;
     case OPT_USERS:
-        *given |= GIVEN_FAKE_ONLY;
-        if (tg_parse_int64(arg, 1, TP_MAX_FAKE_USERS, &opts->users) != 0)
-            snprintf(err, errlen, "expected an integer from 1 to %d", TP_MAX_FAKE_USERS);
-        break;
     case OPT_ZIPF:
-        *given |= GIVEN_FAKE_ONLY;
-        if (parse_double(arg, true, &opts->zipf) != 0 || opts->zipf > TP_MAX_FAKE_ZIPF)
-            snprintf(err, errlen, "expected an exponent from 0 (uniform) to %g",
-                     TP_MAX_FAKE_ZIPF);
-        break;
     case OPT_RATE:
-        *given |= GIVEN_FAKE_ONLY;
-        if (parse_double(arg, false, &opts->rate) != 0 || opts->rate > 1e9)
-            snprintf(err, errlen,
-                     "expected a number of messages per second, "
-                     "above 0 and at most 1e9");
-        break;
     case OPT_START:
-        *given |= GIVEN_FAKE_ONLY;
-        if (tg_time_parse(arg, strlen(arg), &opts->start_ms, err, errlen) != 0)
-            break;
-        opts->start_set = true;
-        return 0;
     case OPT_SPEED:
         *given |= GIVEN_FAKE_ONLY;
-        if (strcmp(arg, "max") == 0)
-            opts->speed = 0;
-        else if (parse_double(arg, false, &opts->speed) != 0)
-            snprintf(err, errlen, "expected a positive factor or 'max'");
-        break;
+        return apply_fake_option(opts, code, arg, err, errlen) == 0 ? 0 : TG_CLI_USAGE;
     case OPT_TOKEN:
         snprintf(err, errlen,
-                 "not accepted: a token on the command line is "
+                 "--token: not accepted: a token on the command line is "
                  "visible to every local user (ps, /proc); set $%s "
                  "or use --token-file FILE (mode 0600)",
                  TP_TOKEN_ENV);
-        break;
+        return TG_CLI_USAGE;
     case OPT_TOKEN_FILE:
-        *given |= GIVEN_TELEGRAM_ONLY;
-        opts->token_file = arg;
-        return 0;
     case OPT_API_URL:
-        *given |= GIVEN_TELEGRAM_ONLY;
-        if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
-            snprintf(err, errlen, "expected an http:// or https:// URL");
-        opts->api_url = arg;
-        break;
     case OPT_POLL_TIMEOUT:
-        *given |= GIVEN_TELEGRAM_ONLY;
-        if (parse_duration_arg(arg, true, &v, err, errlen) != 0)
-            break;
-        if (v % 1000 != 0 || v / 1000 > TP_MAX_POLL_TIMEOUT_S)
-            snprintf(err, errlen,
-                     "expected whole seconds from 0 to %d (the Bot "
-                     "API's maximum)",
-                     TP_MAX_POLL_TIMEOUT_S);
-        else
-            opts->poll_timeout_s = (int)(v / 1000);
-        break;
     case 'c':
-        *given |= GIVEN_TELEGRAM_ONLY;
-        return add_chats(opts, arg, err, errlen);
     case OPT_INCLUDE_EDITS:
-        *given |= GIVEN_TELEGRAM_ONLY;
-        opts->include_edits = true;
-        return 0;
     case OPT_DELETE_WEBHOOK:
-        *given |= GIVEN_TELEGRAM_ONLY;
-        opts->delete_webhook = true;
-        return 0;
     case OPT_CONFLICT_TIMEOUT:
-        *given |= GIVEN_TELEGRAM_ONLY;
-        parse_duration_arg(arg, true, &opts->conflict_timeout_ms, err, errlen);
-        break;
-    case OPT_DELIVERY_TIMEOUT:
-        parse_duration_arg(arg, false, &opts->delivery_timeout_ms, err, errlen);
-        break;
     case OPT_STATE:
         *given |= GIVEN_TELEGRAM_ONLY;
-        if (arg[0] == '\0')
-            snprintf(err, errlen, "expected a file name");
-        opts->state_path = arg;
-        break;
+        return apply_telegram_option(opts, code, arg, err, errlen) == 0 ? 0
+                                                                        : TG_CLI_USAGE;
+    case OPT_DELIVERY_TIMEOUT:
+        return tg_cli_duration("--delivery-timeout", arg, false, TG_CLI_DURATION_MAX_MS,
+                               &opts->delivery_timeout_ms, err, errlen) == 0
+                   ? 0
+                   : TG_CLI_USAGE;
     case OPT_STATS:
         opts->stats = true;
         return 0;
@@ -362,14 +332,18 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
         return 0;
     case 't':
         *given |= GIVEN_KAFKA;
-        if (arg[0] == '\0')
-            snprintf(err, errlen, "expected a topic name");
         opts->topic = arg;
-        break;
+        if (arg[0] != '\0')
+            return 0;
+        snprintf(err, errlen, "--topic: expected a topic name");
+        return TG_CLI_USAGE;
     case 'X':
     case 'F':
         *given |= GIVEN_KAFKA;
-        return add_conf_arg(opts, code == 'F', arg, err, errlen);
+        return tg_cli_kafka_option(&opts->kafka_conf, code, arg, tp_kafka_defaults, err,
+                                   errlen) == 0
+                   ? 0
+                   : TG_CLI_CONFIG;
     case 'q':
         opts->verbosity = -1;
         return 0;
@@ -383,10 +357,9 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
         opts->version = true;
         return 0;
     default:
-        snprintf(err, errlen, "is not handled");
-        break;
+        snprintf(err, errlen, "option not handled (try --help)");
+        return TG_CLI_USAGE;
     }
-    return err[0] == '\0' ? 0 : -1;
 }
 
 /* Rejects combinations where an option would be silently ignored. */
@@ -426,49 +399,30 @@ int tp_options_parse(struct tp_options *opts, int argc, char *const argv[], char
                      size_t errlen)
 {
     unsigned given = 0;
-    char name[64], why[400];
     int code;
 
-    opterr = 0;
-    optind = 0; /* glibc: full re-initialisation, so parsing can run again */
-    while ((code = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
-        if (code == '?') {
-            if (optopt == 0)
-                unknown_option_name(argv[optind - 1], name, sizeof name);
-            else if (optopt < 256 && strchr(short_options + 1, optopt) == NULL)
-                snprintf(name, sizeof name, "-%c", isprint(optopt) ? optopt : '?');
-            else {
-                option_name(optopt, name, sizeof name);
-                snprintf(err, errlen, "option %s takes no value", name);
-                return -1;
-            }
-            snprintf(err, errlen, "unknown option %s (see --help)", name);
-            return -1;
-        }
-        if (code == ':') {
-            option_name(optopt, name, sizeof name);
-            snprintf(err, errlen, "option %s needs a value", name);
-            return -1;
-        }
-        if (apply_option(opts, code, optarg, &given, why, sizeof why) != 0) {
-            option_name(code, name, sizeof name);
-            snprintf(err, errlen, "%s: %s", name, why);
-            return -1;
-        }
+    tg_cli_begin();
+    while ((code = tg_cli_next_option(argc, argv, short_options, long_options, err,
+                                      errlen)) != -1) {
+        if (code == '?')
+            return TG_CLI_USAGE;
+        int rc = apply_option(opts, code, optarg, &given, err, errlen);
+        if (rc != 0)
+            return rc;
     }
     if (optind < argc) {
         /* The operand itself is not shown: it may be a pasted token. */
         snprintf(err, errlen,
                  "unexpected operand (tgproducer takes options only; "
-                 "see --help)");
-        return -1;
+                 "try --help)");
+        return TG_CLI_USAGE;
     }
     if (opts->help || opts->version)
         return 0;
     if (opts->chat_count > 0) {
         qsort(opts->chats, opts->chat_count, sizeof opts->chats[0], compare_int64);
     }
-    return check_combinations(opts, given, err, errlen);
+    return check_combinations(opts, given, err, errlen) == 0 ? 0 : TG_CLI_USAGE;
 }
 
 void tp_options_usage(FILE *out, const char *program)
@@ -500,9 +454,11 @@ void tp_options_usage(FILE *out, const char *program)
             "Telegram:\n"
             "      --token-file FILE bot token file, mode 0600 (default: $%s)\n"
             "      --api-url URL     Bot API server (default: %s)\n"
-            "      --poll-timeout S  getUpdates long-poll seconds, 0-%d (default: %d)\n"
+            "      --poll-timeout D  getUpdates long poll, whole seconds, 0-%ds\n"
+            "                        (default: %ds)\n"
             "  -c, --chats LIST      only these chat ids, comma-separated; a bare id\n"
-            "                        N means -100N or the private chat N (default: every chat)\n"
+            "                        N means -100N or the private chat N (default: every "
+            "chat)\n"
             "      --include-edits   also produce edited messages and channel posts\n"
             "      --delete-webhook  delete a configured webhook first\n"
             "      --conflict-timeout D  retry 409 Conflict for D (default: 60s)\n"
@@ -524,10 +480,11 @@ void tp_options_usage(FILE *out, const char *program)
             "  -h, --help            this text\n"
             "  -V, --version         version\n"
             "\n"
-            "Durations: seconds (\"60\") or 500ms, 30s, 1m30s, 1h.  The token is never\n"
-            "accepted on the command line.  Exit codes: 0 ok, 64 usage, 69 Kafka or\n"
-            "Telegram unreachable, 75 try later (lock held, delivery timeout),\n"
-            "77 token rejected, 78 configuration.  See tgproducer(1).\n",
+            "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
+            "The token is never accepted on the command line.  Exit codes: 0 ok,\n"
+            "64 usage, 69 Kafka or Telegram unreachable, 75 try later (lock held,\n"
+            "delivery timeout), 77 token rejected, 78 configuration.\n"
+            "See tgproducer(1).\n",
             program, TP_DEFAULT_FAKE_SEED, TP_DEFAULT_FAKE_USERS, TP_DEFAULT_FAKE_ZIPF,
             TP_DEFAULT_FAKE_RATE, TP_TOKEN_ENV, TP_DEFAULT_API_URL, TP_MAX_POLL_TIMEOUT_S,
             TP_DEFAULT_POLL_TIMEOUT_S, TG_KAFKA_BROKERS_ENV, TG_KAFKA_DEFAULT_BROKERS,
@@ -673,6 +630,6 @@ void tp_options_clear(struct tp_options *opts)
         free(opts->token);
     }
     free(opts->chats);
-    free(opts->conf_args);
+    tg_kafka_conf_free(opts->kafka_conf);
     tp_options_init(opts);
 }

@@ -1,17 +1,19 @@
 /* tp_options.h - tgproducer's command line: every option, its default, and
  * the bot token (read from the environment or a file, never from argv).
+ * Values are read with the conventions both tools share (tg_cli.h).
  *
  * Usage:
  *   struct tp_options opts;
  *   tp_options_init(&opts);
- *   if (tp_options_parse(&opts, argc, argv, err, sizeof err) != 0) -> exit 64
+ *   rc = tp_options_parse(&opts, argc, argv, err, sizeof err);
+ *   if (rc != 0) -> print err, exit tg_cli_exit_status(rc) (64, or 78 for -X/-F)
  *   if (opts.help || opts.version) -> print, exit 0
  *   if (!opts.fake && tp_options_load_token(&opts, err, sizeof err) != 0) -> exit 78
  *   ...
  *   tp_options_clear(&opts);
  *
  * Strings marked "borrowed" point into argv (or static defaults) and live as
- * long as argv does.  The struct owns `token`, `chats` and `conf_args`;
+ * long as argv does.  The struct owns `token`, `chats` and `kafka_conf`;
  * tp_options_clear releases them (and wipes the token).
  */
 #ifndef TP_OPTIONS_H
@@ -35,12 +37,12 @@
 #define TP_MAX_FAKE_ZIPF 10.0
 #define TP_TOKEN_ENV "TELEGRAM_BOT_TOKEN"
 
-/* One -X name=value or -F FILE, kept in command-line order so that a later
- * one overrides an earlier one, as in kcat. */
-struct tp_conf_arg {
-    bool is_file;      /* -F FILE when true, -X name=value otherwise */
-    const char *value; /* borrowed */
-};
+struct tg_kafka_conf;
+
+/* Producer properties set before any -X/-F, so that a user's -X can still
+ * override them: an idempotent producer whose records every in-sync
+ * replica has.  Name, value pairs, ending with a NULL name. */
+extern const char *const tp_kafka_defaults[];
 
 struct tp_options {
     /* Modes. */
@@ -74,8 +76,9 @@ struct tp_options {
     /* Kafka. */
     const char *brokers; /* -b, borrowed; NULL = $KAFKA_BOOTSTRAP_SERVERS or default */
     const char *topic;   /* -t, borrowed; default TG_KAFKA_DEFAULT_TOPIC */
-    struct tp_conf_arg *conf_args; /* -X and -F in order; owned array */
-    size_t conf_arg_count;
+    /* -X and -F applied in command-line order over tp_kafka_defaults; NULL
+     * when neither was given.  Owned. */
+    struct tg_kafka_conf *kafka_conf;
 
     /* Diagnostics. */
     bool stats;    /* --stats: counters to stderr at exit */
@@ -93,8 +96,10 @@ void tp_options_init(struct tp_options *opts);
  * ones without --fake, Telegram ones with --fake, Kafka ones with
  * --stdout), and any --token option (a token in argv is visible to every
  * local user through ps).
- * Messages never repeat an option's value, so a mistyped token cannot leak.
- * Returns 0, or -1 with a message in err (exit TG_EXIT_USAGE). */
+ * Messages never repeat an operand, a --token value or what follows '=' in
+ * an unknown option, so a token typed there by mistake cannot leak.
+ * Returns 0, TG_CLI_USAGE (exit TG_EXIT_USAGE) or TG_CLI_CONFIG (a bad -X
+ * or -F: exit TG_EXIT_CONFIG), with a message in err. */
 int tp_options_parse(struct tp_options *opts, int argc, char *const argv[], char *err,
                      size_t errlen);
 

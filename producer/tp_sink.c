@@ -17,6 +17,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "tg_cli.h"
 #include "tg_kafka_conf.h"
 #include "tg_log.h"
 #include "tg_signal.h"
@@ -93,31 +94,31 @@ static void on_log(const rd_kafka_t *rk, int level, const char *facility, const 
 
 /* ---- construction ----------------------------------------------------- */
 
-static int build_conf(const struct tp_options *opts, struct tg_kafka_conf *kc, char *err,
-                      size_t errlen)
+/* The configuration -X/-F built over tp_kafka_defaults (or the defaults
+ * alone), with the brokers.  Returns it, owned by the caller, or NULL with
+ * err set.  Ownership: opts->kafka_conf is taken over (it may then only be
+ * freed), or a new one is made. */
+static rd_kafka_conf_t *build_conf(const struct tp_options *opts, char *err,
+                                   size_t errlen)
 {
     char why[512];
-
-    /* First, so that a user's -X can still override them. */
-    if (tg_kafka_conf_set(kc, "enable.idempotence", "true", why, sizeof why) != 0 ||
-        tg_kafka_conf_set(kc, "acks", "all", why, sizeof why) != 0) {
-        snprintf(err, errlen, "kafka: %s", why);
-        return -1;
+    struct tg_kafka_conf *owned = NULL;
+    struct tg_kafka_conf *kc = opts->kafka_conf;
+    if (kc == NULL) {
+        kc = owned = tg_cli_kafka_conf_new(tp_kafka_defaults, err, errlen);
+        if (kc == NULL)
+            return NULL;
     }
-    for (size_t i = 0; i < opts->conf_arg_count; i++) {
-        const struct tp_conf_arg *a = &opts->conf_args[i];
-        int rc = a->is_file ? tg_kafka_conf_load_file(kc, a->value, why, sizeof why)
-                            : tg_kafka_conf_set_arg(kc, a->value, why, sizeof why);
-        if (rc != 0) {
-            snprintf(err, errlen, "%s: %s", a->is_file ? "-F" : "-X", why);
-            return -1;
-        }
-    }
+    rd_kafka_conf_t *conf = NULL;
     if (tg_kafka_conf_apply_brokers(kc, opts->brokers, why, sizeof why) != 0) {
         snprintf(err, errlen, "brokers: %s", why);
-        return -1;
+    } else {
+        conf = tg_kafka_conf_take(kc);
+        if (conf == NULL)
+            snprintf(err, errlen, "kafka: configuration already handed over");
     }
-    return 0;
+    tg_kafka_conf_free(owned);
+    return conf;
 }
 
 struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts, const struct tg_log *log,
@@ -125,22 +126,17 @@ struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts, const struct tg
 {
     char why[512];
     struct tp_sink *s = calloc(1, sizeof *s);
-    struct tg_kafka_conf *kc = tg_kafka_conf_new();
     rd_kafka_conf_t *conf = NULL;
 
-    if (s == NULL || kc == NULL) {
+    if (s == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
     s->out_fd = -1;
     s->log = log;
-    if (build_conf(opts, kc, err, errlen) != 0)
+    conf = build_conf(opts, err, errlen);
+    if (conf == NULL)
         goto fail;
-    conf = tg_kafka_conf_take(kc);
-    if (conf == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
     rd_kafka_conf_set_opaque(conf, s);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_error);
@@ -157,11 +153,9 @@ struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts, const struct tg
                  rd_kafka_err2str(rd_kafka_last_error()));
         goto fail;
     }
-    tg_kafka_conf_free(kc);
     return s;
 
 fail:
-    tg_kafka_conf_free(kc);
     tp_sink_free(s);
     return NULL;
 }

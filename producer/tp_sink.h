@@ -30,12 +30,15 @@ struct tp_sink_stats {
 };
 
 /* A Kafka sink for opts->topic.  Configuration, in order of precedence
- * (last wins): enable.idempotence=true and acks=all, then opts->conf_args
- * (-X / -F in command-line order), then the brokers (-b, else
- * $KAFKA_BOOTSTRAP_SERVERS, else localhost:9092) unless -X/-F set them.
- * opts and log are borrowed and must outlive the sink (log receives
- * librdkafka's own warnings).  Returns a new sink for tp_sink_free, or NULL
- * with a message in err (a configuration error: exit TG_EXIT_CONFIG). */
+ * (last wins): tp_kafka_defaults (enable.idempotence=true, acks=all), then
+ * -X / -F in command-line order (opts->kafka_conf, which tp_options_parse
+ * built), then the brokers (-b, else $KAFKA_BOOTSTRAP_SERVERS, else
+ * localhost:9092) unless -X/-F set them.  opts->kafka_conf, when set, is
+ * handed over to librdkafka and may afterwards only be freed (by
+ * tp_options_clear): one Kafka sink per parsed command line.  opts and log
+ * are borrowed and must outlive the sink (log receives librdkafka's own
+ * warnings).  Returns a new sink for tp_sink_free, or NULL with a message in
+ * err (a configuration error: exit TG_EXIT_CONFIG). */
 struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts, const struct tg_log *log,
                                   char *err, size_t errlen);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""An independent model of tgcount's window contract (issue 3), for the
-differential test tgcount_model.sh.
+"""An independent model of tgcount's window contract (README, "The window
+contract"), for the differential test tgcount_model.sh and the golden cases
+(golden.sh checks that each expected output is also what the model derives).
 
   tgcount_model.py gen SEED        random JSON lines: out-of-order and late
                                    times, duplicates, records without ids or
@@ -8,7 +9,7 @@ differential test tgcount_model.sh.
   tgcount_model.py run ARGS < IN   what tgcount ARGS must print for IN
 
 The model keeps whole windows (no panes, no hashing, no forgetting beyond
-the contract) and follows the issue's wording step by step: a duplicate
+the contract) and follows the contract's wording step by step: a duplicate
 (same channel_id/message_id as a counted record whose windows are not all
 final) is only counted in the stats; otherwise the record is added to each
 of its windows whose end > W, or is late; then W = max(W, t - lateness)
@@ -23,6 +24,9 @@ import sys
 
 
 def dur(s):
+    # Command-line durations: digits alone are seconds, else number-unit
+    # parts ("1m30s"); the README's rule, shared by both tools.
+    if re.fullmatch(r'\d+', s): return int(s)*1000
     tot=0
     for n,u in re.findall(r'(\d+)(ms|s|m|h|d)', s):
         tot+=int(n)*{'ms':1,'s':1000,'m':60000,'h':3600000,'d':86400000}[u]
@@ -83,7 +87,7 @@ def model(args):
     while i<len(args):
         a=args[i]
         if a in('-w',): specs.append(args[i+1]); i+=2
-        elif a=='-l': L=dur(args[i+1]) if args[i+1]!='0' else 0; i+=2
+        elif a=='-l': L=dur(args[i+1]); i+=2
         elif a=='-n': top=int(args[i+1]); i+=2
         elif a=='-f': form=args[i+1]; i+=2
         elif a=='--no-dedup': dedup=False; i+=1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Differential test: tgcount (panes, shared counters, hashing, dedup
-# forgetting) against tgcount_model.py (whole windows, the issue's wording
-# step by step) on random inputs with out-of-order and late records,
+# forgetting) against tgcount_model.py (whole windows, the window contract's
+# wording step by step) on random inputs with out-of-order and late records,
 # duplicates, missing ids and usernames and malformed lines, under several
 # window sets, lateness values and output formats.
 . "$(dirname "$0")/../lib.sh"
@@ -17,6 +17,7 @@ configs=(
     "-w 90s/30s -l 2m --no-dedup"
     "-w 1s -w 7s/3s -l 1s -f json"
     "-w 5m/1m -l 0 -f csv"
+    "-w 90/30 -w 2m -l 45"
 )
 seeds=${TG_MODEL_SEEDS:-42}
 differ=0

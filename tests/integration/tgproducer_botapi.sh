@@ -213,8 +213,9 @@ tg_check_eq "lock: a second run exits 75" "$rc" 75
 tg_check "lock: at once (${ms} ms)" test "$ms" -lt 2000
 tg_check "lock: says another tgproducer is running" \
     grep -q 'another tgproducer is running' "$TG_TMP/second.err"
-tg_check_eq "lock: the second run never called the Bot API" "$(fb_log 'len(l)')" \
-    "$(fb_log 'len([x for x in l if x["method"] in ("getMe", "getUpdates")])')"
+# One reading of the log: the follow run's long poll may end between two.
+tg_check_eq "lock: the second run never called the Bot API" \
+    "$(fb_log 'len([x for x in l if x["method"] not in ("getMe", "getUpdates")])')" 0
 
 fb_append '[{"update_id": 700, "message": {"message_id": 70, "date": 1700000000, "chat": {"id": -1, "title": "T"}, "from": {"id": 5, "username": "five"}, "text": "live"}}]'
 tg_check "follow: a new message is produced while polling" \

@@ -76,6 +76,70 @@ static void test_rejects_zero_negative_unitless(void)
         rejects("1m30", "invalid duration \"1m30\": expected a unit (ms, s, m, h or d)"));
 }
 
+static bool flags_parse_to(const char *text, unsigned flags, int64_t expected)
+{
+    char err[160] = "";
+    int64_t ms = -1;
+    int rc = tg_duration_parse_flags(text, flags, &ms, err, sizeof err);
+    if (rc != 0 || ms != expected) {
+        fprintf(stderr, "  \"%s\" flags %u: rc %d ms %" PRId64 " err \"%s\"\n", text,
+                flags, rc, ms, err);
+        return false;
+    }
+    return true;
+}
+
+static bool flags_reject(const char *text, unsigned flags, const char *want)
+{
+    char err[160] = "";
+    int64_t ms = 777;
+    int rc = tg_duration_parse_flags(text, flags, &ms, err, sizeof err);
+    if (rc != -1 || ms != 777 || strcmp(err, want) != 0) {
+        fprintf(stderr, "  \"%s\" flags %u: rc %d err \"%s\", expected \"%s\"\n", text,
+                flags, rc, err, want);
+        return false;
+    }
+    return true;
+}
+
+static void test_flags(void)
+{
+    const unsigned bare = TG_DURATION_BARE_SECONDS, zero = TG_DURATION_ZERO_OK;
+    CHECK(flags_parse_to("60", bare, 60000));
+    CHECK(flags_parse_to("0060", bare, 60000));
+    CHECK(flags_parse_to("1m30s", bare, 90000));
+    CHECK(flags_parse_to("9223372036854775", bare, INT64_C(9223372036854775000)));
+    CHECK(flags_reject("9223372036854776", bare,
+                       "duration \"9223372036854776\" is too large"));
+    CHECK(flags_reject("0", bare, "duration \"0\" must be greater than zero"));
+    CHECK(flags_parse_to("0", bare | zero, 0));
+    CHECK(flags_parse_to("0s", zero, 0));
+    CHECK(flags_parse_to("0m0ms", zero, 0));
+    CHECK(flags_reject("0", zero,
+                       "invalid duration \"0\": expected a unit (ms, s, m, h or d)"));
+    CHECK(flags_reject("60", zero,
+                       "invalid duration \"60\": expected a unit (ms, s, m, h or d)"));
+    CHECK(flags_reject("1m30", bare,
+                       "invalid duration \"1m30\": expected a unit (ms, s, m, h or d)"));
+    CHECK(flags_reject("-0", bare | zero, "negative duration \"-0\""));
+    CHECK(flags_reject("", bare | zero, "empty duration"));
+    /* Without flags, exactly tg_duration_parse. */
+    CHECK(flags_reject("60", 0,
+                       "invalid duration \"60\": expected a unit (ms, s, m, h or d)"));
+    CHECK(flags_parse_to("1m", 0, 60000));
+
+    struct tg_window_spec spec;
+    char err[160] = "";
+    CHECK_INT(tg_window_spec_parse_flags("60/20", bare, &spec, err, sizeof err), 0);
+    CHECK_INT(spec.size_ms, 60000);
+    CHECK_INT(spec.slide_ms, 20000);
+    CHECK_STR(spec.text, "60/20");
+    /* A window is never empty, whatever the flags say. */
+    CHECK_INT(tg_window_spec_parse_flags("0s", bare | zero, &spec, err, sizeof err), -1);
+    CHECK_STR(err, "window \"0s\": size: duration \"0s\" must be greater than zero");
+    CHECK_INT(tg_window_spec_parse_flags("60", 0, &spec, err, sizeof err), -1);
+}
+
 static void test_rejects_junk(void)
 {
     CHECK(rejects("", "empty duration"));
@@ -277,6 +341,7 @@ int main(void)
     RUN(test_simple_units);
     RUN(test_compound);
     RUN(test_rejects_zero_negative_unitless);
+    RUN(test_flags);
     RUN(test_rejects_junk);
     RUN(test_overflow);
     RUN(test_small_error_buffer);

@@ -56,7 +56,9 @@ static int run_start(struct run *r, const char *args, enum tg_log_level level)
     setvbuf(r->logf, NULL, _IOLBF, 0);
     tg_log_init(&r->log, "tgcount", r->logf);
     r->log.level = level;
-    r->p = tc_pipeline_new(&r->opts, r->out, &r->log, err, sizeof err);
+    struct tc_pipeline_config cfg;
+    tc_options_pipeline_config(&r->opts, &cfg);
+    r->p = tc_pipeline_new(&cfg, r->out, &r->log, err, sizeof err);
     return r->p != NULL ? 0 : -1;
 }
 

@@ -170,6 +170,8 @@ static void test_errors(void)
         "-n -1",
         "-n x",
         "--trigger 0",
+        "--trigger 0s",
+        "-l 1.5s",
         "--max-record 0",
         "--max-users 0",
         "--bogus",
@@ -192,6 +194,93 @@ static void test_errors(void)
         strcat(many, "-w 1m ");
     }
     CHECK_INT(parse(many), TC_OPTIONS_USAGE);
+}
+
+/* Durations and counts follow tg_cli, as in tgproducer: a bare number is
+ * seconds, the same refusals in the same words. */
+static void test_shared_syntax(void)
+{
+    CHECK_INT(parse("--lateness 60 --trigger 90 --connect-timeout 5 "
+                    "--checkpoint-interval 2 --stats-interval 1m30s"),
+              TC_OPTIONS_RUN);
+    CHECK_INT(opts.lateness_ms, 60000);
+    CHECK_INT(opts.trigger_ms, 90000);
+    CHECK_INT(opts.connect_timeout_ms, 5000);
+    CHECK_INT(opts.checkpoint_interval_ms, 2000);
+    CHECK_INT(opts.stats_interval_ms, 90000);
+    CHECK_INT(parse("-l 0s"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.lateness_ms, 0);
+    CHECK_INT(parse("-l 3660d"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.lateness_ms, INT64_C(3660) * 86400000);
+    CHECK_INT(parse("-w 60 -w 120/30"), TC_OPTIONS_RUN);
+    CHECK_STR(opts.windows[0].text, "60");
+    CHECK_INT(opts.windows[0].size_ms, 60000);
+    CHECK_INT(opts.windows[1].size_ms, 120000);
+    CHECK_INT(opts.windows[1].slide_ms, 30000);
+
+    CHECK_INT(parse("--lateness 1.5s"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--lateness: invalid duration \"1.5s\": expected a unit (ms, s, m, h "
+                   "or d)");
+    CHECK_INT(parse("--trigger 0"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--trigger: duration \"0\" must be greater than zero");
+    CHECK_INT(parse("-l 3661d"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--lateness: 3661d is too long (at most 3660d)");
+    CHECK_INT(parse("-w 4000d"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--window: 4000d is too long (at most 3660d)");
+    CHECK_INT(parse("--max-record 2048M"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--max-record: expected a size from 1 to 1024M (K and M suffixes "
+                   "allowed), got '2048M'");
+    CHECK_INT(parse("--max-users 4294967294"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--max-users: expected a whole number from 1 to 4294967293, got "
+                   "'4294967294'");
+    CHECK_INT(parse("--max-users 4294967293"), TC_OPTIONS_RUN);
+    CHECK_INT(parse("-n x"), TC_OPTIONS_USAGE);
+    CHECK(strstr(err, "--top: expected a whole number from 0 to ") == err);
+
+    CHECK_INT(parse("--bogus=SECRET"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "unknown option: --bogus (try --help)");
+    CHECK_INT(parse("--stats=SECRET"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "option takes no argument: --stats (try --help)");
+    CHECK_INT(parse("-w"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "option needs an argument: -w (try --help)");
+    CHECK_INT(parse("-X nothing"), TC_OPTIONS_CONFIG);
+    CHECK_STR(err, "-X: expected name=value");
+    CHECK_INT(parse("-F /nonexistent/props"), TC_OPTIONS_CONFIG);
+    CHECK_STR(err, "-F: /nonexistent/props: No such file or directory");
+}
+
+/* What the pipeline gets from the options. */
+static void test_pipeline_config(void)
+{
+    struct tc_pipeline_config cfg;
+    CHECK_INT(
+        parse("-w 45s/20s -l 5s --no-dedup --emit changes --trigger 2s -n 3 -f json "
+              "--max-users 9 --stats --stats-interval 4s"),
+        TC_OPTIONS_RUN);
+    tc_options_pipeline_config(&opts, &cfg);
+    CHECK(cfg.windows == opts.windows);
+    CHECK_INT(cfg.nwindows, 1);
+    CHECK_INT(cfg.lateness_ms, 5000);
+    CHECK(!cfg.dedup);
+    CHECK_INT(cfg.emit, TC_EMIT_CHANGES);
+    CHECK_INT(cfg.trigger_ms, 2000);
+    CHECK_INT(cfg.top_n, 3);
+    CHECK_INT(cfg.format, TC_FORMAT_JSON);
+    CHECK_INT(cfg.max_users, 9);
+    CHECK(cfg.stats);
+    CHECK(!cfg.stats_periodic); /* files: no follow mode */
+    CHECK_INT(cfg.stats_interval_ms, 4000);
+    CHECK(cfg.checkpoint_dir == NULL);
+    CHECK_STR(cfg.topic, "telegram_messages");
+    /* Periodic stats only in Kafka follow mode. */
+    CHECK_INT(parse("-b 127.0.0.1:9 -t t2 --checkpoint /tmp/x"), TC_OPTIONS_RUN);
+    tc_options_pipeline_config(&opts, &cfg);
+    CHECK(cfg.stats_periodic);
+    CHECK_STR(cfg.checkpoint_dir, "/tmp/x");
+    CHECK_STR(cfg.topic, "t2");
+    CHECK_INT(parse("-b 127.0.0.1:9 -e"), TC_OPTIONS_RUN);
+    tc_options_pipeline_config(&opts, &cfg);
+    CHECK(!cfg.stats_periodic);
 }
 
 static void test_help_version(void)
@@ -238,6 +327,13 @@ static void test_help_version(void)
         }
     }
     free(buf);
+    f = open_memstream(&buf, &len);
+    tc_options_version(f);
+    fclose(f);
+    CHECK(strncmp(buf, "tgcount ", 8) == 0);
+    CHECK(strstr(buf, " (librdkafka ") != NULL && strstr(buf, ", jansson ") != NULL);
+    CHECK(len > 2 && strcmp(buf + len - 2, ")\n") == 0);
+    free(buf);
 }
 
 int main(void)
@@ -248,6 +344,8 @@ int main(void)
     RUN(test_kafka);
     RUN(test_partitions);
     RUN(test_errors);
+    RUN(test_shared_syntax);
+    RUN(test_pipeline_config);
     RUN(test_help_version);
     tc_options_clear(&opts);
     return tg_test_finish();

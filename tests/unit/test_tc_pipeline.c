@@ -16,6 +16,7 @@ static struct tg_log quiet;
 
 struct run {
     struct tc_options opts;
+    struct tc_pipeline_config cfg;
     char *buf;
     size_t len;
     FILE *out;
@@ -27,10 +28,11 @@ static void run_start(struct run *r, const char *dir)
 {
     memset(r, 0, sizeof *r);
     tc_options_init(&r->opts);
-    r->opts.checkpoint_dir = dir;
+    tc_options_pipeline_config(&r->opts, &r->cfg);
+    r->cfg.checkpoint_dir = dir;
     r->out = open_memstream(&r->buf, &r->len);
     char err[256];
-    r->p = tc_pipeline_new(&r->opts, r->out, &quiet, err, sizeof err);
+    r->p = tc_pipeline_new(&r->cfg, r->out, &quiet, err, sizeof err);
     r->parser = tg_record_reader_new();
     CHECK(r->p != NULL && r->parser != NULL);
 }
@@ -151,9 +153,9 @@ static void test_checkpoint_roundtrip(void)
 
     /* Other settings: refused. */
     run_start(&b, dir);
-    b.opts.lateness_ms = 1000;
+    b.cfg.lateness_ms = 1000;
     tc_pipeline_free(b.p);
-    b.p = tc_pipeline_new(&b.opts, b.out, &quiet, err, sizeof err);
+    b.p = tc_pipeline_new(&b.cfg, b.out, &quiet, err, sizeof err);
     CHECK_INT(tc_pipeline_checkpoint_load(b.p, &p2, &o2, &n, err, sizeof err), -1);
     CHECK(strstr(err, "--lateness") != NULL);
     run_end(&b);
@@ -199,11 +201,12 @@ static void test_changes_trigger(void)
     struct run r;
     memset(&r, 0, sizeof r);
     tc_options_init(&r.opts);
-    r.opts.emit = TC_EMIT_CHANGES;
-    r.opts.nwindows = 1; /* 1m */
+    tc_options_pipeline_config(&r.opts, &r.cfg);
+    r.cfg.emit = TC_EMIT_CHANGES;
+    r.cfg.nwindows = 1; /* 1m */
     r.out = open_memstream(&r.buf, &r.len);
     char err[256];
-    r.p = tc_pipeline_new(&r.opts, r.out, &quiet, err, sizeof err);
+    r.p = tc_pipeline_new(&r.cfg, r.out, &quiet, err, sizeof err);
     r.parser = tg_record_reader_new();
     CHECK(r.p != NULL && r.parser != NULL);
     feed(&r, 5, "alice", 1);
@@ -229,7 +232,8 @@ static void test_changes_trigger(void)
     run_end(&r);
 }
 
-/* --stats-interval applies to Kafka follow mode only. */
+/* --stats-interval applies to Kafka follow mode only: stats_periodic, which
+ * tc_options_pipeline_config sets for Kafka input without -e. */
 static void test_stats_interval(void)
 {
     char *logbuf = NULL;
@@ -242,9 +246,11 @@ static void test_stats_interval(void)
     tc_options_init(&r.opts);
     r.opts.stats = true;
     r.opts.use_kafka = true;
+    tc_options_pipeline_config(&r.opts, &r.cfg);
+    CHECK(r.cfg.stats && r.cfg.stats_periodic);
     r.out = open_memstream(&r.buf, &r.len);
     char err[256];
-    r.p = tc_pipeline_new(&r.opts, r.out, &log, err, sizeof err);
+    r.p = tc_pipeline_new(&r.cfg, r.out, &log, err, sizeof err);
     r.parser = tg_record_reader_new();
     CHECK(r.p != NULL && r.parser != NULL);
     feed(&r, 5, "alice", 1);

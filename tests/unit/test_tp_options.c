@@ -1,6 +1,8 @@
 /* Unit tests for producer/tp_options.c: every option, defaults, rejected
  * combinations, the token rules (never from argv, never in a message,
  * refused from a file others can read). */
+#include "tg_cli.h"
+#include "tg_kafka_conf.h"
 #include "tg_test.h"
 #include "tp_options.h"
 
@@ -41,10 +43,30 @@ static int parse(const char *first, ...)
 /* Expects a usage error whose message contains want and not the secret. */
 static bool rejected(int rc, const char *want)
 {
-    bool ok = rc == -1 && strstr(err, want) != NULL && strstr(err, "AAE_secret") == NULL;
+    bool ok = rc == TG_CLI_USAGE && strstr(err, want) != NULL &&
+              strstr(err, "AAE_secret") == NULL;
     if (!ok)
         fprintf(stderr, "  rc %d, err \"%s\", wanted \"%s\"\n", rc, err, want);
     return ok;
+}
+
+/* Expects exactly this usage error. */
+static bool rejected_as(int rc, const char *want)
+{
+    bool ok = rc == TG_CLI_USAGE && strcmp(err, want) == 0;
+    if (!ok)
+        fprintf(stderr, "  rc %d, err \"%s\", wanted \"%s\"\n", rc, err, want);
+    return ok;
+}
+
+/* A global property of the -X/-F configuration, or "" when unset. */
+static const char *conf_value(const char *name)
+{
+    static char value[256];
+    if (opts.kafka_conf == NULL ||
+        tg_kafka_conf_get(opts.kafka_conf, name, value, sizeof value) != 0)
+        value[0] = '\0';
+    return value;
 }
 
 static void test_defaults(void)
@@ -113,14 +135,21 @@ static void test_fake_values_checked(void)
 
 static void test_telegram_options(void)
 {
+    char props[] = "/tmp/tp-options-props.XXXXXX";
+    int fd = mkstemp(props);
+    CHECK(fd >= 0);
+    const char *lines = "client.id=from-file\nlinger.ms=7\n";
+    CHECK_INT(write(fd, lines, strlen(lines)), (long long)strlen(lines));
+    close(fd);
     CHECK_INT(parse("--once", "--token-file", "/run/tok", "--api-url",
                     "http://127.0.0.1:1", "--poll-timeout", "30", "-c",
                     "1050820672,-1001,-42", "--chats", "-1009", "--include-edits",
                     "--delete-webhook", "--conflict-timeout", "1m30s",
                     "--delivery-timeout", "5", "--state", "/tmp/x.offset", "-b",
-                    "h1:9092,h2:9092", "-t", "topic1", "-X", "linger.ms=1", "-F",
-                    "/etc/k.conf", "-X", "acks=1", "-v", "-v", NULL),
+                    "h1:9092,h2:9092", "-t", "topic1", "-X", "client.id=x", "-F", props,
+                    "-X", "linger.ms=1", "-X", "acks=1", "-v", "-v", NULL),
               0);
+    unlink(props);
     CHECK(opts.once && opts.include_edits && opts.delete_webhook);
     CHECK_STR(opts.token_file, "/run/tok");
     CHECK_STR(opts.api_url, "http://127.0.0.1:1");
@@ -138,14 +167,10 @@ static void test_telegram_options(void)
     CHECK_STR(opts.state_path, "/tmp/x.offset");
     CHECK_STR(opts.brokers, "h1:9092,h2:9092");
     CHECK_STR(opts.topic, "topic1");
-    CHECK_INT(opts.conf_arg_count, 3);
-    if (opts.conf_arg_count == 3) {
-        CHECK(!opts.conf_args[0].is_file && opts.conf_args[1].is_file &&
-              !opts.conf_args[2].is_file);
-        CHECK_STR(opts.conf_args[0].value, "linger.ms=1");
-        CHECK_STR(opts.conf_args[1].value, "/etc/k.conf");
-        CHECK_STR(opts.conf_args[2].value, "acks=1");
-    }
+    /* -X and -F in command-line order, over the producer's defaults. */
+    CHECK_STR(conf_value("client.id"), "from-file");
+    CHECK_STR(conf_value("linger.ms"), "1");
+    CHECK_STR(conf_value("enable.idempotence"), "true");
     CHECK_INT(opts.verbosity, 2);
     CHECK_INT(parse("-q", NULL), 0);
     CHECK_INT(opts.verbosity, -1);
@@ -166,7 +191,67 @@ static void test_telegram_values_checked(void)
     CHECK(rejected(parse("--conflict-timeout", "soon", NULL), "--conflict-timeout"));
     CHECK(rejected(parse("--state", "", NULL), "--state"));
     CHECK(rejected(parse("-t", "", NULL), "--topic"));
-    CHECK(rejected(parse("-b", NULL), "needs a value"));
+    CHECK(rejected(parse("-b", NULL), "needs an argument"));
+}
+
+static void test_durations(void)
+{
+    /* A bare number is seconds, as in tgcount; units and compounds too. */
+    CHECK_INT(parse("--delivery-timeout", "1m", NULL), 0);
+    CHECK_INT(opts.delivery_timeout_ms, 60000);
+    CHECK_INT(parse("--delivery-timeout", "90", NULL), 0);
+    CHECK_INT(opts.delivery_timeout_ms, 90000);
+    CHECK_INT(parse("--delivery-timeout", "1m30s", "--conflict-timeout", "250ms", NULL),
+              0);
+    CHECK_INT(opts.delivery_timeout_ms, 90000);
+    CHECK_INT(opts.conflict_timeout_ms, 250);
+    CHECK_INT(parse("--poll-timeout", "50s", "--conflict-timeout", "0s", NULL), 0);
+    CHECK_INT(opts.poll_timeout_s, 50);
+    CHECK_INT(opts.conflict_timeout_ms, 0);
+    CHECK_INT(parse("--poll-timeout", "0ms", NULL), 0);
+    CHECK_INT(opts.poll_timeout_s, 0);
+    CHECK(rejected_as(parse("--delivery-timeout", "1.5s", NULL),
+                      "--delivery-timeout: invalid duration \"1.5s\": expected a unit "
+                      "(ms, s, m, h or d)"));
+    CHECK(rejected_as(parse("--delivery-timeout", "0s", NULL),
+                      "--delivery-timeout: duration \"0s\" must be greater than zero"));
+    CHECK(rejected_as(parse("--delivery-timeout", "3661d", NULL),
+                      "--delivery-timeout: 3661d is too long (at most 3660d)"));
+    CHECK(rejected_as(parse("--poll-timeout", "51", NULL),
+                      "--poll-timeout: 51 is too long (at most 50s)"));
+    CHECK(rejected_as(parse("--poll-timeout", "1500ms", NULL),
+                      "--poll-timeout: 1500ms is not a whole number of seconds"));
+}
+
+static void test_counts(void)
+{
+    CHECK_INT(parse("--fake", "--count", "007", "--users", "10000000", NULL), 0);
+    CHECK_INT(opts.count, 7);
+    CHECK_INT(opts.users, 10000000);
+    CHECK(rejected_as(parse("--fake", "--users", "0", NULL),
+                      "--users: expected a whole number from 1 to 10000000, got '0'"));
+    CHECK(rejected_as(parse("--fake", "--count", "+5", NULL),
+                      "--count: expected a whole number from 0 to 9223372036854775807, "
+                      "got '+5'"));
+    CHECK(rejected_as(parse("--fake", "--count", "9223372036854775808", NULL),
+                      "--count: expected a whole number from 0 to 9223372036854775807, "
+                      "got '9223372036854775808'"));
+}
+
+/* A bad -X or -F is a configuration error (exit 78), found while parsing. */
+static void test_kafka_configuration_errors(void)
+{
+    CHECK_INT(parse("-X", "no.such.property=1", NULL), TG_CLI_CONFIG);
+    CHECK(strncmp(err, "-X: ", 4) == 0 && strstr(err, "no.such.property") != NULL);
+    CHECK_INT(parse("-X", "novalue", NULL), TG_CLI_CONFIG);
+    CHECK_STR(err, "-X: expected name=value");
+    CHECK_INT(parse("-F", "/nonexistent/kafka.properties", NULL), TG_CLI_CONFIG);
+    CHECK_STR(err, "-F: /nonexistent/kafka.properties: No such file or directory");
+    /* A later -X overrides a default. */
+    CHECK_INT(parse("-X", "enable.idempotence=false", NULL), 0);
+    CHECK_STR(conf_value("enable.idempotence"), "false");
+    CHECK_INT(parse(NULL), 0);
+    CHECK(opts.kafka_conf == NULL); /* created on the first -X or -F only */
 }
 
 static void test_combinations_rejected(void)
@@ -191,8 +276,14 @@ static void test_token_never_from_argv(void)
     /* Unknown options and operands are named without their text. */
     CHECK(rejected(parse("--bot-token=" SECRET, NULL), "--bot-token"));
     CHECK(rejected(parse(SECRET, NULL), "operand"));
-    CHECK(rejected(parse("--stats=" SECRET, NULL), "takes no value"));
-    CHECK(rejected(parse("-Z", NULL), "-Z"));
+    CHECK(rejected(parse("--stats=" SECRET, NULL), "takes no argument"));
+    CHECK(rejected_as(parse("--bogus=" SECRET, NULL),
+                      "unknown option: --bogus (try --help)"));
+    CHECK(rejected_as(parse("-Z", NULL), "unknown option: -Z (try --help)"));
+    CHECK(rejected_as(parse("--stats=" SECRET, NULL),
+                      "option takes no argument: --stats (try --help)"));
+    CHECK(rejected_as(parse("--delivery-timeout", NULL),
+                      "option needs an argument: --delivery-timeout (try --help)"));
 }
 
 static void test_help_and_version(void)
@@ -337,6 +428,9 @@ int main(void)
     RUN(test_fake_values_checked);
     RUN(test_telegram_options);
     RUN(test_telegram_values_checked);
+    RUN(test_durations);
+    RUN(test_counts);
+    RUN(test_kafka_configuration_errors);
     RUN(test_combinations_rejected);
     RUN(test_token_never_from_argv);
     RUN(test_help_and_version);

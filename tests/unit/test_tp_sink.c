@@ -1,6 +1,7 @@
 /* Unit tests for producer/tp_sink.c: the stdout sink's bytes, counters and
- * EPIPE handling; the Kafka sink's configuration errors and its delivery
- * failure and timeout reports, with no broker (loopback port 1). */
+ * EPIPE handling; the Kafka sink's use of the parsed configuration and its
+ * delivery failure and timeout reports, with no broker (loopback port 1). */
+#include "tg_cli.h"
 #include "tg_log.h"
 #include "tg_test.h"
 #include "tp_options.h"
@@ -101,39 +102,37 @@ static void test_stdout_broken_pipe(void)
 
 static struct tg_log quiet_log;
 
-static void kafka_options(struct tp_options *opts, const char *extra)
+/* Options as tp_options_parse leaves them for "-b 127.0.0.1:1 -t
+ * tp-sink-test -X message.timeout.ms=300". */
+static void kafka_options(struct tp_options *opts)
 {
     tp_options_init(opts);
     opts->brokers = "127.0.0.1:1"; /* nothing listens: connections are refused */
     opts->topic = "tp-sink-test";
-    opts->conf_args = calloc(2, sizeof *opts->conf_args);
-    opts->conf_args[0].value = "message.timeout.ms=300";
-    opts->conf_arg_count = 1;
-    if (extra != NULL) {
-        opts->conf_args[1].value = extra;
-        opts->conf_arg_count = 2;
-    }
+    CHECK_INT(tg_cli_kafka_option(&opts->kafka_conf, 'X', "message.timeout.ms=300",
+                                  tp_kafka_defaults, err, sizeof err),
+              0);
 }
 
-static void test_kafka_bad_configuration(void)
+/* -X and -F are checked while parsing (test_tp_options); the sink takes the
+ * configuration they built, once. */
+static void test_kafka_configuration_taken_once(void)
 {
     struct tp_options opts;
-    kafka_options(&opts, "no.such.property=1");
+    kafka_options(&opts);
     struct tp_sink *s = tp_sink_new_kafka(&opts, &quiet_log, err, sizeof err);
-    CHECK(s == NULL);
-    CHECK(strstr(err, "no.such.property") != NULL);
+    CHECK(s != NULL);
+    CHECK(tp_sink_new_kafka(&opts, &quiet_log, err, sizeof err) == NULL);
+    CHECK(strstr(err, "configuration already handed over") != NULL);
+    tp_sink_free(s);
     tp_options_clear(&opts);
 
-    kafka_options(&opts, "novalue");
-    CHECK(tp_sink_new_kafka(&opts, &quiet_log, err, sizeof err) == NULL);
-    CHECK(strstr(err, "-X") != NULL);
-    tp_options_clear(&opts);
-
-    kafka_options(&opts, NULL);
-    opts.conf_args[0].is_file = true;
-    opts.conf_args[0].value = "/nonexistent/kafka.properties";
-    CHECK(tp_sink_new_kafka(&opts, &quiet_log, err, sizeof err) == NULL);
-    CHECK(strstr(err, "/nonexistent/kafka.properties") != NULL);
+    /* Without -X or -F the sink makes its own, from the defaults. */
+    tp_options_init(&opts);
+    opts.brokers = "127.0.0.1:1";
+    s = tp_sink_new_kafka(&opts, &quiet_log, err, sizeof err);
+    CHECK(s != NULL);
+    tp_sink_free(s);
     tp_options_clear(&opts);
 }
 
@@ -143,7 +142,7 @@ static void test_kafka_timeout_then_failure(void)
 {
     struct tp_options opts;
     struct tp_sink_stats st;
-    kafka_options(&opts, NULL);
+    kafka_options(&opts);
     struct tp_sink *s = tp_sink_new_kafka(&opts, &quiet_log, err, sizeof err);
     CHECK(s != NULL);
     if (s == NULL) {
@@ -175,7 +174,7 @@ int main(void)
     RUN(test_stdout_lines);
     RUN(test_stdout_large_volume);
     RUN(test_stdout_broken_pipe);
-    RUN(test_kafka_bad_configuration);
+    RUN(test_kafka_configuration_taken_once);
     RUN(test_kafka_timeout_then_failure);
     return tg_test_finish();
 }

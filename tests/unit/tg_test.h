@@ -4,8 +4,11 @@
  *   int main(void) { RUN(test_something); return tg_test_finish(); }
  *
  * Each RUN prints "ok NAME" or "FAIL NAME" (with every failed check's file,
- * line and expression); tg_test_finish prints "N passed, N failed" as the
- * last line and returns the exit status.  Header-only: each test program
+ * line and expression), or "SKIP - NAME: reason" when the test called
+ * SKIP(reason) because something it needs is missing; tg_test_finish prints
+ * "N passed, N failed" (and ", N skipped" when some were) as the last line
+ * and returns the exit status.  tests/run shows every skip, and fails it
+ * under CI.  Header-only: each test program
  * is one translation unit, so the static counters are per program.
  */
 #ifndef TG_TEST_H
@@ -18,6 +21,15 @@
 static int tg_test_passed;
 static int tg_test_failed;
 static int tg_test_current_failures;
+static int tg_test_skipped;
+static const char *tg_test_skip_reason;
+
+/* Ends the current test as skipped, saying why (a string literal). */
+#define SKIP(reason)                                                         \
+    do {                                                                     \
+        tg_test_skip_reason = (reason);                                      \
+        return;                                                              \
+    } while (0)
 
 #define CHECK(cond)                                                          \
     do {                                                                     \
@@ -53,8 +65,12 @@ static int tg_test_current_failures;
 #define RUN(test_fn)                                                         \
     do {                                                                     \
         tg_test_current_failures = 0;                                        \
+        tg_test_skip_reason = NULL;                                          \
         test_fn();                                                           \
-        if (tg_test_current_failures == 0) {                                 \
+        if (tg_test_current_failures == 0 && tg_test_skip_reason != NULL) {  \
+            tg_test_skipped++;                                               \
+            printf("SKIP - %s: %s\n", #test_fn, tg_test_skip_reason);        \
+        } else if (tg_test_current_failures == 0) {                          \
             tg_test_passed++;                                                \
             printf("ok %s\n", #test_fn);                                     \
         } else {                                                             \
@@ -66,7 +82,11 @@ static int tg_test_current_failures;
 
 static inline int tg_test_finish(void)
 {
-    printf("%d passed, %d failed\n", tg_test_passed, tg_test_failed);
+    if (tg_test_skipped > 0)
+        printf("%d passed, %d failed, %d skipped\n", tg_test_passed, tg_test_failed,
+               tg_test_skipped);
+    else
+        printf("%d passed, %d failed\n", tg_test_passed, tg_test_failed);
     return tg_test_failed == 0 ? 0 : 1;
 }
 
