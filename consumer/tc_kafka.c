@@ -3,10 +3,10 @@
  * The loop is librdkafka's canonical high-level consumer: consumer_poll
  * with a short timeout so that the stop flag is seen (taking whatever is
  * already queued in one batch call first), every message destroyed,
- * consumer close then destroy.  Parsing runs on a worker thread
- * (tc_worker.h): the loop submits each polled batch and polls the next
- * while the worker parses, then counts the parsed batches in poll order,
- * so the second core parses while this one counts.  Around it:
+ * consumer close then destroy.  Parsing runs on the batch queue's stage
+ * thread (tc_batchq.h): the loop publishes each polled batch and polls the
+ * next while the stage parses, then counts the parsed batches in poll
+ * order, so the second core parses while this one counts.  Around it:
  *   - which partitions: by default the group -G assigns them (subscribe,
  *     rebalance callback).  With -p tgcount assigns them itself, as kcat -C
  *     without -G does: it never joins the group, so it skips the join's
@@ -32,11 +32,11 @@
  */
 #include "tc_kafka.h"
 
-#include "tc_handoff.h"
+#include "tc_batchq.h"
 #include "tc_options.h"
+#include "tc_parse.h"
 #include "tc_partitions.h"
 #include "tc_pipeline.h"
-#include "tc_worker.h"
 #include "tg_duration.h"
 #include "tg_exit.h"
 #include "tg_kafka_conf.h"
@@ -57,8 +57,8 @@
 #define TC_KAFKA_POLL_MS 100
 /* Most messages taken from the consumer queue at once. */
 #define TC_KAFKA_BATCH 1024
-/* Batches polled ahead while the worker thread parses (tc_worker.h). */
-#define TC_KAFKA_WORK_BATCHES 4
+/* Batches polled ahead while the stage thread parses (tc_batchq.h). */
+#define TC_KAFKA_QUEUE_BATCHES 4
 /* Wall-clock duties (tick, idle partitions, checkpoints) run at most this often
  * while messages flow, and after every empty poll. */
 #define TC_KAFKA_DUTY_MS 50
@@ -81,7 +81,9 @@ struct tc_kafka {
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt; /* -p: the topic, for its metadata */
     struct tc_partitions *parts;
-    struct tc_worker *worker; /* parses what the loop polls */
+    struct tc_batchq *queue;   /* parses what the loop polls, on its stage */
+    struct tc_parser *parser;  /* used on the queue's stage thread only */
+    struct tc_batch *filling;  /* from the queue, until published */
 
     /* Offsets restored from the checkpoint (malloc'd, nckpt entries). */
     int32_t *ckpt_partitions;
@@ -343,7 +345,7 @@ static void drop_partitions(struct tc_kafka *k,
     }
 }
 
-static void drain_worker(struct tc_kafka *k);
+static void drain_queue(struct tc_kafka *k);
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *list, void *opaque)
@@ -352,8 +354,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     /* What was polled before the rebalance is counted first, so the
      * offsets committed on a revocation cover it. */
-    if (k->worker != NULL)
-        drain_worker(k);
+    if (k->queue != NULL)
+        drain_queue(k);
     rd_kafka_error_t *error = NULL;
     rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
 
@@ -639,11 +641,17 @@ static int load_checkpoint(struct tc_kafka *k)
     return TG_EXIT_OK;
 }
 
-/* The worker frees each message once parsed (tc_worker.h): freeing is a
- * good part of a message's cost on the counting thread. */
-static void release_message(void *tag)
+/* The stage frees each message once parsed: freeing is a good part of a
+ * message's cost on the counting thread. */
+static void release_message(void *handle)
 {
-    rd_kafka_message_destroy(tag);
+    rd_kafka_message_destroy(handle);
+}
+
+static void parse_stage(void *ctx, struct tc_batch *b)
+{
+    const struct tc_kafka *k = ctx;
+    tc_batch_parse_raw(b, k->parser, k->opts->max_record, release_message);
 }
 
 static int start_consumer(struct tc_kafka *k)
@@ -655,9 +663,14 @@ static int start_consumer(struct tc_kafka *k)
         tg_log_error(k->log, "out of memory");
         return TG_EXIT_SOFTWARE;
     }
-    k->worker = tc_worker_new(TC_KAFKA_WORK_BATCHES, TC_KAFKA_BATCH, k->opts->max_record,
-                              release_message);
-    if (k->worker == NULL) {
+    k->parser = tc_parser_new();
+    if (k->parser == NULL) {
+        tg_log_error(k->log, "out of memory");
+        return TG_EXIT_SOFTWARE;
+    }
+    const struct tc_batchq_stage stage = {.run = parse_stage, .ctx = k};
+    k->queue = tc_batchq_new(TC_KAFKA_QUEUE_BATCHES, TC_KAFKA_BATCH, &stage);
+    if (k->queue == NULL) {
         tg_log_error(k->log, "cannot start the parsing thread: %s", strerror(errno));
         return TG_EXIT_SOFTWARE;
     }
@@ -728,19 +741,19 @@ static int handle_error_message(struct tc_kafka *k, const rd_kafka_message_t *m)
     return 0;
 }
 
-/* Counts message i of a batch the worker parsed, then lets the slowest
- * live partition drive W.  Returns 0, or -1 when the loop must stop. */
-static int handle_message(struct tc_kafka *k, const struct tc_work *w, size_t i, int64_t now)
+/* Counts an item of a batch the stage parsed, then lets the slowest live
+ * partition drive W.  Returns 0, or -1 when the loop must stop. */
+static int handle_message(struct tc_kafka *k, const struct tc_batch *b,
+                          const struct tc_item *it, int64_t now)
 {
-    const struct tc_item *it = &w->parsed.items[i];
     k->connected = true;
-    if (it->kind == TC_ITEM_PASS) /* an event, kept for us by the worker */
-        return handle_error_message(k, w->tags[i]);
+    if (it->kind == TC_ITEM_PASS) /* an event, kept for us by the stage */
+        return handle_error_message(k, it->where.handle);
 
-    int32_t partition = w->partition[i];
-    int64_t offset = w->offset[i];
+    int32_t partition = (int32_t)it->where.unit;
+    int64_t offset = it->where.pos;
     int64_t event_ms = 0;
-    int r = tc_pipeline_feed_parsed(k->pipeline, &w->parsed, it, &event_ms);
+    int r = tc_pipeline_feed_parsed(k->pipeline, b, it, &event_ms);
     if (r == TC_FEED_ERROR) {
         tg_log_error(k->log, "out of memory");
         k->status = TG_EXIT_SOFTWARE;
@@ -885,64 +898,67 @@ static void check_ends(struct tc_kafka *k)
         tc_partitions_each(k->parts, check_end, k);
 }
 
-/* Polls a batch into the worker when it has room, waiting for messages
+/* Polls a batch into the queue when it has room, waiting for messages
  * only when it has nothing else in hand.  Returns the number polled. */
-static size_t poll_into_worker(struct tc_kafka *k, rd_kafka_queue_t *q)
+static size_t poll_into_queue(struct tc_kafka *k, rd_kafka_queue_t *q)
 {
-    struct tc_work *w = tc_worker_next(k->worker);
-    if (w == NULL)
+    /* The batch to fill is kept from one call to the next until something
+     * is polled into it. */
+    if (k->filling == NULL)
+        k->filling = tc_batchq_empty(k->queue, false);
+    struct tc_batch *b = k->filling;
+    if (b == NULL)
         return 0;
     rd_kafka_message_t *batch[TC_KAFKA_BATCH];
     size_t n = next_messages(k, q, batch,
-                             tc_worker_in_flight(k->worker) > 0 ? 0 : TC_KAFKA_POLL_MS);
+                             tc_batchq_in_flight(k->queue) > 0 ? 0 : TC_KAFKA_POLL_MS);
     for (size_t i = 0; i < n; i++) {
-        const rd_kafka_message_t *m = batch[i];
-        w->tags[i] = batch[i];
-        w->data[i] = m->err != RD_KAFKA_RESP_ERR_NO_ERROR ? NULL
-                     : m->payload != NULL                ? m->payload
-                                                         : "";
-        w->len[i] = m->len;
-        w->partition[i] = m->partition;
-        w->offset[i] = m->offset;
+        rd_kafka_message_t *m = batch[i];
+        const char *data = m->err != RD_KAFKA_RESP_ERR_NO_ERROR ? NULL
+                           : m->payload != NULL                ? m->payload
+                                                               : "";
+        tc_batch_add_raw(b, data, m->len,
+                         (struct tc_where){.unit = m->partition, .pos = m->offset, .handle = m});
     }
-    w->count = n;
-    if (n > 0)
-        tc_worker_submit(k->worker);
+    if (n > 0) {
+        tc_batchq_publish(k->queue, b);
+        k->filling = NULL;
+    }
     return n;
 }
 
-/* Takes the oldest batch back from the worker once parsed, waiting up to
+/* Takes the oldest batch back from the queue once parsed, waiting up to
  * timeout_ms (-1: as long as it takes), and counts its messages when
  * counting (else, or once the loop must stop, only releases them).
  * Returns 1 when a batch was taken, 0 when none was, -1 when the loop
  * must stop. */
 static int take_parsed(struct tc_kafka *k, int timeout_ms, bool counting)
 {
-    struct tc_work *w = tc_worker_take(k->worker, timeout_ms);
-    if (w == NULL)
+    struct tc_batch *b = tc_batchq_take(k->queue, timeout_ms);
+    if (b == NULL)
         return 0;
     int64_t now = tg_time_monotonic_ms();
     if (counting)
         check_ends(k);
     int rc = counting ? 0 : -1;
-    for (size_t i = 0; i < w->count; i++) {
-        rd_kafka_message_t *m = w->tags[i]; /* NULL: the worker freed it */
+    for (size_t i = 0; i < b->count; i++) {
+        const struct tc_item *it = &b->items[i];
         if (rc == 0)
-            rc = handle_message(k, w, i, now);
-        if (m != NULL)
-            rd_kafka_message_destroy(m);
+            rc = handle_message(k, b, it, now);
+        if (it->where.handle != NULL) /* NULL: the stage freed it */
+            rd_kafka_message_destroy(it->where.handle);
     }
-    tc_worker_release(k->worker);
+    tc_batchq_give_back(k->queue, b);
     return counting && rc < 0 ? -1 : 1;
 }
 
-/* Counts every batch the worker holds, or only releases them when the run
+/* Counts every batch the queue holds, or only releases them when the run
  * cannot go on.  Before a rebalance and at the end: what was polled is
  * counted before offsets are committed, as when each batch was counted
  * before the next poll. */
-static void drain_worker(struct tc_kafka *k)
+static void drain_queue(struct tc_kafka *k)
 {
-    while (tc_worker_in_flight(k->worker) > 0) {
+    while (tc_batchq_in_flight(k->queue) > 0) {
         bool counting = k->status == TG_EXIT_OK && !k->output_closed;
         take_parsed(k, -1, counting);
     }
@@ -956,10 +972,10 @@ static void consume(struct tc_kafka *k)
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(k->rk);
 
     while (!tg_signal_stop_requested() && k->status == TG_EXIT_OK) {
-        size_t polled = poll_into_worker(k, q);
-        /* With nothing new polled, wait for the worker instead of polling
+        size_t polled = poll_into_queue(k, q);
+        /* With nothing new polled, wait for the stage instead of polling
          * again at once. */
-        int wait = polled == 0 && tc_worker_in_flight(k->worker) > 0 ? TC_KAFKA_POLL_MS : 0;
+        int wait = polled == 0 && tc_batchq_in_flight(k->queue) > 0 ? TC_KAFKA_POLL_MS : 0;
         int taken = take_parsed(k, wait, true);
         if (taken < 0)
             break;
@@ -974,7 +990,7 @@ static void consume(struct tc_kafka *k)
         if (finished(k))
             break;
     }
-    drain_worker(k);
+    drain_queue(k);
     rd_kafka_queue_destroy(q);
 }
 
@@ -1027,7 +1043,8 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
     k.closing = true;
     if (k.rk != NULL)
         close_consumer(&k);
-    tc_worker_free(k.worker);
+    tc_batchq_free(k.queue);
+    tc_parser_free(k.parser);
     tc_partitions_free(k.parts);
     free(k.ckpt_partitions);
     free(k.ckpt_offsets);

@@ -10,7 +10,7 @@
 
 #include "tc_checkpoint.h"
 #include "tc_engine.h"
-#include "tc_handoff.h"
+#include "tc_batch.h"
 #include "tc_options.h"
 #include "tc_output.h"
 #include "tc_parse.h"
