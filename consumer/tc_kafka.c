@@ -4,7 +4,9 @@
  * The loop is librdkafka's canonical high-level consumer: consumer_poll
  * with a short timeout so that the stop flag is seen (taking whatever is
  * already queued in one batch call first), every message destroyed,
- * consumer close then destroy.  Around the polling and counting
+ * consumer close then destroy.  After each poll it acts on what
+ * librdkafka's callbacks recorded (tc_kafka_events.h): their lines, a
+ * fatal error, a rebalance.  Around the polling and counting
  * (tc_kafka_feed.h), wall-clock duties:
  *   - -p: assigning the partitions once the brokers answer, and again
  *     while some are missing (tc_kafka_assign.h);
@@ -22,6 +24,7 @@
 
 #include "tc_kafka_assign.h"
 #include "tc_kafka_client.h"
+#include "tc_kafka_events.h"
 #include "tc_kafka_feed.h"
 #include "tc_kafka_offsets.h"
 #include "tc_kafka_state.h"
@@ -43,6 +46,33 @@
 /* Until a broker answers: how often, and how long, to ask for metadata. */
 #define TC_KAFKA_PROBE_EVERY_MS 500
 #define TC_KAFKA_PROBE_WAIT_MS 500
+/* While closing: how long one poll may wait, which is how late the end of
+ * the close is seen, and how many messages left over it takes at once. */
+#define TC_KAFKA_CLOSE_POLL_MS 10
+#define TC_KAFKA_CLOSE_BATCH 256
+
+/* Acts on what librdkafka's callbacks recorded during the last call that
+ * served them: prints their lines, stops on a fatal error, and carries out
+ * a rebalance once everything polled before it is counted (so that the
+ * offsets committed for revoked partitions cover it).  Returns 0, or -1
+ * when the loop must stop. */
+static int act_on_events(struct tc_kafka *k)
+{
+    tc_kafka_events_flush(k->events, k->log);
+    if (tc_kafka_events_fatal(k->events) && k->status == TG_EXIT_OK)
+        k->status = TG_EXIT_UNAVAILABLE;
+    if (tc_kafka_events_overrun(k->events) && k->status == TG_EXIT_OK) {
+        tg_log_error(k->log, "a rebalance arrived before the previous one was handled");
+        k->status = TG_EXIT_SOFTWARE;
+    }
+    struct tc_kafka_rebalance r;
+    if (tc_kafka_events_take_rebalance(k->events, &r)) {
+        tc_kafka_feed_drain(k);
+        tc_kafka_assign_rebalance(k, &r);
+        tc_kafka_rebalance_clear(&r);
+    }
+    return k->status == TG_EXIT_OK ? 0 : -1;
+}
 
 /* Follow mode: every assigned partition is at its end and nothing arrived
  * for one slide, so the chat is quiet rather than the consumer behind. */
@@ -124,6 +154,8 @@ static void consume(struct tc_kafka *k)
 
     while (!tg_signal_stop_requested() && k->status == TG_EXIT_OK) {
         size_t polled = tc_kafka_feed_poll(k, q);
+        if (act_on_events(k) < 0)
+            break;
         /* With nothing new polled, wait for the stage instead of polling
          * again at once. */
         int wait = polled == 0 && tc_kafka_feed_in_flight(k) > 0 ? TC_KAFKA_POLL_MS : 0;
@@ -145,20 +177,41 @@ static void consume(struct tc_kafka *k)
     rd_kafka_queue_destroy(q);
 }
 
-/* Leaves the group; the revocation on the way commits the offsets.
- * librdkafka bounds this by about session.timeout.ms when the coordinator
- * has gone away.  With -p there is no group to leave and the end of the
- * run has committed already: closing only stops the fetchers. */
+/* Leaves the group and destroys the client.  librdkafka's blocking
+ * consumer_close would call the rebalance callback itself and then wait
+ * for an unassign call that only the loop makes, so the close runs in the
+ * background (rd_kafka_consumer_close_queue) while this serves its queue
+ * as the loop does, until librdkafka says it is closed; confluent-kafka-go
+ * closes the same way.  librdkafka bounds this by about session.timeout.ms
+ * when the coordinator has gone away.  The end of the run has committed
+ * already, so the revocation on the way commits nothing (k->closing);
+ * with -p there is no group to leave: closing only stops the fetchers. */
 static void close_consumer(struct tc_kafka *k)
 {
     if (k->rkt != NULL)
         rd_kafka_topic_destroy(k->rkt);
     k->rkt = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_consumer_close(k->rk);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->rk);
+    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(k->rk, q);
+    if (error != NULL) {
+        rd_kafka_resp_err_t err = rd_kafka_error_is_fatal(error)
+                                      ? RD_KAFKA_RESP_ERR__FATAL
+                                      : rd_kafka_error_code(error);
         tg_log_warn(k->log, "closing the consumer: %s", rd_kafka_err2str(err));
+        rd_kafka_error_destroy(error);
+    }
+    while (error == NULL && !rd_kafka_consumer_closed(k->rk)) {
+        rd_kafka_message_t *left[TC_KAFKA_CLOSE_BATCH];
+        ssize_t n = rd_kafka_consume_batch_queue(q, TC_KAFKA_CLOSE_POLL_MS, left,
+                                                 TC_KAFKA_CLOSE_BATCH);
+        for (ssize_t i = 0; i < n; i++)
+            rd_kafka_message_destroy(left[i]);
+        act_on_events(k);
+    }
+    rd_kafka_queue_destroy(q);
     rd_kafka_destroy(k->rk);
     k->rk = NULL;
+    tc_kafka_events_flush(k->events, k->log);
 }
 
 int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
@@ -171,6 +224,11 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
         .status = TG_EXIT_OK,
     };
 
+    k.events = tc_kafka_events_new();
+    if (k.events == NULL) {
+        tg_log_error(log, "out of memory");
+        return TG_EXIT_SOFTWARE;
+    }
     k.status = tc_kafka_offsets_load(&k);
     if (k.status == TG_EXIT_OK)
         k.status = tc_kafka_feed_start(&k);
@@ -194,5 +252,6 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
         close_consumer(&k);
     tc_kafka_feed_stop(&k);
     tc_kafka_offsets_free(&k);
+    tc_kafka_events_free(k.events);
     return k.status;
 }

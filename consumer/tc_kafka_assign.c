@@ -1,6 +1,7 @@
 /* tc_kafka_assign.c - see tc_kafka_assign.h. */
 #include "tc_kafka_assign.h"
 
+#include "tc_kafka_events.h"
 #include "tc_kafka_offsets.h"
 #include "tc_kafka_state.h"
 #include "tc_options.h"
@@ -103,6 +104,47 @@ void tc_kafka_assign_drop(struct tc_kafka *k, const rd_kafka_topic_partition_lis
         char desc[1024];
         describe_partitions(list, desc, sizeof(desc));
         tg_log_info(k->log, "revoked %s%s", desc, lost ? " (lost)" : "");
+    }
+}
+
+void tc_kafka_assign_rebalance(struct tc_kafka *k, const struct tc_kafka_rebalance *r)
+{
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    bool change = r->kind == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ||
+                  r->kind == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS;
+
+    if (change && r->partitions == NULL) {
+        /* The callback could not copy the list: start over without it. */
+        tg_log_error(k->log, "out of memory");
+        k->status = TG_EXIT_SOFTWARE;
+        tc_kafka_assign_drop(k, NULL, true);
+        aerr = rd_kafka_assign(k->rk, NULL);
+    } else if (r->kind == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        tc_kafka_assign_take(k, r->partitions);
+        if (r->cooperative)
+            error = rd_kafka_incremental_assign(k->rk, r->partitions);
+        else
+            aerr = rd_kafka_assign(k->rk, r->partitions);
+    } else if (r->kind == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        tc_kafka_assign_drop(k, r->partitions, r->lost);
+        if (r->cooperative)
+            error = rd_kafka_incremental_unassign(k->rk, r->partitions);
+        else
+            aerr = rd_kafka_assign(k->rk, NULL);
+    } else {
+        tg_log_warn(k->log, "rebalance failed: %s", rd_kafka_err2str(r->kind));
+        tc_kafka_assign_drop(k, NULL, true);
+        aerr = rd_kafka_assign(k->rk, NULL);
+    }
+    if (error != NULL) {
+        tg_log_error(k->log, "assigning partitions failed: %s",
+                     rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        k->status = TG_EXIT_SOFTWARE;
+    } else if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        tg_log_error(k->log, "assigning partitions failed: %s", rd_kafka_err2str(aerr));
+        k->status = TG_EXIT_SOFTWARE;
     }
 }
 

@@ -23,6 +23,13 @@
 #include <stdint.h>
 
 struct tc_kafka;
+struct tc_kafka_rebalance;
+
+/* Acts on a rebalance the callback recorded (tc_kafka_events.h), once
+ * what was polled before it has been counted: starts tracking assigned
+ * partitions, or commits and forgets revoked ones, then hands the change
+ * to librdkafka.  A failure is reported and sets the run's status. */
+void tc_kafka_assign_rebalance(struct tc_kafka *k, const struct tc_kafka_rebalance *r);
 
 /* Starts tracking the partitions of list (borrowed), setting in it where
  * each starts, before they are handed to librdkafka.  A failure sets the

@@ -1,6 +1,7 @@
 /* tc_kafka_offsets.c - see tc_kafka_offsets.h. */
 #include "tc_kafka_offsets.h"
 
+#include "tc_kafka_events.h"
 #include "tc_kafka_state.h"
 #include "tc_options.h"
 #include "tc_partitions.h"
@@ -120,9 +121,13 @@ void tc_kafka_offsets_commit(struct tc_kafka *k,
         }
     }
     /* A failure reaches the commit callback, which librdkafka calls for
-     * synchronous commits too (reporting it here as well printed it twice). */
-    if (list->cnt > 0)
+     * synchronous commits too (reporting it here as well printed it twice);
+     * a synchronous one's is reported now, before what follows it. */
+    if (list->cnt > 0) {
         rd_kafka_commit(k->rk, list, async);
+        if (!async)
+            tc_kafka_events_flush(k->events, k->log);
+    }
     if (only == NULL)
         k->uncommitted = false;
     rd_kafka_topic_partition_list_destroy(list);
