@@ -1,8 +1,8 @@
 /* tc_input.c - read()-based line splitting for files and stdin, on a
  * reader thread that also parses, while the calling thread counts.
  *
- * Parsing is about half of the work per line (issue 6), so a second core
- * nearly doubles the rate.  The reader hands its lines over in input order
+ * Parsing is about half of the work per line, so a second core nearly
+ * doubles the rate.  The reader hands its lines over in input order
  * (tc_batchq.h), and the counting thread makes for each exactly the calls
  * a single thread would make, so the output, the stats and the
  * diagnostics are the same, byte for byte, as with one thread.

@@ -83,15 +83,6 @@ static const char *log_text(void)
     return buf;
 }
 
-static size_t count(const char *haystack, const char *needle)
-{
-    size_t n = 0;
-    for (const char *at = strstr(haystack, needle); at != NULL;
-         at = strstr(at + 1, needle))
-        n++;
-    return n;
-}
-
 /* Waits up to 20 s for the log to contain text. */
 static bool await_log(const char *text)
 {
@@ -143,7 +134,7 @@ static void test_missing_topic_follow(void)
     tg_signal_request_stop(SIGTERM);
     pthread_join(thread, NULL);
     CHECK_INT(r.status, TG_EXIT_OK);
-    CHECK_INT(count(log_text(), "not found"), 1);
+    CHECK_INT(tg_test_count(log_text(), "not found"), 1);
     run_end(&r);
 }
 

@@ -44,15 +44,6 @@ static void capture_close(struct capture *c)
     free(c->text);
 }
 
-static size_t count(const char *haystack, const char *needle)
-{
-    size_t n = 0;
-    for (const char *at = strstr(haystack, needle); at != NULL;
-         at = strstr(at + 1, needle))
-        n++;
-    return n;
-}
-
 static void test_order_and_levels(void)
 {
     struct capture c;
@@ -89,14 +80,14 @@ static void test_full_buffer(void)
     tc_notes_add(notes, &c.log, TG_LOG_ERROR, "an error still fits");
     tc_notes_flush(notes, &c.log);
     const char *out = captured(&c);
-    CHECK_INT(count(out, "tgcount: debug "), 30);
+    CHECK_INT(tg_test_count(out, "tgcount: debug "), 30);
     CHECK(strstr(out, "tgcount: debug 29\ntgcount: an error still fits\n") != NULL);
     CHECK(strstr(out, "tgcount: warning: 20 diagnostic lines dropped: they came faster "
                       "than printed\n") != NULL);
     /* The count starts again after a flush. */
     tc_notes_add(notes, &c.log, TG_LOG_DEBUG, "after");
     tc_notes_flush(notes, &c.log);
-    CHECK_INT(count(captured(&c), "dropped"), 1);
+    CHECK_INT(tg_test_count(captured(&c), "dropped"), 1);
     CHECK(strstr(captured(&c), "tgcount: after\n") != NULL);
     tc_notes_free(notes);
     capture_close(&c);

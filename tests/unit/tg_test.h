@@ -64,6 +64,15 @@ static int tg_test_current_failures;
         fflush(stdout);                                                      \
     } while (0)
 
+/* How many times needle occurs in haystack, overlapping ones included. */
+static inline size_t tg_test_count(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    for (const char *at = strstr(haystack, needle); at != NULL; at = strstr(at + 1, needle))
+        n++;
+    return n;
+}
+
 static inline int tg_test_finish(void)
 {
     printf("%d passed, %d failed\n", tg_test_passed, tg_test_failed);
