@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tc_parse.h"
+#include "tg_record.h"
 #include "tc_pipeline.h"
 
 int tc_batch_init(struct tc_batch *b, size_t capacity)
@@ -68,7 +68,7 @@ static void set_text(struct tc_batch *b, struct tc_item *it, enum tc_item_kind k
 }
 
 static void set_record(struct tc_batch *b, struct tc_item *it,
-                       const struct tc_parsed *rec)
+                       const struct tg_record_view *rec)
 {
     set_text(b, it, TC_ITEM_RECORD, rec->key, rec->key_len);
     if (it->kind == TC_ITEM_RECORD) {
@@ -98,7 +98,7 @@ struct tc_item *tc_batch_add(struct tc_batch *b, enum tc_item_kind kind, const c
     return it;
 }
 
-struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tc_parsed *rec)
+struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tg_record_view *rec)
 {
     struct tc_item *it = append(b);
     if (it != NULL)
@@ -121,21 +121,21 @@ struct tc_item *tc_batch_add_raw(struct tc_batch *b, const char *data, size_t le
 
 /* Parses one raw item in place.  Returns false when memory ran out (the
  * item says so). */
-static bool parse_one(struct tc_batch *b, struct tc_item *it, struct tc_parser *parser,
-                      size_t max_record, void (*release)(void *handle))
+static bool parse_one(struct tc_batch *b, struct tc_item *it,
+                      struct tg_record_reader *parser, size_t max_record,
+                      void (*release)(void *handle))
 {
     if (it->raw == NULL) {
         set_text(b, it, TC_ITEM_PASS, "", 0);
         return it->kind != TC_ITEM_NO_MEMORY;
     }
     char why[TC_REASON_MAX];
-    struct tc_parsed rec;
+    struct tg_record_view rec;
     if (it->raw_len > max_record) {
         snprintf(why, sizeof why, "record of %zu bytes is larger than --max-record (%zu)",
                  it->raw_len, max_record);
         set_text(b, it, TC_ITEM_MALFORMED, why, strlen(why));
-    } else if (tc_parser_parse(parser, it->raw, it->raw_len, &rec, why, sizeof why) !=
-               0) {
+    } else if (tg_record_read(parser, it->raw, it->raw_len, &rec, why, sizeof why) != 0) {
         set_text(b, it, TC_ITEM_MALFORMED, why, strlen(why));
     } else {
         set_record(b, it, &rec);
@@ -148,8 +148,8 @@ static bool parse_one(struct tc_batch *b, struct tc_item *it, struct tc_parser *
     return it->kind != TC_ITEM_NO_MEMORY;
 }
 
-void tc_batch_parse_raw(struct tc_batch *b, struct tc_parser *parser, size_t max_record,
-                        void (*release)(void *handle))
+void tc_batch_parse_raw(struct tc_batch *b, struct tg_record_reader *parser,
+                        size_t max_record, void (*release)(void *handle))
 {
     /* Items stay one to one with what the input added: after running out
      * of memory the rest are marked as such too. */
@@ -165,9 +165,9 @@ void tc_batch_parse_raw(struct tc_batch *b, struct tc_parser *parser, size_t max
     }
 }
 
-struct tc_parsed tc_item_record(const struct tc_batch *b, const struct tc_item *it)
+struct tg_record_view tc_item_record(const struct tc_batch *b, const struct tc_item *it)
 {
-    return (struct tc_parsed){
+    return (struct tg_record_view){
         .event_time_ms = it->event_time_ms,
         .key = tc_item_text(b, it),
         .key_len = it->text_len,

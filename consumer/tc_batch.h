@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct tc_parsed;
-struct tc_parser;
+struct tg_record_view;
+struct tg_record_reader;
 
 enum tc_item_kind {
     TC_ITEM_RECORD,     /* a parsed record; text = its counting key */
@@ -45,7 +45,7 @@ struct tc_item {
     size_t raw_len;
     size_t text_at; /* the item's text: offset in the batch's text buffer */
     size_t text_len;
-    /* RECORD: the parsed fields (see tc_parse.h) */
+    /* RECORD: the parsed fields (see tg_record.h) */
     bool key_truncated;
     bool has_ids;
     int64_t event_time_ms;
@@ -78,7 +78,7 @@ struct tc_item *tc_batch_add(struct tc_batch *b, enum tc_item_kind kind, const c
                              size_t len);
 
 /* Appends a TC_ITEM_RECORD holding rec (its key copied), as tc_batch_add. */
-struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tc_parsed *rec);
+struct tc_item *tc_batch_add_record(struct tc_batch *b, const struct tg_record_view *rec);
 
 /* Appends a TC_ITEM_RAW of len bytes at data (borrowed until the batch is
  * parsed; NULL: an event to pass through) from where.  Returns the item,
@@ -94,11 +94,11 @@ struct tc_item *tc_batch_add_raw(struct tc_batch *b, const char *data, size_t le
  * pass-through keeps its handle.  When memory runs out, that item and
  * every raw one after it become TC_ITEM_NO_MEMORY, and those after it keep
  * their handles. */
-void tc_batch_parse_raw(struct tc_batch *b, struct tc_parser *parser, size_t max_record,
-                        void (*release)(void *handle));
+void tc_batch_parse_raw(struct tc_batch *b, struct tg_record_reader *parser,
+                        size_t max_record, void (*release)(void *handle));
 
 /* The record a TC_ITEM_RECORD of b holds; its key is borrowed from b. */
-struct tc_parsed tc_item_record(const struct tc_batch *b, const struct tc_item *it);
+struct tg_record_view tc_item_record(const struct tc_batch *b, const struct tc_item *it);
 
 /* The text of an item of b (NUL-terminated, borrowed from b). */
 static inline const char *tc_item_text(const struct tc_batch *b, const struct tc_item *it)

@@ -27,10 +27,10 @@
 #include <unistd.h>
 
 #include "tc_batchq.h"
-#include "tc_parse.h"
 #include "tc_pipeline.h"
 #include "tg_exit.h"
 #include "tg_log.h"
+#include "tg_record.h"
 #include "tg_signal.h"
 #include "tg_time.h"
 
@@ -169,7 +169,7 @@ int tc_input_split(int fd, size_t max_record,
 
 struct reader {
     struct tc_batchq *queue;
-    struct tc_parser *parser;
+    struct tg_record_reader *parser;
     char **files;
     size_t nfiles;
     size_t max_record;
@@ -221,7 +221,7 @@ static struct tc_item *add_item(struct reader *r, enum tc_item_kind kind, const 
     return room_for_one(r) ? added(r, tc_batch_add(r->batch, kind, text, len)) : NULL;
 }
 
-static struct tc_item *add_record(struct reader *r, const struct tc_parsed *rec)
+static struct tc_item *add_record(struct reader *r, const struct tg_record_view *rec)
 {
     return room_for_one(r) ? added(r, tc_batch_add_record(r->batch, rec)) : NULL;
 }
@@ -242,10 +242,10 @@ static int on_line(void *ctx, const char *line, size_t len, size_t lineno)
     if (blank(line, len)) {
         return 0;
     }
-    struct tc_parsed rec;
+    struct tg_record_view rec;
     char why[TC_REASON_MAX];
     struct tc_item *it;
-    if (tc_parser_parse(r->parser, line, len, &rec, why, sizeof why) != 0) {
+    if (tg_record_read(r->parser, line, len, &rec, why, sizeof why) != 0) {
         it = add_item(r, TC_ITEM_MALFORMED, why, strlen(why));
     } else {
         it = add_record(r, &rec);
@@ -401,7 +401,7 @@ int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_
     }
     struct reader r = {
         .queue = tc_batchq_new(QUEUE_BATCHES, BATCH_LINES, NULL),
-        .parser = tc_parser_new(),
+        .parser = tg_record_reader_new(),
         .files = files,
         .nfiles = nfiles,
         .max_record = max_record,
@@ -410,7 +410,7 @@ int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_
     if (r.queue == NULL || r.parser == NULL) {
         tg_log_error(log, "out of memory");
         tc_batchq_free(r.queue);
-        tc_parser_free(r.parser);
+        tg_record_reader_free(r.parser);
         return TG_EXIT_SOFTWARE;
     }
     tg_signal_stop_set(&r.stop_signals);
@@ -428,7 +428,7 @@ int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_
     pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
     int saved = errno;
     tc_batchq_free(r.queue);
-    tc_parser_free(r.parser);
+    tg_record_reader_free(r.parser);
     errno = saved;
     if (err != 0) {
         tg_log_error(log, "cannot start the reader thread: %s", strerror(err));

@@ -5,7 +5,7 @@
 #include "tc_kafka_assign.h"
 #include "tc_kafka_state.h"
 #include "tc_options.h"
-#include "tc_parse.h"
+#include "tg_record.h"
 #include "tc_partitions.h"
 #include "tc_pipeline.h"
 #include "tg_exit.h"
@@ -38,7 +38,7 @@ static void parse_stage(void *ctx, struct tc_batch *b)
 int tc_kafka_feed_start(struct tc_kafka *k)
 {
     k->parts = tc_partitions_new(tc_pipeline_min_slide_ms(k->pipeline));
-    k->parser = tc_parser_new();
+    k->parser = tg_record_reader_new();
     if (k->parts == NULL || k->parser == NULL) {
         tg_log_error(k->log, "out of memory");
         return TG_EXIT_SOFTWARE;
@@ -55,7 +55,7 @@ int tc_kafka_feed_start(struct tc_kafka *k)
 void tc_kafka_feed_stop(struct tc_kafka *k)
 {
     tc_batchq_free(k->queue);
-    tc_parser_free(k->parser);
+    tg_record_reader_free(k->parser);
     tc_partitions_free(k->parts);
     k->queue = NULL;
     k->filling = NULL;

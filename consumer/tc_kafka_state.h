@@ -26,7 +26,7 @@ struct tc_batch;
 struct tc_batchq;
 struct tc_kafka_events;
 struct tc_options;
-struct tc_parser;
+struct tg_record_reader;
 struct tc_partitions;
 struct tc_pipeline;
 struct tg_log;
@@ -39,13 +39,13 @@ struct tc_kafka {
 
     /* Owned; freed by tc_kafka_run at the end (the client's two by
      * tc_kafka.c's close, the rest by their modules' stop functions). */
-    rd_kafka_t *rk;                 /* tc_kafka_client_start */
-    rd_kafka_topic_t *rkt;          /* -p: the topic, for its metadata */
-    struct tc_partitions *parts;    /* tc_kafka_feed_start */
-    struct tc_batchq *queue;        /* tc_kafka_feed_start: parses what is polled */
-    struct tc_parser *parser;       /* tc_kafka_feed_start; the queue's stage only */
-    struct tc_batch *filling;       /* borrowed from the queue until published */
-    struct tc_kafka_events *events; /* tc_kafka_run: what the callbacks record */
+    rd_kafka_t *rk;                  /* tc_kafka_client_start */
+    rd_kafka_topic_t *rkt;           /* -p: the topic, for its metadata */
+    struct tc_partitions *parts;     /* tc_kafka_feed_start */
+    struct tc_batchq *queue;         /* tc_kafka_feed_start: parses what is polled */
+    struct tg_record_reader *parser; /* tc_kafka_feed_start; the queue's stage only */
+    struct tc_batch *filling;        /* borrowed from the queue until published */
+    struct tc_kafka_events *events;  /* tc_kafka_run: what the callbacks record */
 
     /* tc_kafka_offsets: next offsets restored from the checkpoint
      * (malloc'd, nckpt entries), and scratch arrays for saving one. */

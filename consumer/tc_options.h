@@ -28,8 +28,6 @@ struct tg_kafka_conf;
 #define TC_DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define TC_DEFAULT_MAX_RECORD (1024 * 1024)
 #define TC_DEFAULT_MAX_USERS 10000000
-/* Usernames longer than this are cut on a UTF-8 boundary (issue 7). */
-#define TC_USERNAME_MAX 256
 
 enum tc_emit_mode {
     TC_EMIT_FINAL,   /* each window once, when final (default) */

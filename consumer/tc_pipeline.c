@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_batch.h"
 #include "tc_checkpoint.h"
 #include "tc_engine.h"
-#include "tc_batch.h"
 #include "tc_options.h"
 #include "tc_output.h"
-#include "tc_parse.h"
 #include "tg_log.h"
+#include "tg_record.h"
 #include "tg_time.h"
 
 struct tc_pipeline {
@@ -107,7 +107,7 @@ static void sync_stats(struct tc_pipeline *p)
 
 /* ---- records ---------------------------------------------------------- */
 
-int tc_pipeline_count(struct tc_pipeline *p, const struct tc_parsed *rec)
+int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec)
 {
     p->stats.read++;
     if (rec->key_truncated) {
@@ -115,7 +115,7 @@ int tc_pipeline_count(struct tc_pipeline *p, const struct tc_parsed *rec)
         if (!p->truncate_warned) {
             p->truncate_warned = true;
             tg_log_warn(p->log, "usernames longer than %d bytes are truncated",
-                        TC_USERNAME_MAX);
+                        TG_RECORD_USERNAME_MAX);
         }
     }
     int r = tc_engine_count(p->engine, rec->event_time_ms, rec->key, rec->key_len,
@@ -156,7 +156,7 @@ int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
         errno = ENOMEM;
         return TC_FEED_ERROR;
     }
-    struct tc_parsed rec = tc_item_record(b, it);
+    struct tg_record_view rec = tc_item_record(b, it);
     *event_time_ms = rec.event_time_ms;
     return tc_pipeline_count(p, &rec);
 }

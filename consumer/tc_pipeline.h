@@ -1,5 +1,5 @@
 /* tc_pipeline.h - tgcount's counting pipeline: one record in (a JSON line
- * or a Kafka message, parsed by the input's own thread, tc_parse.h),
+ * or a Kafka message, parsed by the input's own thread, tg_record.h),
  * deduplicated, counted into event-time panes (tc_engine.h), and windows
  * written to the output stream (tc_output.h) as they become final; stats;
  * checkpoints.
@@ -29,7 +29,7 @@
 struct tc_batch;
 struct tc_item;
 struct tc_options;
-struct tc_parsed;
+struct tg_record_view;
 struct tg_log;
 struct tc_pipeline;
 
@@ -60,7 +60,7 @@ struct tc_stats {
     uint64_t malformed;       /* skipped: not JSON, no event_time, too large, ... */
     uint64_t late;            /* every window already final */
     uint64_t duplicates;      /* (channel_id, message_id) already counted */
-    uint64_t truncated;       /* usernames cut to TC_USERNAME_MAX bytes */
+    uint64_t truncated;       /* usernames cut to TG_RECORD_USERNAME_MAX bytes */
     uint64_t overflowed;      /* counted as "(other)" because of --max-users */
     uint64_t windows_emitted; /* windows written (--emit changes: each update) */
     uint64_t users;           /* distinct counting keys in the user table */
@@ -82,7 +82,7 @@ void tc_pipeline_free(struct tc_pipeline *p);
 /* Counts one parsed record, rec (borrowed).  Does not move the watermark.
  * Returns COUNTED, LATE, DUPLICATE or TC_FEED_ERROR (out of memory).  A
  * record that did not parse goes to tc_pipeline_reject instead. */
-int tc_pipeline_count(struct tc_pipeline *p, const struct tc_parsed *rec);
+int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec);
 
 /* One record another thread parsed into an item of b (tc_batch.h): a
  * TC_ITEM_RECORD is counted as tc_pipeline_count (and *event_time_ms set,

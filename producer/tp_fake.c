@@ -1,10 +1,11 @@
 /* tp_fake.c - the synthetic message generator (see tp_fake.h).
  *
  * Per record: one Zipf draw (binary search in a CDF table of `users`
- * doubles), a handful of PRNG draws, and memcpy of pre-escaped words into
- * a line buffer.  A sender's attributes (script, names, username, id, home
- * chat) are a hash of the seed and the sender's rank, computed when drawn,
- * so memory does not grow with anything but the CDF table.
+ * doubles), a handful of PRNG draws, memcpy of the chosen words and names
+ * into buffers of the generator, and the shared writer (tg_record_write).
+ * A sender's attributes (script, names, username, id, home chat) are a hash
+ * of the seed and the sender's rank, computed when drawn, so memory does
+ * not grow with anything but the CDF table.
  *
  * Floating point is limited to +, -, *, / and comparisons (IEEE-exact
  * everywhere) with a hand-written logarithm: libm's log may differ in the
@@ -19,13 +20,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tg_time.h"
+#include "tg_record.h"
 #include "tg_utf8.h"
 
-/* Room for one line: at most TEXT_MAX_WORDS words of at most ~20 escaped
- * bytes, names of a few dozen bytes, a dozen fields: under 1 KB. */
-#define LINE_MAX_BYTES 4096
+/* Room for one text: at most TEXT_MAX_WORDS words of at most ~20 bytes,
+ * and the slot of one more (see struct word). */
 #define TEXT_MAX_WORDS 32
+#define TEXT_MAX_BYTES 2048
+/* Room for a handle with its "_<rank>": handles are under 20 bytes. */
+#define USERNAME_MAX_BYTES 64
+/* Room for one line: a text and names of a few dozen bytes, escaped, and a
+ * dozen fields, even if every text byte needed an escape (tg_record_write
+ * would fail, not overflow, if one did not fit). */
+#define LINE_MAX_BYTES 8192
 
 /* ---- word tables ---------------------------------------------------------- */
 
@@ -109,8 +116,12 @@ static const struct chat_def chat_defs[] = {
 
 /* ---- the generator -------------------------------------------------------- */
 
+/* A word in a slot of fixed size, so that it is copied into a text with
+ * a copy of constant size, which the compiler makes inline. */
+#define WORD_SLOT 32
+
 struct word {
-    char *json; /* escaped for a JSON string */
+    char text[WORD_SLOT]; /* the word, then zeros */
     size_t len;
     size_t codepoints;
 };
@@ -122,9 +133,16 @@ struct word_list {
 
 struct chat {
     int64_t id;
-    const char *name;
-    size_t name_len;
+    char *name; /* a copy, as struct tg_record holds char * */
     int64_t next_message_id;
+};
+
+/* Copies of the name tables: struct tg_record holds char * and the tables
+ * are const, and copying them once spares copies per record. */
+struct names {
+    char *first[SCRIPTS][COUNT_OF(first_names[0])];
+    char *last[SCRIPTS][COUNT_OF(last_names[0])];
+    char *signatures[COUNT_OF(signatures)];
 };
 
 struct tp_fake {
@@ -137,12 +155,12 @@ struct tp_fake {
     double elapsed_ms; /* event time since start_ms, unrounded */
     struct chat chats[CHAT_COUNT];
     struct word_list words[SCRIPTS];
+    struct names names;
 
-    int64_t cached_second; /* the second whose text is in second_text */
-    bool have_cached_second;
-    char second_text[TG_TIME_TEXT_MAX]; /* "YYYY-MM-DDTHH:MM:SS" */
-
-    char key[64];
+    struct tg_record_writer writer;
+    char username[USERNAME_MAX_BYTES];
+    char text[TEXT_MAX_BYTES];
+    struct tg_record_key key;
     char line[LINE_MAX_BYTES];
 };
 
@@ -243,48 +261,6 @@ static uint64_t mix64(uint64_t x)
 
 /* ---- setup ---------------------------------------------------------------- */
 
-/* JSON string escaping as jansson's json_dumps does it without
- * JSON_ENSURE_ASCII: quote, backslash and the C0 controls only. */
-static char *json_escape(const char *raw)
-{
-    size_t n = strlen(raw);
-    char *out = malloc(n * 6 + 1), *p = out;
-    if (out == NULL)
-        return NULL;
-    for (const unsigned char *s = (const unsigned char *)raw; *s != '\0'; s++) {
-        switch (*s) {
-        case '"':
-            p += sprintf(p, "\\\"");
-            break;
-        case '\\':
-            p += sprintf(p, "\\\\");
-            break;
-        case '\b':
-            p += sprintf(p, "\\b");
-            break;
-        case '\f':
-            p += sprintf(p, "\\f");
-            break;
-        case '\n':
-            p += sprintf(p, "\\n");
-            break;
-        case '\r':
-            p += sprintf(p, "\\r");
-            break;
-        case '\t':
-            p += sprintf(p, "\\t");
-            break;
-        default:
-            if (*s < 0x20)
-                p += sprintf(p, "\\u%04X", *s);
-            else
-                *p++ = (char)*s;
-        }
-    }
-    *p = '\0';
-    return out;
-}
-
 static int build_words(struct word_list *list, const char *const *raw, size_t count)
 {
     list->words = calloc(count, sizeof *list->words);
@@ -292,13 +268,50 @@ static int build_words(struct word_list *list, const char *const *raw, size_t co
         return -1;
     list->count = count;
     for (size_t i = 0; i < count; i++) {
-        list->words[i].json = json_escape(raw[i]);
-        if (list->words[i].json == NULL)
-            return -1;
-        list->words[i].len = strlen(list->words[i].json);
-        list->words[i].codepoints = tg_utf8_codepoints(raw[i], strlen(raw[i]));
+        size_t len = strlen(raw[i]);
+        if (len >= WORD_SLOT)
+            return -1; /* the tables above have no such word */
+        memcpy(list->words[i].text, raw[i], len);
+        list->words[i].len = len;
+        list->words[i].codepoints = tg_utf8_codepoints(raw[i], len);
     }
     return 0;
+}
+
+/* strdup of each of count strings into out; false when out of memory (the
+ * copies made so far stay for free_strings). */
+static bool copy_strings(char **out, const char *const *in, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if ((out[i] = strdup(in[i])) == NULL)
+            return false;
+    }
+    return true;
+}
+
+static void free_strings(char **s, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(s[i]);
+}
+
+static bool copy_names(struct names *n)
+{
+    for (int s = 0; s < SCRIPTS; s++) {
+        if (!copy_strings(n->first[s], first_names[s], COUNT_OF(n->first[s])) ||
+            !copy_strings(n->last[s], last_names[s], COUNT_OF(n->last[s])))
+            return false;
+    }
+    return copy_strings(n->signatures, signatures, COUNT_OF(signatures));
+}
+
+static void free_names(struct names *n)
+{
+    for (int s = 0; s < SCRIPTS; s++) {
+        free_strings(n->first[s], COUNT_OF(n->first[s]));
+        free_strings(n->last[s], COUNT_OF(n->last[s]));
+    }
+    free_strings(n->signatures, COUNT_OF(n->signatures));
 }
 
 struct tp_fake *tp_fake_new(const struct tp_fake_config *cfg, char *err, size_t errlen)
@@ -318,6 +331,7 @@ struct tp_fake *tp_fake_new(const struct tp_fake_config *cfg, char *err, size_t 
     f->users = cfg->users;
     f->mean_gap_ms = 1000.0 / cfg->rate;
     f->start_ms = cfg->start_ms;
+    tg_record_writer_init(&f->writer);
 
     double sum = 0;
     for (int64_t r = 0; r < cfg->users; r++) {
@@ -331,12 +345,13 @@ struct tp_fake *tp_fake_new(const struct tp_fake_config *cfg, char *err, size_t 
          * channel id; message ids start where a chat with history would. */
         f->chats[c].id = -(INT64_C(1000000000000) + INT64_C(1000000000) +
                            (int64_t)(h % INT64_C(8999999999)));
-        f->chats[c].name = chat_defs[c].name;
-        f->chats[c].name_len = strlen(chat_defs[c].name);
+        if ((f->chats[c].name = strdup(chat_defs[c].name)) == NULL)
+            goto oom;
         f->chats[c].next_message_id = 1 + (int64_t)((h >> 40) % 100000);
     }
 
-    if (build_words(&f->words[LATIN], latin_words, COUNT_OF(latin_words)) != 0 ||
+    if (!copy_names(&f->names) ||
+        build_words(&f->words[LATIN], latin_words, COUNT_OF(latin_words)) != 0 ||
         build_words(&f->words[CYRILLIC], cyrillic_words, COUNT_OF(cyrillic_words)) != 0 ||
         build_words(&f->words[EMOJI], emoji_words, COUNT_OF(emoji_words)) != 0)
         goto oom;
@@ -352,69 +367,33 @@ void tp_fake_free(struct tp_fake *f)
 {
     if (f == NULL)
         return;
-    for (int s = 0; s < SCRIPTS; s++) {
-        for (size_t i = 0; f->words[s].words != NULL && i < f->words[s].count; i++)
-            free(f->words[s].words[i].json);
+    for (int s = 0; s < SCRIPTS; s++)
         free(f->words[s].words);
-    }
+    for (size_t c = 0; c < CHAT_COUNT; c++)
+        free(f->chats[c].name);
+    free_names(&f->names);
     free(f->cdf);
     free(f);
 }
 
-/* ---- encoding ------------------------------------------------------------- */
+/* ---- the record's strings ----------------------------------------------------- */
 
-static char *put_mem(char *p, const char *s, size_t n)
+/* "handle_<rank>" into buf (USERNAME_MAX_BYTES); returns buf. */
+static char *make_username(char *buf, const char *handle, int64_t rank)
 {
-    memcpy(p, s, n);
-    return p + n;
-}
-
-#define PUT_LIT(p, lit) put_mem((p), (lit), sizeof(lit) - 1)
-
-static char *put_str(char *p, const char *s)
-{
-    return put_mem(p, s, strlen(s));
-}
-
-static char *put_i64(char *p, int64_t v)
-{
-    char tmp[24];
+    char digits[24];
     int n = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t len = strlen(handle);
+    memcpy(buf, handle, len);
+    buf[len++] = '_';
     do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        *p++ = '-';
+        digits[n++] = (char)('0' + rank % 10);
+        rank /= 10;
+    } while (rank != 0);
     while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
-/* The event time as tg_time_format writes it; the date and clock part is
- * formatted once per second of event time. */
-static char *put_time(struct tp_fake *f, char *p, int64_t ms, char *err, size_t errlen)
-{
-    int64_t second = tg_floor_div(ms, 1000);
-    int64_t milli = ms - second * 1000;
-    if (!f->have_cached_second || second != f->cached_second) {
-        if (tg_time_format(second * 1000, f->second_text, sizeof f->second_text) < 0) {
-            snprintf(err, errlen, "fake: event time beyond year 9999");
-            return NULL;
-        }
-        f->cached_second = second;
-        f->have_cached_second = true;
-    }
-    p = put_mem(p, f->second_text, 19); /* without its 'Z' */
-    if (milli != 0) {
-        *p++ = '.';
-        *p++ = (char)('0' + milli / 100);
-        *p++ = (char)('0' + milli / 10 % 10);
-        *p++ = (char)('0' + milli % 10);
-    }
-    *p++ = 'Z';
-    return p;
+        buf[len++] = digits[--n];
+    buf[len] = '\0';
+    return buf;
 }
 
 /* ---- one record ----------------------------------------------------------- */
@@ -424,8 +403,8 @@ struct sender {
     int64_t user_id;
     const char *handle; /* NULL: no username */
     int64_t rank;
-    const char *first_name;
-    const char *last_name; /* may be NULL */
+    char *first_name;
+    char *last_name; /* may be NULL */
     enum script script;
     size_t home_chat;
 };
@@ -439,19 +418,21 @@ static void describe_sender(const struct tp_fake *f, int64_t r, struct sender *s
     s->rank = r;
     s->script = pick < 60 ? LATIN : pick < 85 ? CYRILLIC : EMOJI;
     s->handle = (h >> 8) % 100 < 12 ? NULL : handles[s->script][(h >> 16) % 12];
-    s->first_name = first_names[s->script][(h >> 24) % 10];
-    s->last_name = (h >> 32) % 100 < 40 ? NULL : last_names[s->script][(h >> 40) % 8];
+    s->first_name = f->names.first[s->script][(h >> 24) % 10];
+    s->last_name = (h >> 32) % 100 < 40 ? NULL : f->names.last[s->script][(h >> 40) % 8];
     /* Disjoint ranges of 7 per rank: unique ids that do not look sequential. */
     s->user_id = INT64_C(100000000) + r * 7 + (int64_t)((h >> 48) % 7);
     s->home_chat = (size_t)((h >> 56) % GROUP_COUNT);
 }
 
-/* Appends the text's words; returns the end and sets *codepoints. */
-static char *put_text(struct tp_fake *f, char *p, enum script script, int64_t *codepoints)
+/* Draws a text into buf (TEXT_MAX_BYTES) and returns its code points. */
+static int64_t make_text(struct tp_fake *f, char *buf, enum script script)
 {
-    *codepoints = 0;
+    char *p = buf;
+    int64_t codepoints = 0;
+    *p = '\0';
     if (next_below(f, 50) == 0)
-        return p; /* a photo or sticker without caption: text "" */
+        return 0; /* a photo or sticker without caption: text "" */
     size_t n = 1 + (size_t)next_below(f, 12);
     if (next_below(f, 4) == 0)
         n += (size_t)next_below(f, TEXT_MAX_WORDS - 12);
@@ -467,12 +448,14 @@ static char *put_text(struct tp_fake *f, char *p, enum script script, int64_t *c
         const struct word *w = &f->words[s].words[next_below(f, f->words[s].count)];
         if (i > 0) {
             *p++ = ' ';
-            (*codepoints)++;
+            codepoints++;
         }
-        p = put_mem(p, w->json, w->len);
-        *codepoints += (int64_t)w->codepoints;
+        memcpy(p, w->text, WORD_SLOT); /* buf has room for a slot more */
+        p += w->len;
+        codepoints += (int64_t)w->codepoints;
     }
-    return p;
+    *p = '\0';
+    return codepoints;
 }
 
 int tp_fake_next(struct tp_fake *f, struct tp_fake_record *out, char *err, size_t errlen)
@@ -495,66 +478,43 @@ int tp_fake_next(struct tp_fake *f, struct tp_fake_record *out, char *err, size_
     /* Deleted and service messages leave gaps in real chats. */
     chat->next_message_id += 1 + (next_below(f, 20) == 0 ? (int64_t)next_below(f, 3) : 0);
 
-    char *key_end;
-    const char *signature = NULL;
+    struct tg_record rec = {
+        .event_time_ms = event_ms,
+        .has_channel_id = true,
+        .channel_id = chat->id,
+        .channel_name = chat->name,
+        .has_message_id = true,
+        .message_id = message_id,
+    };
     if (s.anonymous) {
-        signature = signatures[next_below(f, COUNT_OF(signatures))];
-        key_end = put_str(f->key, signature);
-    } else if (s.handle != NULL) {
-        key_end = put_i64(PUT_LIT(put_str(f->key, s.handle), "_"), s.rank + 1);
+        /* A channel post: the author's signature stands for the sender. */
+        rec.username = f->names.signatures[next_below(f, COUNT_OF(signatures))];
     } else {
-        key_end = put_i64(PUT_LIT(f->key, "user_"), s.user_id);
+        rec.has_user_id = true;
+        rec.user_id = s.user_id;
+        if (s.handle != NULL)
+            rec.username = make_username(f->username, s.handle, s.rank + 1);
+        rec.first_name = s.first_name;
+        rec.last_name = s.last_name;
     }
-    *key_end = '\0';
+    rec.text_length = make_text(f, f->text, s.script);
+    rec.text = f->text;
+    tg_record_counting_key(&rec, &f->key);
 
-    /* Names and handles need no escaping (tests check it), so the key is
-     * also the JSON form of the username. */
-    char *p = f->line;
-    p = PUT_LIT(p, "{\"event_time\":\"");
-    if ((p = put_time(f, p, event_ms, err, errlen)) == NULL)
+    size_t len;
+    char why[128];
+    if (tg_record_write(&f->writer, &rec, f->line, sizeof f->line, &len, why,
+                        sizeof why) != 0) {
+        /* The strings come from the tables (valid UTF-8, and they fit), and
+         * event time only grows from --start, which cannot be before year
+         * 0000: only its end can be passed. */
+        snprintf(err, errlen, "fake: event time beyond year 9999");
         return -1;
-    p = PUT_LIT(p, "\",\"channel_id\":");
-    p = put_i64(p, chat->id);
-    p = PUT_LIT(p, ",\"channel_name\":\"");
-    p = put_mem(p, chat->name, chat->name_len);
-    p = PUT_LIT(p, "\",\"message_id\":");
-    p = put_i64(p, message_id);
-    if (s.anonymous) {
-        p = PUT_LIT(p, ",\"user_id\":null,\"username\":\"");
-        p = put_mem(p, f->key, (size_t)(key_end - f->key));
-        p = PUT_LIT(p, "\",\"first_name\":null,\"last_name\":null");
-    } else {
-        p = PUT_LIT(p, ",\"user_id\":");
-        p = put_i64(p, s.user_id);
-        if (s.handle != NULL) {
-            p = PUT_LIT(p, ",\"username\":\"");
-            p = put_mem(p, f->key, (size_t)(key_end - f->key));
-            p = PUT_LIT(p, "\"");
-        } else {
-            p = PUT_LIT(p, ",\"username\":null");
-        }
-        p = PUT_LIT(p, ",\"first_name\":\"");
-        p = put_str(p, s.first_name);
-        if (s.last_name != NULL) {
-            p = PUT_LIT(p, "\",\"last_name\":\"");
-            p = put_str(p, s.last_name);
-            p = PUT_LIT(p, "\"");
-        } else {
-            p = PUT_LIT(p, "\",\"last_name\":null");
-        }
     }
-    p = PUT_LIT(p, ",\"text\":\"");
-    int64_t codepoints;
-    p = put_text(f, p, s.script, &codepoints);
-    p = PUT_LIT(p, "\",\"text_length\":");
-    p = put_i64(p, codepoints);
-    *p++ = '}';
-    *p = '\0';
-
     out->line = f->line;
-    out->line_len = (size_t)(p - f->line);
-    out->key = f->key;
-    out->key_len = (size_t)(key_end - f->key);
+    out->line_len = len;
+    out->key = f->key.text;
+    out->key_len = f->key.len;
     out->event_time_ms = event_ms;
     return 0;
 }

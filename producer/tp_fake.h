@@ -10,9 +10,8 @@
  *
  * Everything comes from one xoshiro256** stream seeded with the seed, so the
  * same configuration yields the same bytes on every machine; N records are
- * always a prefix of N+1.  Lines are encoded here rather than through
- * tg_record_encode (jansson builds a tree per record, several times slower);
- * the unit tests check that both encodings agree byte for byte.
+ * always a prefix of N+1.  Lines are written by tg_record_write and keys
+ * made by tg_record_counting_key, as for every record tgproducer produces.
  */
 #ifndef TP_FAKE_H
 #define TP_FAKE_H
@@ -33,8 +32,8 @@ struct tp_fake_config {
 struct tp_fake_record {
     const char *line; /* the JSON record, no newline, NUL-terminated */
     size_t line_len;
-    const char *key; /* the counting key: username, else user_<id>, else
-                        the channel post's author signature */
+    const char *key; /* the counting key (tg_record_counting_key); a channel
+                        post's username is its author's signature */
     size_t key_len;
     int64_t event_time_ms;
 };

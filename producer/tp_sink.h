@@ -1,6 +1,6 @@
 /* tp_sink.h - where tgproducer's records go: a Kafka topic (idempotent
- * producer, acks=all, key = the record's counting key) or stdout (one JSON
- * line per record).
+ * producer, acks=all, key = the record's counting key, tg_record.h) or stdout
+ * (one JSON line per record).
  *
  * Both sinks have the same contract, so the Telegram loop and the fake
  * generator never ask which one they have:

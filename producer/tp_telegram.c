@@ -293,9 +293,9 @@ static int write_batch(struct run *r, const struct tp_update_batch *b)
                          rec->message_id, rec->channel_id, err);
             return TG_EXIT_SOFTWARE;
         }
-        char keybuf[32];
-        const char *key = tg_record_counting_key(rec, keybuf, sizeof keybuf);
-        int rc = tp_sink_write(r->sink, key, strlen(key), line, len, err, sizeof err);
+        struct tg_record_key key;
+        tg_record_counting_key(rec, &key);
+        int rc = tp_sink_write(r->sink, key.text, key.len, line, len, err, sizeof err);
         free(line);
         if (rc != 0) {
             if (tg_signal_stop_requested() || tp_sink_broken_pipe(r->sink))

@@ -85,6 +85,21 @@ static char *format_dup(bool *oom, const char *fmt, ...)
     return out;
 }
 
+/* A real user's username field: its counting key (tg_record.h), from the
+ * username without NUL characters, else "user_<user_id>", so that the
+ * record names its sender whatever reads it. */
+static char *key_of(const json_t *username, int64_t user_id, bool *oom)
+{
+    struct tg_record_key key;
+    char *name = dup_string(username, oom);
+    tg_record_key_make(name, name != NULL ? strlen(name) : 0, true, user_id, &key);
+    free(name);
+    char *out = strdup(key.text);
+    if (out == NULL)
+        *oom = true;
+    return out;
+}
+
 /* "First Last", "First" or "Last" from an object with those fields; NULL
  * when it has neither. */
 static char *full_name(const json_t *o, bool *oom)
@@ -144,7 +159,9 @@ static int message_to_record(const json_t *msg, struct tg_record *rec, char *pro
 
     bool oom = false;
     rec->event_time_ms = (int64_t)json_integer_value(date) * 1000;
+    rec->has_channel_id = true;
     rec->channel_id = (int64_t)json_integer_value(chat_id);
+    rec->has_message_id = true;
     rec->message_id = (int64_t)json_integer_value(message_id);
     if (nonempty_string(json_object_get(chat, "title")))
         rec->channel_name = dup_string(json_object_get(chat, "title"), &oom);
@@ -173,10 +190,7 @@ static int message_to_record(const json_t *msg, struct tg_record *rec, char *pro
         }
         rec->has_user_id = true;
         rec->user_id = (int64_t)json_integer_value(uid);
-        if (nonempty_string(json_object_get(from, "username")))
-            rec->username = dup_string(json_object_get(from, "username"), &oom);
-        else
-            rec->username = format_dup(&oom, "user_%" PRId64, rec->user_id);
+        rec->username = key_of(json_object_get(from, "username"), rec->user_id, &oom);
         rec->first_name = dup_string(json_object_get(from, "first_name"), &oom);
         rec->last_name = dup_string(json_object_get(from, "last_name"), &oom);
     } else {

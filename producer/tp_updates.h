@@ -8,8 +8,9 @@
  *   channel_name chat.title; in a private chat the other party's name
  *   text         text, else caption, else ""; text_length in code points
  *   sender       when `from` is present and `sender_chat` absent, a real
- *                user: user_id = from.id, username = from.username, else
- *                "user_<from.id>", first/last name from `from`.  Otherwise
+ *                user: user_id = from.id, username = the counting key
+ *                (tg_record_key_make: from.username, else "user_<from.id>"),
+ *                first/last name from `from`.  Otherwise
  *                (channel posts, anonymous group admins, posts on behalf of
  *                a channel, automatic forwards): user_id = null, username =
  *                author_signature, else the sender chat's username

@@ -64,13 +64,17 @@ static inline bool fuzz_same_string(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
-/* True when two records hold the same values (a user_id only counts when
- * has_user_id says it is there). */
+/* True when two records hold the same values (an id only counts when its
+ * has_ flag says it is there). */
 static inline bool fuzz_same_record(const struct tg_record *a, const struct tg_record *b)
 {
-    return a->event_time_ms == b->event_time_ms && a->channel_id == b->channel_id &&
+    return a->event_time_ms == b->event_time_ms &&
+           a->has_channel_id == b->has_channel_id &&
+           (!a->has_channel_id || a->channel_id == b->channel_id) &&
            fuzz_same_string(a->channel_name, b->channel_name) &&
-           a->message_id == b->message_id && a->has_user_id == b->has_user_id &&
+           a->has_message_id == b->has_message_id &&
+           (!a->has_message_id || a->message_id == b->message_id) &&
+           a->has_user_id == b->has_user_id &&
            (!a->has_user_id || a->user_id == b->user_id) &&
            fuzz_same_string(a->username, b->username) &&
            fuzz_same_string(a->first_name, b->first_name) &&
@@ -78,9 +82,11 @@ static inline bool fuzz_same_record(const struct tg_record *a, const struct tg_r
            fuzz_same_string(a->text, b->text) && a->text_length == b->text_length;
 }
 
-/* Checks what tg_record_encode made of rec (line, len bytes): one line
- * that decodes to an equal record, encodes again to the same bytes, and
- * decodes over a filled record without leaking. */
+/* Checks what tg_record_encode made of rec (line, len bytes), a record
+ * within the reading contract: one line that decodes to an equal record,
+ * encodes again to the same bytes, also with tg_record_write into a buffer
+ * of exactly its size (and not into one byte less), and decodes over a
+ * filled record without leaking. */
 static inline void fuzz_check_encoding(const struct tg_record *rec, const char *line,
                                        size_t len)
 {
@@ -101,6 +107,17 @@ static inline void fuzz_check_encoding(const struct tg_record *rec, const char *
     FUZZ_CHECK(tg_record_encode(&again, &line2, &len2, err, sizeof err) == 0);
     FUZZ_CHECK(len2 == len && memcmp(line, line2, len) == 0);
     free(line2);
+
+    char *tight = malloc(len + 1);
+    if (tight != NULL) {
+        struct tg_record_writer w;
+        tg_record_writer_init(&w);
+        FUZZ_CHECK(tg_record_write(&w, &again, tight, len, &len2, err, sizeof err) == -1);
+        FUZZ_CHECK(tg_record_write(&w, &again, tight, len + 1, &len2, err, sizeof err) ==
+                   0);
+        FUZZ_CHECK(len2 == len && memcmp(line, tight, len + 1) == 0);
+        free(tight);
+    }
 
     FUZZ_CHECK(tg_record_decode(exact, len, &again, err, sizeof err) == 0);
     tg_record_clear(&again);

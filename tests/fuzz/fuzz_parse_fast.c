@@ -1,19 +1,18 @@
-/* fuzz_parse_fast - tgcount's fast record parser against the strict one
- * (a differential target: issue 6 allows the fast path to be faster,
- * never different).
+/* fuzz_parse_fast - the record view's fast reader against the strict one
+ * (a differential target: the fast path may be faster, never different).
  *
- * Properties: whenever tc_parser_parse_fast is sure, tc_parser_parse_strict
+ * Properties: whenever tg_record_read_fast is sure, tg_record_read_strict
  * accepts the same bytes with exactly the same event time, key bytes, key
- * length, truncation flag and ids; and tc_parser_parse (fast, else strict)
+ * length, truncation flag and ids; and tg_record_read (fast, else strict)
  * always agrees with the strict path, accepting or rejecting alike.
  *
  * fuzz-max-len: 2048
  */
 #include "fuzz.h"
 
-#include "tc_parse.h"
+#include "tg_record.h"
 
-static bool same_parsed(const struct tc_parsed *a, const struct tc_parsed *b)
+static bool same_parsed(const struct tg_record_view *a, const struct tg_record_view *b)
 {
     return a->event_time_ms == b->event_time_ms && a->key_len == b->key_len &&
            memcmp(a->key, b->key, a->key_len + 1) == 0 &&
@@ -23,7 +22,7 @@ static bool same_parsed(const struct tc_parsed *a, const struct tc_parsed *b)
 
 /* Copies the result out of the parser, whose key buffer the next parse
  * reuses. */
-static void keep(const struct tc_parsed *p, struct tc_parsed *copy, char *key,
+static void keep(const struct tg_record_view *p, struct tg_record_view *copy, char *key,
                  size_t keylen)
 {
     *copy = *p;
@@ -35,20 +34,20 @@ static void keep(const struct tc_parsed *p, struct tc_parsed *copy, char *key,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *buf = fuzz_copy(data, size);
-    struct tc_parser *ps = tc_parser_new();
+    struct tg_record_reader *ps = tg_record_reader_new();
     if (buf == NULL || ps == NULL)
         goto out;
 
     char err[512] = "";
-    char strict_key[TC_USERNAME_MAX + 1], fast_key[TC_USERNAME_MAX + 1];
-    struct tc_parsed parsed, strict, fast;
-    int strict_rc = tc_parser_parse_strict(ps, buf, size, &parsed, err, sizeof err);
+    char strict_key[TG_RECORD_USERNAME_MAX + 1], fast_key[TG_RECORD_USERNAME_MAX + 1];
+    struct tg_record_view parsed, strict, fast;
+    int strict_rc = tg_record_read_strict(ps, buf, size, &parsed, err, sizeof err);
     if (strict_rc == 0)
         keep(&parsed, &strict, strict_key, sizeof strict_key);
     else
         FUZZ_CHECK(strict_rc == -1 && fuzz_has_message(err, sizeof err));
 
-    int fast_rc = tc_parser_parse_fast(ps, buf, size, &parsed);
+    int fast_rc = tg_record_read_fast(ps, buf, size, &parsed);
     FUZZ_CHECK(fast_rc == 0 || fast_rc == 1);
     if (fast_rc == 1) {
         keep(&parsed, &fast, fast_key, sizeof fast_key);
@@ -56,12 +55,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(same_parsed(&fast, &strict));
     }
 
-    int rc = tc_parser_parse(ps, buf, size, &parsed, err, sizeof err);
+    int rc = tg_record_read(ps, buf, size, &parsed, err, sizeof err);
     FUZZ_CHECK(rc == strict_rc);
     if (rc == 0)
         FUZZ_CHECK(same_parsed(&parsed, &strict));
 out:
-    tc_parser_free(ps);
+    tg_record_reader_free(ps);
     free(buf);
     return 0;
 }

@@ -1,5 +1,5 @@
 /* fuzz_updates - a getUpdates response body through tp_bot_classify and
- * tp_updates_parse, and the records it yields through both tools' readers.
+ * tp_updates_parse, and the records it yields through both readers.
  *
  * Input: a first line of option letters ("E" --include-edits, "C" a chat
  * filter -c -1001234567890,42; anything else is ignored), then the body as
@@ -7,17 +7,17 @@
  * or a leak; a refused result says why; the batch's counters add up (every
  * update yields a record or is skipped); the offset moves past every
  * update it counted; and every record is one the tools can exchange: it
- * has a text and a non-empty username, passes the chat filter, encodes,
- * decodes back equal, and tgcount's parser reads the same time, ids and
- * key from it (or refuses it when tc_parse.h says so: a date outside
- * 1970..2099, a negative message or user id).
+ * has both ids, a text and a non-empty username, passes the chat filter
+ * and encodes; the decoder reads it back equal and tgcount's view reads
+ * the same time, ids and key from it, or both refuse it alike when it
+ * breaks the reading contract (tg_record.h: a date outside 1970..2099, a
+ * negative message or user id, which Telegram never sends).
  *
  * fuzz-max-len: 8192
  */
 #include "fuzz.h"
 
-#include "tc_options.h"
-#include "tc_parse.h"
+#include "tg_record.h"
 #include "tg_utf8.h"
 #include "tp_bot.h"
 #include "tp_options.h"
@@ -44,8 +44,9 @@ static size_t read_options(const uint8_t *data, size_t size, struct tp_options *
 }
 
 static void check_record(const struct tg_record *rec, const struct tp_options *opts,
-                         struct tc_parser *ps)
+                         struct tg_record_reader *ps)
 {
+    FUZZ_CHECK(rec->has_channel_id && rec->has_message_id);
     FUZZ_CHECK(rec->text != NULL);
     FUZZ_CHECK(rec->text_length ==
                (int64_t)tg_utf8_codepoints(rec->text, strlen(rec->text)));
@@ -56,20 +57,25 @@ static void check_record(const struct tg_record *rec, const struct tp_options *o
     char *line = NULL;
     size_t len = 0;
     FUZZ_CHECK(tg_record_encode(rec, &line, &len, err, sizeof err) == 0);
-    fuzz_check_encoding(rec, line, len);
 
-    struct tc_parsed p;
-    size_t cut = tg_utf8_truncate(rec->username, strlen(rec->username), TC_USERNAME_MAX);
-    /* tgcount refuses on purpose what Telegram never sends (tc_parse.h). */
-    bool refused = rec->event_time_ms < TC_EVENT_TIME_MIN_MS ||
-                   rec->event_time_ms >= TC_EVENT_TIME_END_MS || rec->message_id < 0 ||
-                   (rec->has_user_id && rec->user_id < 0);
-    int rc = tc_parser_parse(ps, line, len, &p, err, sizeof err);
+    struct tg_record_view p;
+    size_t cut =
+        tg_utf8_truncate(rec->username, strlen(rec->username), TG_RECORD_USERNAME_MAX);
+    bool refused = rec->event_time_ms < TG_RECORD_EVENT_TIME_MIN_MS ||
+                   rec->event_time_ms >= TG_RECORD_EVENT_TIME_END_MS ||
+                   rec->message_id < 0 || (rec->has_user_id && rec->user_id < 0);
+    int rc = tg_record_read(ps, line, len, &p, err, sizeof err);
     FUZZ_CHECK(rc == (refused ? -1 : 0));
     if (refused) {
+        char why[512] = "";
+        struct tg_record again;
+        tg_record_init(&again);
+        FUZZ_CHECK(tg_record_decode(line, len, &again, why, sizeof why) == -1);
+        FUZZ_CHECK(strcmp(why, err) == 0);
         free(line);
         return;
     }
+    fuzz_check_encoding(rec, line, len);
     FUZZ_CHECK(p.event_time_ms == rec->event_time_ms);
     FUZZ_CHECK(p.has_ids && p.channel_id == rec->channel_id &&
                p.message_id == rec->message_id);
@@ -93,12 +99,12 @@ static void check_batch(const json_t *result, const struct tp_update_batch *b,
             FUZZ_CHECK(b->next_offset > json_integer_value(id));
     }
 
-    struct tc_parser *ps = tc_parser_new();
+    struct tg_record_reader *ps = tg_record_reader_new();
     if (ps == NULL)
         return;
     for (size_t i = 0; i < b->count; i++)
         check_record(&b->records[i], opts, ps);
-    tc_parser_free(ps);
+    tg_record_reader_free(ps);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -217,7 +217,7 @@ tg_cleanup_push "kill $orphan"
 # kill -0 still finds a zombie, so the server would see its owner alive.
 kill "$owner"
 wait "$owner" 2>/dev/null
-tg_check "--owner: exits once the owner is gone" tg_wait_until 5 bash -c "! kill -0 $orphan"
+tg_check "--owner: exits once the owner is gone" tg_wait_until 30 bash -c "! kill -0 $orphan"
 
 echo '{"getUpdates": ["bogus"]}' >"$TG_TMP/bad.json"
 python3 "$fake" --token-file "$TG_TMP/token" --script "$TG_TMP/bad.json" >/dev/null 2>&1

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "tc_batchq.h"
-#include "tc_parse.h"
+#include "tg_record.h"
 #include "tg_signal.h"
 #include "tg_test.h"
 
@@ -210,7 +210,7 @@ static void test_bad_sizes(void)
 /* ---- with a parsing stage ----------------------------------------------- */
 
 struct parsing {
-    struct tc_parser *parser;
+    struct tg_record_reader *parser;
     size_t max_record;
     void (*release)(void *handle);
     bool signals_blocked; /* SIGTERM was blocked on the stage's thread */
@@ -229,7 +229,7 @@ static struct tc_batchq *parsing_queue(struct parsing *ps, size_t nbatches, size
                                        size_t max_record, void (*release)(void *))
 {
     *ps = (struct parsing){
-        .parser = tc_parser_new(), .max_record = max_record, .release = release};
+        .parser = tg_record_reader_new(), .max_record = max_record, .release = release};
     return tc_batchq_new(nbatches, items,
                          &(struct tc_batchq_stage){.run = parse_stage, .ctx = ps});
 }
@@ -293,7 +293,7 @@ static void test_order_and_outcomes(void)
     CHECK(tc_batchq_take(q, -1) == NULL); /* nothing in flight: at once */
     CHECK(ps.signals_blocked);
     tc_batchq_free(q);
-    tc_parser_free(ps.parser);
+    tg_record_reader_free(ps.parser);
 }
 
 static void test_reasons(void)
@@ -316,7 +316,7 @@ static void test_reasons(void)
     CHECK_STR(tc_item_text(b, &b->items[1]), want);
     tc_batchq_give_back(q, b);
     tc_batchq_free(q);
-    tc_parser_free(ps.parser);
+    tg_record_reader_free(ps.parser);
 }
 
 static void test_free_with_batches_in_flight(void)
@@ -331,7 +331,7 @@ static void test_free_with_batches_in_flight(void)
     }
     CHECK(tc_batchq_empty(q, false) == NULL); /* both in flight */
     tc_batchq_free(q);                        /* joins the thread; valgrind: no leak */
-    tc_parser_free(ps.parser);
+    tg_record_reader_free(ps.parser);
 }
 
 static int released[4];
@@ -364,7 +364,7 @@ static void test_release(void)
     CHECK_INT(b->items[2].kind, TC_ITEM_PASS);
     tc_batchq_give_back(q, b);
     tc_batchq_free(q);
-    tc_parser_free(ps.parser);
+    tg_record_reader_free(ps.parser);
 }
 
 /* Items that are not raw (a file's) are left as they are by the parse. */
@@ -372,7 +372,7 @@ static void test_parse_leaves_parsed_items(void)
 {
     struct tc_batch b;
     CHECK_INT(tc_batch_init(&b, 4), 0);
-    struct tc_parser *parser = tc_parser_new();
+    struct tg_record_reader *parser = tg_record_reader_new();
     static const char one[] =
         "{\"event_time\":\"2024-01-01T00:00:01Z\",\"username\":\"z\"}";
     tc_batch_add(&b, TC_ITEM_FILE_ERROR, "", 0)->error = 2;
@@ -381,11 +381,11 @@ static void test_parse_leaves_parsed_items(void)
     CHECK_INT(b.items[0].kind, TC_ITEM_FILE_ERROR);
     CHECK_INT(b.items[0].error, 2);
     CHECK_INT(b.items[1].kind, TC_ITEM_RECORD);
-    struct tc_parsed rec = tc_item_record(&b, &b.items[1]);
+    struct tg_record_view rec = tc_item_record(&b, &b.items[1]);
     CHECK_STR(rec.key, "z");
     CHECK_INT(rec.event_time_ms, 1704067201000);
     CHECK_INT(b.items[1].where.pos, 9);
-    tc_parser_free(parser);
+    tg_record_reader_free(parser);
     tc_batch_clear(&b);
     tc_batch_clear(&b); /* twice is harmless */
 }

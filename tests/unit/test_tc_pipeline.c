@@ -7,9 +7,9 @@
 
 #include "tc_checkpoint.h"
 #include "tc_options.h"
-#include "tc_parse.h"
 #include "tc_pipeline.h"
 #include "tg_log.h"
+#include "tg_record.h"
 #include "tg_test.h"
 
 static struct tg_log quiet;
@@ -20,7 +20,7 @@ struct run {
     size_t len;
     FILE *out;
     struct tc_pipeline *p;
-    struct tc_parser *parser;
+    struct tg_record_reader *parser;
 };
 
 static void run_start(struct run *r, const char *dir)
@@ -31,14 +31,14 @@ static void run_start(struct run *r, const char *dir)
     r->out = open_memstream(&r->buf, &r->len);
     char err[256];
     r->p = tc_pipeline_new(&r->opts, r->out, &quiet, err, sizeof err);
-    r->parser = tc_parser_new();
+    r->parser = tg_record_reader_new();
     CHECK(r->p != NULL && r->parser != NULL);
 }
 
 static void run_end(struct run *r)
 {
     tc_pipeline_free(r->p);
-    tc_parser_free(r->parser);
+    tg_record_reader_free(r->parser);
     fclose(r->out);
     free(r->buf);
     tc_options_clear(&r->opts);
@@ -48,9 +48,9 @@ static void run_end(struct run *r)
  * count or reject, then let the record's time drive the watermark. */
 static int feed_line(struct run *r, const char *line)
 {
-    struct tc_parsed rec;
+    struct tg_record_view rec;
     char why[256];
-    if (tc_parser_parse(r->parser, line, strlen(line), &rec, why, sizeof why) != 0) {
+    if (tg_record_read(r->parser, line, strlen(line), &rec, why, sizeof why) != 0) {
         tc_pipeline_reject(r->p, why);
         return TC_FEED_MALFORMED;
     }
@@ -204,7 +204,7 @@ static void test_changes_trigger(void)
     r.out = open_memstream(&r.buf, &r.len);
     char err[256];
     r.p = tc_pipeline_new(&r.opts, r.out, &quiet, err, sizeof err);
-    r.parser = tc_parser_new();
+    r.parser = tg_record_reader_new();
     CHECK(r.p != NULL && r.parser != NULL);
     feed(&r, 5, "alice", 1);
     CHECK_INT(tc_pipeline_tick(r.p, 1000), 0); /* starts the period */
@@ -245,7 +245,7 @@ static void test_stats_interval(void)
     r.out = open_memstream(&r.buf, &r.len);
     char err[256];
     r.p = tc_pipeline_new(&r.opts, r.out, &log, err, sizeof err);
-    r.parser = tc_parser_new();
+    r.parser = tg_record_reader_new();
     CHECK(r.p != NULL && r.parser != NULL);
     feed(&r, 5, "alice", 1);
     tc_pipeline_tick(r.p, 1000);
