@@ -1,21 +1,22 @@
 /* tc_input.c - read()-based line splitting for files and stdin, on a
  * reader thread that also parses, while the calling thread counts.
  *
- * Parsing is about half of the work per line (issue 6), so a second core
- * nearly doubles the rate.  The reader hands its lines over in input order
- * (tc_handoff.h), and the counting thread makes for each exactly the calls
+ * Parsing is about half of the work per line, so a second core nearly
+ * doubles the rate.  The reader hands its lines over in input order
+ * (tc_batchq.h), and the counting thread makes for each exactly the calls
  * a single thread would make, so the output, the stats and the
  * diagnostics are the same, byte for byte, as with one thread.
  *
  * Signals: the counting thread blocks the stop signals while the reader
  * runs, so they interrupt the reader's read(), as they interrupted the one
  * thread's before; when the counter must stop (output closed, memory), it
- * cancels the handoff, which wakes a reader waiting for input.
+ * cancels the queue, which wakes a reader waiting for input.
  */
 #include "tc_input.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tc_handoff.h"
+#include "tc_batchq.h"
 #include "tc_pipeline.h"
 #include "tg_exit.h"
 #include "tg_log.h"
@@ -39,7 +40,7 @@
 /* How far the reader may run ahead: batches of lines, and lines per batch.
  * A batch is also handed over before every read(), so a slow stream's
  * lines are counted as soon as they arrive. */
-#define HANDOFF_BATCHES 4
+#define QUEUE_BATCHES 4
 #define BATCH_LINES 1024
 
 enum { STOP_OUTPUT = 1, STOP_NOMEM = 2, STOP_READER = 3 };
@@ -167,7 +168,7 @@ int tc_input_split(int fd, size_t max_record,
 /* ---- the reader thread: split, parse, hand over ------------------------ */
 
 struct reader {
-    struct tc_handoff *handoff;
+    struct tc_batchq *queue;
     struct tg_record_reader *parser;
     char **files;
     size_t nfiles;
@@ -180,7 +181,7 @@ struct reader {
 static void hand_over(struct reader *r)
 {
     if (r->batch != NULL && r->batch->count > 0) {
-        tc_handoff_publish(r->handoff, r->batch);
+        tc_batchq_publish(r->queue, r->batch);
         r->batch = NULL;
     }
 }
@@ -192,14 +193,14 @@ static int before_read(void *ctx)
 }
 
 /* A batch with room for one more item, handing the full one over.  False
- * when the handoff is cancelled. */
+ * when the queue is cancelled. */
 static bool room_for_one(struct reader *r)
 {
     if (r->batch != NULL && r->batch->count == r->batch->capacity) {
         hand_over(r);
     }
     if (r->batch == NULL) {
-        r->batch = tc_handoff_empty(r->handoff);
+        r->batch = tc_batchq_empty(r->queue, true);
     }
     return r->batch != NULL;
 }
@@ -208,7 +209,7 @@ static bool room_for_one(struct reader *r)
  * (then the item says so, and the reader must stop). */
 static struct tc_item *added(struct reader *r, struct tc_item *it)
 {
-    it->file = r->file;
+    it->where.unit = (int64_t)r->file;
     return it->kind == TC_ITEM_NO_MEMORY ? NULL : it;
 }
 
@@ -252,7 +253,7 @@ static int on_line(void *ctx, const char *line, size_t len, size_t lineno)
     if (it == NULL) {
         return STOP_READER;
     }
-    it->lineno = lineno;
+    it->where.pos = (int64_t)lineno;
     return 0;
 }
 
@@ -265,7 +266,7 @@ static int on_long_line(void *ctx, size_t lineno)
     if (it == NULL) {
         return STOP_READER;
     }
-    it->lineno = lineno;
+    it->where.pos = (int64_t)lineno;
     return 0;
 }
 
@@ -286,7 +287,7 @@ static void *reader_main(void *arg)
     pthread_sigmask(SIG_UNBLOCK, &r->stop_signals, NULL);
     const struct split_hooks hooks = {
         .before_read = before_read,
-        .cancel_fd = tc_handoff_cancel_fd(r->handoff),
+        .cancel_fd = tc_batchq_cancel_fd(r->queue),
     };
     for (r->file = 0; r->file < r->nfiles && !tg_signal_stop_requested(); r->file++) {
         const char *name = r->files[r->file];
@@ -308,7 +309,7 @@ static void *reader_main(void *arg)
         }
     }
     hand_over(r);
-    tc_handoff_close(r->handoff);
+    tc_batchq_close(r->queue);
     return NULL;
 }
 
@@ -327,10 +328,10 @@ static const char *display_name(const struct counter *c, size_t file)
     return strcmp(c->files[file], "-") == 0 ? "(stdin)" : c->files[file];
 }
 
-static void report(struct counter *c, size_t file, size_t lineno)
+static void report(struct counter *c, const struct tc_where *at)
 {
     char where[512];
-    snprintf(where, sizeof where, "%s:%zu", display_name(c, file), lineno);
+    snprintf(where, sizeof where, "%s:%" PRId64, display_name(c, (size_t)at->unit), at->pos);
     tc_pipeline_report_malformed(c->p, where);
 }
 
@@ -340,7 +341,8 @@ static int count_item(struct counter *c, const struct tc_batch *b, const struct 
 {
     switch (it->kind) {
     case TC_ITEM_FILE_ERROR:
-        tg_log_error(c->log, "%s: %s", display_name(c, it->file), strerror(it->error));
+        tg_log_error(c->log, "%s: %s", display_name(c, (size_t)it->where.unit),
+                     strerror(it->error));
         c->status = TG_EXIT_DATAERR;
         return 0;
     case TC_ITEM_PASS: /* the reader makes none */
@@ -354,7 +356,7 @@ static int count_item(struct counter *c, const struct tc_batch *b, const struct 
         return STOP_NOMEM;
     }
     if (res == TC_FEED_MALFORMED) {
-        report(c, it->file, it->lineno);
+        report(c, &it->where);
     } else if (tc_pipeline_advance(c->p, t) != 0) {
         return errno == ENOMEM ? STOP_NOMEM : STOP_OUTPUT;
     }
@@ -368,19 +370,19 @@ static int count_item(struct counter *c, const struct tc_batch *b, const struct 
 }
 
 /* Counts every batch the reader hands over, in order.  Returns 0 or the
- * STOP_ code that made it cancel the handoff. */
-static int count_batches(struct counter *c, struct tc_handoff *h)
+ * STOP_ code that made it cancel the queue. */
+static int count_batches(struct counter *c, struct tc_batchq *q)
 {
     struct tc_batch *b;
-    while ((b = tc_handoff_take(h)) != NULL) {
+    while ((b = tc_batchq_take(q, -1)) != NULL) {
         int rc = 0;
         for (size_t i = 0; i < b->count && rc == 0; i++) {
             rc = count_item(c, b, &b->items[i]);
         }
-        tc_handoff_give_back(h, b);
+        tc_batchq_give_back(q, b);
         if (rc != 0) {
             int saved = errno;
-            tc_handoff_cancel(h);
+            tc_batchq_cancel(q);
             errno = saved;
             return rc;
         }
@@ -398,16 +400,16 @@ int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_
         nfiles = 1;
     }
     struct reader r = {
-        .handoff = tc_handoff_new(HANDOFF_BATCHES, BATCH_LINES),
+        .queue = tc_batchq_new(QUEUE_BATCHES, BATCH_LINES, NULL),
         .parser = tg_record_reader_new(),
         .files = files,
         .nfiles = nfiles,
         .max_record = max_record,
     };
     struct counter c = {.p = p, .log = log, .files = files, .status = TG_EXIT_OK};
-    if (r.handoff == NULL || r.parser == NULL) {
+    if (r.queue == NULL || r.parser == NULL) {
         tg_log_error(log, "out of memory");
-        tc_handoff_free(r.handoff);
+        tc_batchq_free(r.queue);
         tg_record_reader_free(r.parser);
         return TG_EXIT_SOFTWARE;
     }
@@ -418,14 +420,14 @@ int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_
     int err = pthread_create(&reader, NULL, reader_main, &r);
     int rc = 0;
     if (err == 0) {
-        rc = count_batches(&c, r.handoff);
+        rc = count_batches(&c, r.queue);
         int saved = errno;
         pthread_join(reader, NULL);
         errno = saved;
     }
     pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
     int saved = errno;
-    tc_handoff_free(r.handoff);
+    tc_batchq_free(r.queue);
     tg_record_reader_free(r.parser);
     errno = saved;
     if (err != 0) {

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_batch.h"
 #include "tc_checkpoint.h"
 #include "tc_engine.h"
-#include "tc_handoff.h"
 #include "tc_output.h"
 #include "tg_log.h"
 #include "tg_record.h"

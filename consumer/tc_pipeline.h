@@ -114,11 +114,10 @@ void tc_pipeline_free(struct tc_pipeline *p);
  * record that did not parse goes to tc_pipeline_reject instead. */
 int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec);
 
-/* One record another thread parsed into an item of b (tc_handoff.h,
- * tc_worker.h): a TC_ITEM_RECORD is counted as tc_pipeline_count (and
- * *event_time_ms set, to drive the watermark), a TC_ITEM_MALFORMED
- * rejected with its reason (TC_FEED_MALFORMED).  TC_FEED_ERROR (errno
- * ENOMEM) for any other kind. */
+/* One record another thread parsed into an item of b (tc_batch.h): a
+ * TC_ITEM_RECORD is counted as tc_pipeline_count (and *event_time_ms set,
+ * to drive the watermark), a TC_ITEM_MALFORMED rejected with its reason
+ * (TC_FEED_MALFORMED).  TC_FEED_ERROR (errno ENOMEM) for any other kind. */
 int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
                             const struct tc_item *it, int64_t *event_time_ms);
 

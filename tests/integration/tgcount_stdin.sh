@@ -106,7 +106,7 @@ tg_check_eq "files: the good records of all of them are counted" \
     "$(printf '# 1m 2024-01-01T00:00:00Z 2024-01-01T00:01:00Z\nann, 2\nbob, 1\ncid, 1')"
 
 # ---- many batches ---------------------------------------------------------------------
-# 20,000 lines (many handoff batches), a malformed one every 997: the
+# 20,000 lines (many queue batches), a malformed one every 997: the
 # reports and the stats must name the right lines and counts.
 python3 - "$TG_TMP/many.jsonl" <<'EOF'
 import sys

@@ -1,7 +1,10 @@
 /* tgcount's Kafka input against librdkafka's mock cluster in this process,
  * for what the local broker cannot show: a missing topic.  (The mock
  * behind scripts/kafka-local creates every topic a client asks metadata
- * for; here the topic answers "unknown topic" until the test lifts it.) */
+ * for; here the topic answers "unknown topic" until the test lifts it.)
+ * And a group run seen from the inside: the rebalances the loop carries
+ * out after the callback has recorded them, and librdkafka's debug lines
+ * printed by the loop. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -73,22 +76,13 @@ static void run_end(struct run *r)
 /* The log so far (static buffer). */
 static const char *log_text(void)
 {
-    static char buf[4096];
+    static char buf[1 << 20];
     FILE *f = fopen(log_path, "r");
     size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
     buf[n] = '\0';
     if (f != NULL)
         fclose(f);
     return buf;
-}
-
-static size_t count(const char *haystack, const char *needle)
-{
-    size_t n = 0;
-    for (const char *at = strstr(haystack, needle); at != NULL;
-         at = strstr(at + 1, needle))
-        n++;
-    return n;
 }
 
 /* Waits up to 20 s for the log to contain text. */
@@ -142,8 +136,58 @@ static void test_missing_topic_follow(void)
     tg_signal_request_stop(SIGTERM);
     pthread_join(thread, NULL);
     CHECK_INT(r.status, TG_EXIT_OK);
-    CHECK_INT(count(log_text(), "not found"), 1);
+    CHECK_INT(tg_test_count(log_text(), "not found"), 1);
     run_end(&r);
+}
+
+/* Writes n records to topic through a producer of its own. */
+static int produce(const char *topic, int n)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, err, sizeof err);
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (p == NULL)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        char value[160], key[16];
+        int key_len = snprintf(key, sizeof key, "u%d", i % 7);
+        int len =
+            snprintf(value, sizeof value,
+                     "{\"event_time\":\"2024-05-01T12:00:%02dZ\",\"username\":\"u%d\","
+                     "\"channel_id\":-1,\"message_id\":%d}",
+                     i % 60, i % 7, i);
+        rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic),
+                          RD_KAFKA_V_VALUE(value, (size_t)len),
+                          RD_KAFKA_V_KEY(key, (size_t)key_len),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        rd_kafka_poll(p, 0);
+    }
+    int left = rd_kafka_flush(p, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
+    rd_kafka_destroy(p);
+    return left;
+}
+
+/* In a group: the assignment is carried out by the loop once the callback
+ * has recorded it, every record is read, and the revocation on the way out
+ * is carried out too (or the close would never end).  librdkafka's own
+ * debug lines reach the log through the loop. */
+static void test_group_run(void)
+{
+    CHECK_INT(rd_kafka_mock_topic_create(mock, "grouped", 3, 1), 0);
+    CHECK_INT(produce("grouped", 300), 0);
+    struct run r;
+    CHECK(run_start(&r, "-t grouped -G g1 -o beginning -e --stats -X debug=cgrp",
+                    TG_LOG_DEBUG) == 0);
+    CHECK_INT(tc_kafka_run(&r.opts, r.p, &r.log), TG_EXIT_OK);
+    CHECK_INT(tc_pipeline_stats(r.p)->read, 300);
+    run_end(&r);
+    const char *text = log_text();
+    const char *assigned = strstr(text, "tgcount: assigned grouped[0,1,2]\n");
+    const char *revoked = strstr(text, "tgcount: revoked grouped[0,1,2]\n");
+    CHECK(assigned != NULL && revoked != NULL && assigned < revoked);
+    CHECK(strstr(text, "tgcount: librdkafka 7 CGRP") != NULL);
+    CHECK(strstr(text, "tgcount: stats: read=300 ") != NULL);
 }
 
 int main(void)
@@ -163,6 +207,7 @@ int main(void)
     mock = rd_kafka_mock_cluster_new(host, 1);
     bootstraps = rd_kafka_mock_cluster_bootstraps(mock);
     RUN(test_missing_topic_exit);
+    RUN(test_group_run);
     RUN(test_missing_topic_follow);
     rd_kafka_mock_cluster_destroy(mock);
     rd_kafka_destroy(host);

@@ -80,6 +80,15 @@ static const char *tg_test_skip_reason;
         fflush(stdout);                                                      \
     } while (0)
 
+/* How many times needle occurs in haystack, overlapping ones included. */
+static inline size_t tg_test_count(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    for (const char *at = strstr(haystack, needle); at != NULL; at = strstr(at + 1, needle))
+        n++;
+    return n;
+}
+
 static inline int tg_test_finish(void)
 {
     if (tg_test_skipped > 0)

@@ -1,0 +1,153 @@
+/* tc_kafka_offsets.c - see tc_kafka_offsets.h. */
+#include "tc_kafka_offsets.h"
+
+#include "tc_kafka_events.h"
+#include "tc_kafka_state.h"
+#include "tc_options.h"
+#include "tc_partitions.h"
+#include "tc_pipeline.h"
+#include "tg_exit.h"
+#include "tg_log.h"
+
+#include <stdlib.h>
+
+int tc_kafka_offsets_load(struct tc_kafka *k)
+{
+    char err[512];
+    if (k->opts->checkpoint_dir == NULL)
+        return TG_EXIT_OK;
+    int rc = tc_pipeline_checkpoint_load(k->pipeline, &k->ckpt_partitions,
+                                         &k->ckpt_offsets, &k->nckpt, err, sizeof(err));
+    if (rc < 0) {
+        tg_log_error(k->log, "%s", err);
+        return TG_EXIT_CONFIG;
+    }
+    if (rc > 0)
+        tg_log_info(k->log, "resuming from the checkpoint in %s (%zu partitions)",
+                    k->opts->checkpoint_dir, k->nckpt);
+    return TG_EXIT_OK;
+}
+
+bool tc_kafka_offsets_restored(const struct tc_kafka *k, int32_t partition,
+                               int64_t *offset)
+{
+    for (size_t i = 0; i < k->nckpt; i++) {
+        if (k->ckpt_partitions[i] == partition) {
+            *offset = k->ckpt_offsets[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+static void collect_offset(void *arg, int32_t partition, int64_t next_offset)
+{
+    struct tc_kafka *k = arg;
+    if (next_offset == TC_PARTITIONS_NO_OFFSET || k->save_failed)
+        return;
+    if (k->nsave == k->save_cap) {
+        size_t cap = k->save_cap ? 2 * k->save_cap : 16;
+        int32_t *parts = realloc(k->save_partitions, cap * sizeof(*parts));
+        if (parts != NULL)
+            k->save_partitions = parts;
+        int64_t *offs = realloc(k->save_offsets, cap * sizeof(*offs));
+        if (offs != NULL)
+            k->save_offsets = offs;
+        if (parts == NULL || offs == NULL) {
+            k->save_failed = true;
+            return;
+        }
+        k->save_cap = cap;
+    }
+    k->save_partitions[k->nsave] = partition;
+    k->save_offsets[k->nsave] = next_offset;
+    k->nsave++;
+}
+
+/* A failed save ends the run (exit 75) without emitting the open windows:
+ * the previous checkpoint stays valid and a restart resumes from it, so
+ * going on would count records that no checkpoint covers, and emitting
+ * would print windows that the restart prints again with other counts. */
+int tc_kafka_offsets_save(struct tc_kafka *k)
+{
+    char err[512];
+
+    k->nsave = 0;
+    k->save_failed = false;
+    tc_partitions_each(k->parts, collect_offset, k);
+    if (k->save_failed) {
+        tg_log_error(k->log, "cannot write the checkpoint: out of memory");
+        k->status = TG_EXIT_SOFTWARE;
+        k->checkpoint_broken = true;
+        return -1;
+    }
+    if (tc_pipeline_checkpoint_save(k->pipeline, k->save_partitions, k->save_offsets,
+                                    k->nsave, err, sizeof(err)) < 0) {
+        tg_log_error(k->log, "cannot write the checkpoint: %s", err);
+        k->status = TG_EXIT_TEMPFAIL;
+        k->checkpoint_broken = true;
+        return -1;
+    }
+    return 0;
+}
+
+struct commit_list {
+    rd_kafka_topic_partition_list_t *list;
+    const char *topic;
+};
+
+static void add_offset(void *arg, int32_t partition, int64_t next_offset)
+{
+    struct commit_list *a = arg;
+    if (next_offset != TC_PARTITIONS_NO_OFFSET)
+        rd_kafka_topic_partition_list_add(a->list, a->topic, partition)->offset =
+            next_offset;
+}
+
+void tc_kafka_offsets_commit(struct tc_kafka *k,
+                             const rd_kafka_topic_partition_list_t *only, bool async)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
+    if (only == NULL) {
+        struct commit_list arg = {list, k->opts->topic};
+        tc_partitions_each(k->parts, add_offset, &arg);
+    } else {
+        for (int i = 0; i < only->cnt; i++) {
+            int64_t next = tc_partitions_offset(k->parts, only->elems[i].partition);
+            if (next != TC_PARTITIONS_NO_OFFSET)
+                rd_kafka_topic_partition_list_add(list, only->elems[i].topic,
+                                                  only->elems[i].partition)
+                    ->offset = next;
+        }
+    }
+    /* A failure reaches the commit callback, which librdkafka calls for
+     * synchronous commits too (reporting it here as well printed it twice);
+     * a synchronous one's is reported now, before what follows it. */
+    if (list->cnt > 0) {
+        rd_kafka_commit(k->rk, list, async);
+        if (!async)
+            tc_kafka_events_flush(k->events, k->log);
+    }
+    if (only == NULL)
+        k->uncommitted = false;
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+void tc_kafka_offsets_persist(struct tc_kafka *k,
+                              const rd_kafka_topic_partition_list_t *only, bool async)
+{
+    if (k->uncommitted &&
+        (k->opts->checkpoint_dir == NULL || tc_kafka_offsets_save(k) == 0))
+        tc_kafka_offsets_commit(k, only, async);
+}
+
+void tc_kafka_offsets_free(struct tc_kafka *k)
+{
+    free(k->ckpt_partitions);
+    free(k->ckpt_offsets);
+    free(k->save_partitions);
+    free(k->save_offsets);
+    k->ckpt_partitions = k->save_partitions = NULL;
+    k->ckpt_offsets = k->save_offsets = NULL;
+    k->nckpt = k->nsave = k->save_cap = 0;
+}
