@@ -1,0 +1,331 @@
+/* tc_emit.c - window candidates, per-user sums, row sorting, hand-over. */
+#include "tc_emit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_grow.h"
+
+struct tc_emit {
+    uint32_t *touched; /* users counted in the current window */
+    size_t captouched;
+    struct tc_row *rows;
+    size_t caprows;
+    uint64_t *keys; /* (inverted count, rank) per touched user */
+    uint64_t *keytmp;
+    size_t capkeys; /* of keys and keytmp alike */
+    struct tc_window *cands;
+    size_t ncands, capcands;
+    uint64_t windows;
+};
+
+struct tc_emit *tc_emit_new(void)
+{
+    return calloc(1, sizeof(struct tc_emit));
+}
+
+void tc_emit_free(struct tc_emit *x)
+{
+    if (x == NULL) {
+        return;
+    }
+    free(x->touched);
+    free(x->rows);
+    free(x->keys);
+    free(x->keytmp);
+    free(x->cands);
+    free(x);
+}
+
+uint64_t tc_emit_windows(const struct tc_emit *x)
+{
+    return x->windows;
+}
+
+/* ---- sorting rows ----------------------------------------------------- */
+
+/* Grows two arrays of the same element size that share one capacity. */
+static int grow_pair(void **a, void **b, size_t *cap, size_t need, size_t elem)
+{
+    size_t ca = *cap;
+    if (tc_grow(a, &ca, need, elem) != 0) {
+        return -1;
+    }
+    if (ca > *cap) {
+        void *q = realloc(*b, ca * elem);
+        if (q == NULL) {
+            return -1;
+        }
+        *b = q;
+        *cap = ca;
+    }
+    return 0;
+}
+
+static int compare_rows(const void *a, const void *b)
+{
+    const struct tc_row *x = a, *y = b;
+    if (x->count != y->count) {
+        return x->count > y->count ? -1 : 1;
+    }
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->name, y->name, n);
+    if (c != 0) {
+        return c;
+    }
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* LSD radix sort of n keys, 8 bits at a time, skipping the digits every key
+ * shares. */
+static void radix_sort(uint64_t *keys, uint64_t *tmp, size_t n)
+{
+    static const int digits = 8;
+    size_t hist[8][256];
+    memset(hist, 0, sizeof hist);
+    for (size_t i = 0; i < n; i++) {
+        for (int d = 0; d < digits; d++) {
+            hist[d][(keys[i] >> (8 * d)) & 0xff]++;
+        }
+    }
+    uint64_t *src = keys, *dst = tmp;
+    for (int d = 0; d < digits; d++) {
+        size_t *h = hist[d];
+        if (h[(src[0] >> (8 * d)) & 0xff] == n) {
+            continue;
+        }
+        size_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            size_t c = h[b];
+            h[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            dst[h[(src[i] >> (8 * d)) & 0xff]++] = src[i];
+        }
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != keys) {
+        memcpy(keys, src, n * sizeof *keys);
+    }
+}
+
+/* Puts the n touched users in row order (count descending, then name) in
+ * x->keys, or, when a count does not fit 32 bits, in x->rows.  Returns 1
+ * when the order is in x->rows, 0 when in x->keys, -1 when out of memory. */
+static int sort_rows(struct tc_emit *x, struct tc_users *us, size_t n)
+{
+    bool huge = false;
+    for (size_t i = 0; i < n && !huge; i++) {
+        huge = us->users[x->touched[i]].acc >= UINT32_MAX;
+    }
+    if (huge) {
+        if (tc_grow((void **)&x->rows, &x->caprows, n, sizeof *x->rows) != 0) {
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const struct tc_user *u = &us->users[x->touched[i]];
+            x->rows[i] = (struct tc_row){u->name, u->len, u->acc};
+        }
+        qsort(x->rows, n, sizeof *x->rows, compare_rows);
+        return 1;
+    }
+    if (tc_users_rank(us) != 0 || grow_pair((void **)&x->keys, (void **)&x->keytmp,
+                                            &x->capkeys, n, sizeof *x->keys) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = x->touched[i];
+        x->keys[i] =
+            (uint64_t)(UINT32_MAX - (uint32_t)us->users[u].acc) << 32 | us->rank[u];
+    }
+    if (n < 64) {
+        qsort(x->keys, n, sizeof *x->keys, compare_u64);
+    } else {
+        radix_sort(x->keys, x->keytmp, n);
+    }
+    return 0;
+}
+
+/* Hands the first n sorted rows to the emitter, in parts. */
+static int hand_over(struct tc_emit *x, const struct tc_users *us,
+                     const struct tc_window *w, size_t n, bool in_rows,
+                     const struct tc_emitter *em)
+{
+    if (!in_rows && tc_grow((void **)&x->rows, &x->caprows,
+                            n < TC_EMIT_ROWS_PER_CALL ? n : TC_EMIT_ROWS_PER_CALL,
+                            sizeof *x->rows) != 0) {
+        return -1;
+    }
+    for (size_t done = 0; done < n;) {
+        size_t part = n - done < TC_EMIT_ROWS_PER_CALL ? n - done : TC_EMIT_ROWS_PER_CALL;
+        const struct tc_row *rows = x->rows + done;
+        if (!in_rows) {
+            for (size_t i = 0; i < part; i++) {
+                const struct tc_user *u =
+                    &us->users[us->byname[(uint32_t)x->keys[done + i]]];
+                x->rows[i] = (struct tc_row){u->name, u->len, u->acc};
+            }
+            rows = x->rows;
+        }
+        if (em->window(em->ctx, w, rows, part, done == 0, done + part == n) != 0) {
+            return -1;
+        }
+        done += part;
+    }
+    return 0;
+}
+
+/* ---- one window ------------------------------------------------------- */
+
+int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
+                   const struct tc_panes *ps, const struct tc_window *w, size_t top_n,
+                   const struct tc_emitter *em)
+{
+    int64_t a = tc_window_pane(ws, w->start_ms);
+    int64_t b = tc_window_pane(ws, w->end_ms);
+    uint32_t stamp = tc_users_next_stamp(us);
+    size_t n = 0;
+    for (size_t i = tc_panes_lower_bound(ps, a); i < tc_panes_end(ps) && ps->a[i].no < b;
+         i++) {
+        const struct tc_pane *pane = &ps->a[i];
+        if (tc_grow((void **)&x->touched, &x->captouched, n + pane->n,
+                    sizeof *x->touched) != 0) {
+            return -1;
+        }
+        for (uint32_t j = 0; j < pane->n; j++) {
+            struct tc_user *u = &us->users[pane->e[j].user];
+            if (u->stamp != stamp) {
+                u->stamp = stamp;
+                u->acc = 0;
+                x->touched[n++] = pane->e[j].user;
+            }
+            u->acc += pane->e[j].count;
+        }
+    }
+    if (n == 0) {
+        return 0;
+    }
+    int in_rows = sort_rows(x, us, n);
+    if (in_rows < 0) {
+        return -1;
+    }
+    if (top_n != 0 && n > top_n) {
+        n = top_n;
+    }
+    x->windows++;
+    return hand_over(x, us, w, n, in_rows, em);
+}
+
+/* ---- which windows ---------------------------------------------------- */
+
+static int compare_windows(const void *a, const void *b)
+{
+    const struct tc_window *x = a, *y = b;
+    if (x->end_ms != y->end_ms) {
+        return x->end_ms < y->end_ms ? -1 : 1;
+    }
+    if (x->start_ms != y->start_ms) {
+        return x->start_ms < y->start_ms ? -1 : 1;
+    }
+    return x->spec < y->spec ? -1 : x->spec > y->spec;
+}
+
+static int add_candidate(struct tc_emit *x, const struct tc_window_set *ws, size_t spec,
+                         int64_t k)
+{
+    if (tc_grow((void **)&x->cands, &x->capcands, x->ncands + 1, sizeof *x->cands) != 0) {
+        return -1;
+    }
+    const struct tg_window_spec *s = &ws->specs[spec];
+    struct tc_window *w = &x->cands[x->ncands++];
+    w->spec = spec;
+    w->start_ms = k * s->slide_ms;
+    w->end_ms = w->start_ms + s->size_ms;
+    return 0;
+}
+
+/* Collects into x->cands the windows that contain a live pane and end in
+ * (lo, hi], sorted in emission order.  Each spec's windows are walked once:
+ * a pane adds only the windows the panes before it did not. */
+static int collect(struct tc_emit *x, const struct tc_window_set *ws,
+                   const struct tc_panes *ps, int64_t lo, int64_t hi)
+{
+    x->ncands = 0;
+    for (size_t si = 0; si < ws->nspecs; si++) {
+        const struct tg_window_spec *s = &ws->specs[si];
+        int64_t kmin = lo == INT64_MIN ? INT64_MIN : tc_window_first_open(s, lo);
+        int64_t kmax = hi == INT64_MAX ? INT64_MAX : tc_window_first_open(s, hi) - 1;
+        int64_t next = INT64_MIN; /* windows below next are collected */
+        for (size_t i = ps->first; i < tc_panes_end(ps); i++) {
+            int64_t pt = ps->a[i].no * ws->pane_ms;
+            int64_t k0 = tg_floor_div(pt - s->size_ms, s->slide_ms) + 1;
+            int64_t k1 = tg_floor_div(pt, s->slide_ms);
+            if (k0 < next) {
+                k0 = next;
+            }
+            if (k0 < kmin) {
+                k0 = kmin;
+            }
+            if (k1 > kmax) {
+                k1 = kmax;
+            }
+            for (int64_t k = k0; k <= k1; k++) {
+                if (add_candidate(x, ws, si, k) != 0) {
+                    return -1;
+                }
+            }
+            if (k1 + 1 > next) {
+                next = k1 + 1;
+            }
+            if (kmax != INT64_MAX && k0 > kmax) {
+                break;
+            }
+        }
+    }
+    if (x->ncands > 1) {
+        qsort(x->cands, x->ncands, sizeof *x->cands, compare_windows);
+    }
+    return 0;
+}
+
+/* True when a record was counted into one of w's panes since the last
+ * trigger while w was open. */
+static bool window_changed(const struct tc_window_set *ws, const struct tc_panes *ps,
+                           const struct tc_window *w)
+{
+    int64_t b = w->end_ms / ws->pane_ms;
+    for (size_t i = tc_panes_lower_bound(ps, tc_window_pane(ws, w->start_ms));
+         i < tc_panes_end(ps) && ps->a[i].no < b; i++) {
+        if (ps->a[i].dirty_w < w->end_ms) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int tc_emit_ending(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
+                   const struct tc_panes *ps, int64_t lo, int64_t hi, bool only_changed,
+                   size_t top_n, const struct tc_emitter *em)
+{
+    if (collect(x, ws, ps, lo, hi) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < x->ncands; i++) {
+        if (only_changed && !window_changed(ws, ps, &x->cands[i])) {
+            continue;
+        }
+        if (tc_emit_window(x, ws, us, ps, &x->cands[i], top_n, em) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,80 @@
+/* tc_emit.h - turning panes into printed windows: which windows to emit
+ * and in what order (candidates), and each window's rows: its panes summed
+ * per user, sorted by count descending then name, cut to top_n and handed
+ * to the emitter in parts.
+ *
+ * Sorting compares no names: each row becomes a 64-bit key (inverted
+ * count, the user's rank in name order) sorted as an integer, by radix sort
+ * above 64 rows.  A count of 2^32 - 1 or more does not fit the key; such a
+ * window falls back to sorting rows by comparing names.
+ *
+ * The emission state is scratch space kept between windows so that a
+ * steady run allocates nothing: the users touched by a window, the keys,
+ * the rows handed over and the candidate windows.  Memory: 20 bytes per
+ * row of the largest window so far (4-byte touched index, 8-byte key and
+ * 8 bytes of radix-sort buffer), plus rows of at most
+ * TC_EMIT_ROWS_PER_CALL, plus 24 bytes per candidate window.
+ */
+#ifndef TC_EMIT_H
+#define TC_EMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tc_panes.h"
+#include "tc_users.h"
+#include "tc_window.h"
+
+/* One row of a window: borrowed name (NUL-terminated) and its count. */
+struct tc_row {
+    const char *name;
+    size_t len;
+    uint64_t count;
+};
+
+/* Rows handed to the emitter per call: a window of a million users is
+ * passed in parts so that no row array as large as the window is needed. */
+#define TC_EMIT_ROWS_PER_CALL 4096
+
+/* Receives each emitted window's rows, sorted by count descending then name
+ * ascending (byte order), already cut to top_n, in consecutive parts of at
+ * most TC_EMIT_ROWS_PER_CALL: `first` on the first part of a window,
+ * `last` on its last (both for a window that fits one part).  rows and
+ * names are borrowed for the call.  Returns 0, or -1 to stop (output
+ * failed). */
+struct tc_emitter {
+    int (*window)(void *ctx, const struct tc_window *w, const struct tc_row *rows,
+                  size_t n, bool first, bool last);
+    void *ctx;
+};
+
+struct tc_emit;
+
+/* Empty scratch space.  NULL when out of memory. */
+struct tc_emit *tc_emit_new(void);
+
+/* NULL-safe. */
+void tc_emit_free(struct tc_emit *x);
+
+/* Windows emitted so far (those with at least one row). */
+uint64_t tc_emit_windows(const struct tc_emit *x);
+
+/* Sums window w over ps per user of us, sorts, and hands the first top_n
+ * rows (0: all) to em; a window without rows is not handed over.  Uses
+ * (and overwrites) the users' emission scratch and name order.  Returns 0,
+ * or -1 when the emitter failed or memory ran out. */
+int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
+                   const struct tc_panes *ps, const struct tc_window *w, size_t top_n,
+                   const struct tc_emitter *em);
+
+/* Emits, in order of end, then start, then spec index, every window that
+ * contains a live pane of ps and ends in (lo, hi] (lo INT64_MIN: no lower
+ * bound; hi INT64_MAX: no upper bound); with only_changed, only those with
+ * a pane counted into since the last trigger while they were open (see
+ * struct tc_pane's dirty_w).  Returns 0, or -1 as tc_emit_window. */
+int tc_emit_ending(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
+                   const struct tc_panes *ps, int64_t lo, int64_t hi, bool only_changed,
+                   size_t top_n, const struct tc_emitter *em);
+
+#endif

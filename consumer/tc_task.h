@@ -1,0 +1,101 @@
+/* tc_task.h - the counting state of one input: its users, panes, dedup set
+ * and event time.  The engine (tc_engine.h) coordinates tasks and emits
+ * their windows; a task knows nothing of output.
+ *
+ * Event time: W, the watermark (INT64_MIN, minus infinity, at first),
+ * only grows; the greatest event time counted or seen; and the oldest live
+ * pane, the first pane that an open window of some spec contains.  The
+ * live panes are always a suffix [oldest_live, +inf) of pane numbers,
+ * because the latest window of each spec containing a pane ends no
+ * earlier for a later pane.  A record whose pane is not live is late.
+ *
+ * Lifecycle of W: tc_task_advance moves it; the owner then emits what
+ * became final, and tc_task_forget drops what no open window needs: dead
+ * panes with their counters and slots, users left without counters (in
+ * bulk, see tc_users_mostly_idle) and dead dedup keys (see tc_dedup.h).
+ *
+ * Costs: a record costs one hash lookup (key -> user), one more with
+ * dedup, and O(1) else in the common case (the record falls in the user's
+ * newest pane).  Nothing is allocated per record once a (user, pane)
+ * counter exists.  Memory: see tc_users.h, tc_panes.h and tc_dedup.h.
+ */
+#ifndef TC_TASK_H
+#define TC_TASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tc_dedup.h"
+#include "tc_panes.h"
+#include "tc_users.h"
+#include "tc_window.h"
+
+/* The name under which records beyond --max-users are counted. */
+#define TC_OTHER_KEY "(other)"
+
+/* What a task counts under; owned by whoever creates the task, read-only
+ * and alive as long as the task. */
+struct tc_task_config {
+    struct tc_window_set windows;
+    int64_t lateness_ms; /* W = greatest driving time - lateness */
+    bool dedup;
+    size_t max_users; /* 0 = unlimited */
+};
+
+enum tc_count_result {
+    TC_COUNT_COUNTED = 0,
+    TC_COUNT_LATE = 1,
+    TC_COUNT_DUPLICATE = 2,
+};
+
+/* Fields are read by the engine and the checkpoint codec; only this module
+ * writes them (the codec through tc_task_restore_times). */
+struct tc_task {
+    const struct tc_task_config *cfg;
+    int64_t w;
+    int64_t max_t;       /* INT64_MIN: none */
+    int64_t oldest_live; /* INT64_MIN while W is minus infinity */
+    uint64_t overflowed; /* records counted as TC_OTHER_KEY */
+    struct tc_users *users;
+    struct tc_panes *panes;
+    struct tc_dedup *dedup;
+};
+
+/* A task with nothing counted and W at minus infinity; cfg is borrowed.
+ * NULL when out of memory. */
+struct tc_task *tc_task_new(const struct tc_task_config *cfg);
+
+/* NULL-safe. */
+void tc_task_free(struct tc_task *t);
+
+/* True when nothing was counted, loaded or advanced yet. */
+bool tc_task_is_fresh(const struct tc_task *t);
+
+/* Counts one record at event time time_ms under key (key_len bytes,
+ * borrowed for the call).  With dedup on and has_ids, a (channel_id,
+ * message_id) already counted in a live pane is a duplicate.  A new user
+ * beyond max_users first makes room by forgetting idle users, else is
+ * counted as TC_OTHER_KEY.  Does not move W.  Returns an enum
+ * tc_count_result, or -1 when out of memory. */
+int tc_task_count(struct tc_task *t, int64_t time_ms, const char *key, size_t key_len,
+                  bool has_ids, int64_t channel_id, int64_t message_id);
+
+/* W = max(W, driving_ms - lateness) and the oldest live pane with it.
+ * Returns true when W moved. */
+bool tc_task_advance(struct tc_task *t, int64_t driving_ms);
+
+/* Forgets the panes that are no longer live, then idle users and dead
+ * dedup keys when they make up most of their table.  Call after the
+ * windows that needed the panes were emitted.  Returns 0, or -1 when out
+ * of memory (nothing is lost; the forgetting is retried later). */
+int tc_task_forget(struct tc_task *t);
+
+/* Starts a new trigger period (--emit changes): no pane counts as changed. */
+void tc_task_new_trigger(struct tc_task *t);
+
+/* For the checkpoint codec: sets W and the greatest event time of a fresh
+ * task, and the oldest live pane from W. */
+void tc_task_restore_times(struct tc_task *t, int64_t w, int64_t max_t);
+
+#endif
