@@ -13,9 +13,10 @@ enum tg_exit_code {
     TG_EXIT_DATAERR = 65,     /* EX_DATAERR: bad input data, when fatal */
     TG_EXIT_UNAVAILABLE = 69, /* EX_UNAVAILABLE: brokers or Bot API unreachable */
     TG_EXIT_SOFTWARE = 70,    /* EX_SOFTWARE: internal error (a bug) */
-    TG_EXIT_TEMPFAIL = 75,    /* EX_TEMPFAIL: try again later (lock held, delivery timeout) */
-    TG_EXIT_NOPERM = 77,      /* EX_NOPERM: bot token rejected */
-    TG_EXIT_CONFIG = 78,      /* EX_CONFIG: bad configuration */
+    TG_EXIT_TEMPFAIL =
+        75,              /* EX_TEMPFAIL: try again later (lock held, delivery timeout) */
+    TG_EXIT_NOPERM = 77, /* EX_NOPERM: bot token rejected */
+    TG_EXIT_CONFIG = 78, /* EX_CONFIG: bad configuration */
 };
 
 /* A short fixed description of an exit code ("usage error", ...), or

@@ -11,14 +11,14 @@
  * path, then the directory fsync'd.  A crash leaves either the old or the
  * new content, never a mix; on failure the old file is untouched and the
  * temporary removed.  Returns 0, or -1 with "path: reason" in err. */
-int tg_file_write_atomic(const char *path, const void *data, size_t len,
-                         char *err, size_t errlen);
+int tg_file_write_atomic(const char *path, const void *data, size_t len, char *err,
+                         size_t errlen);
 
 /* Reads a whole file of at most max_len bytes.  On success returns 0,
  * *data is a malloc'd, NUL-terminated buffer the caller frees and *len its
  * length.  Returns -1 with err (errno kept: ENOENT when missing). */
-int tg_file_read_all(const char *path, size_t max_len, char **data,
-                     size_t *len, char *err, size_t errlen);
+int tg_file_read_all(const char *path, size_t max_len, char **data, size_t *len,
+                     char *err, size_t errlen);
 
 /* Creates a directory and its parents, mode 0700 for the ones it creates.
  * Returns 0 (also when it exists), or -1 with err. */

@@ -20,8 +20,8 @@
  * second) are rejected.  `text` need not be NUL-terminated: exactly `len`
  * bytes are read.
  * Returns 0 and sets *epoch_ms, or -1 with a message in err. */
-int tg_time_parse(const char *text, size_t len, int64_t *epoch_ms,
-                  char *err, size_t errlen);
+int tg_time_parse(const char *text, size_t len, int64_t *epoch_ms, char *err,
+                  size_t errlen);
 
 /* Formats epoch milliseconds as YYYY-MM-DDTHH:MM:SSZ, with .mmm before the
  * Z only when the milliseconds are not zero.  buf receives the text and a

@@ -215,8 +215,8 @@ static struct tc_item *added(struct reader *r, struct tc_item *it)
 
 /* Appends an item (tc_batch_add) for the current file.  Returns it, or NULL
  * when the reader must stop (cancelled, or out of memory). */
-static struct tc_item *add_item(struct reader *r, enum tc_item_kind kind, const char *text,
-                                size_t len)
+static struct tc_item *add_item(struct reader *r, enum tc_item_kind kind,
+                                const char *text, size_t len)
 {
     return room_for_one(r) ? added(r, tc_batch_add(r->batch, kind, text, len)) : NULL;
 }
@@ -331,13 +331,15 @@ static const char *display_name(const struct counter *c, size_t file)
 static void report(struct counter *c, const struct tc_where *at)
 {
     char where[512];
-    snprintf(where, sizeof where, "%s:%" PRId64, display_name(c, (size_t)at->unit), at->pos);
+    snprintf(where, sizeof where, "%s:%" PRId64, display_name(c, (size_t)at->unit),
+             at->pos);
     tc_pipeline_report_malformed(c->p, where);
 }
 
 /* What one line of the input makes of the pipeline.  Returns 0 or a STOP_
  * code. */
-static int count_item(struct counter *c, const struct tc_batch *b, const struct tc_item *it)
+static int count_item(struct counter *c, const struct tc_batch *b,
+                      const struct tc_item *it)
 {
     switch (it->kind) {
     case TC_ITEM_FILE_ERROR:

@@ -21,8 +21,19 @@ static void test_int64_accepts(void)
 static void test_int64_rejects(void)
 {
     int64_t v = 42;
-    const char *bad[] = {"", " 5", "5 ", "5x", "x5", "-", "+", "--1", "1.5", "1e3",
-                         "0x10", "9223372036854775808", "-9223372036854775809"};
+    const char *bad[] = {"",
+                         " 5",
+                         "5 ",
+                         "5x",
+                         "x5",
+                         "-",
+                         "+",
+                         "--1",
+                         "1.5",
+                         "1e3",
+                         "0x10",
+                         "9223372036854775808",
+                         "-9223372036854775809"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (tg_parse_int64(bad[i], INT64_MIN, INT64_MAX, &v) == 0)
             fprintf(stderr, "  accepted \"%s\"\n", bad[i]);

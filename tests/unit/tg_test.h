@@ -25,66 +25,66 @@ static int tg_test_skipped;
 static const char *tg_test_skip_reason;
 
 /* Ends the current test as skipped, saying why (a string literal). */
-#define SKIP(reason)                                                         \
-    do {                                                                     \
-        tg_test_skip_reason = (reason);                                      \
-        return;                                                              \
+#define SKIP(reason)                                                                     \
+    do {                                                                                 \
+        tg_test_skip_reason = (reason);                                                  \
+        return;                                                                          \
     } while (0)
 
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__,         \
-                    __LINE__, #cond);                                        \
-            tg_test_current_failures++;                                      \
-        }                                                                    \
+#define CHECK(cond)                                                                      \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);   \
+            tg_test_current_failures++;                                                  \
+        }                                                                                \
     } while (0)
 
-#define CHECK_INT(actual, expected)                                          \
-    do {                                                                     \
-        long long tg_a_ = (long long)(actual), tg_e_ = (long long)(expected); \
-        if (tg_a_ != tg_e_) {                                                \
-            fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__, \
-                    __LINE__, #actual, tg_a_, tg_e_);                        \
-            tg_test_current_failures++;                                      \
-        }                                                                    \
+#define CHECK_INT(actual, expected)                                                      \
+    do {                                                                                 \
+        long long tg_a_ = (long long)(actual), tg_e_ = (long long)(expected);            \
+        if (tg_a_ != tg_e_) {                                                            \
+            fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__,  \
+                    #actual, tg_a_, tg_e_);                                              \
+            tg_test_current_failures++;                                                  \
+        }                                                                                \
     } while (0)
 
-#define CHECK_STR(actual, expected)                                          \
-    do {                                                                     \
-        const char *tg_a_ = (actual), *tg_e_ = (expected);                   \
-        if (tg_a_ == NULL || tg_e_ == NULL ? tg_a_ != tg_e_                  \
-                                           : strcmp(tg_a_, tg_e_) != 0) {    \
-            fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n",      \
-                    __FILE__, __LINE__, #actual, tg_a_ ? tg_a_ : "(null)",   \
-                    tg_e_ ? tg_e_ : "(null)");                               \
-            tg_test_current_failures++;                                      \
-        }                                                                    \
+#define CHECK_STR(actual, expected)                                                      \
+    do {                                                                                 \
+        const char *tg_a_ = (actual), *tg_e_ = (expected);                               \
+        if (tg_a_ == NULL || tg_e_ == NULL ? tg_a_ != tg_e_                              \
+                                           : strcmp(tg_a_, tg_e_) != 0) {                \
+            fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__,        \
+                    __LINE__, #actual, tg_a_ ? tg_a_ : "(null)",                         \
+                    tg_e_ ? tg_e_ : "(null)");                                           \
+            tg_test_current_failures++;                                                  \
+        }                                                                                \
     } while (0)
 
-#define RUN(test_fn)                                                         \
-    do {                                                                     \
-        tg_test_current_failures = 0;                                        \
-        tg_test_skip_reason = NULL;                                          \
-        test_fn();                                                           \
-        if (tg_test_current_failures == 0 && tg_test_skip_reason != NULL) {  \
-            tg_test_skipped++;                                               \
-            printf("SKIP - %s: %s\n", #test_fn, tg_test_skip_reason);        \
-        } else if (tg_test_current_failures == 0) {                          \
-            tg_test_passed++;                                                \
-            printf("ok %s\n", #test_fn);                                     \
-        } else {                                                             \
-            tg_test_failed++;                                                \
-            printf("FAIL %s\n", #test_fn);                                   \
-        }                                                                    \
-        fflush(stdout);                                                      \
+#define RUN(test_fn)                                                                     \
+    do {                                                                                 \
+        tg_test_current_failures = 0;                                                    \
+        tg_test_skip_reason = NULL;                                                      \
+        test_fn();                                                                       \
+        if (tg_test_current_failures == 0 && tg_test_skip_reason != NULL) {              \
+            tg_test_skipped++;                                                           \
+            printf("SKIP - %s: %s\n", #test_fn, tg_test_skip_reason);                    \
+        } else if (tg_test_current_failures == 0) {                                      \
+            tg_test_passed++;                                                            \
+            printf("ok %s\n", #test_fn);                                                 \
+        } else {                                                                         \
+            tg_test_failed++;                                                            \
+            printf("FAIL %s\n", #test_fn);                                               \
+        }                                                                                \
+        fflush(stdout);                                                                  \
     } while (0)
 
 /* How many times needle occurs in haystack, overlapping ones included. */
 static inline size_t tg_test_count(const char *haystack, const char *needle)
 {
     size_t n = 0;
-    for (const char *at = strstr(haystack, needle); at != NULL; at = strstr(at + 1, needle))
+    for (const char *at = strstr(haystack, needle); at != NULL;
+         at = strstr(at + 1, needle))
         n++;
     return n;
 }
