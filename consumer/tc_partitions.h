@@ -4,7 +4,7 @@
  * resume from.  From this it derives the event time that drives the
  * watermark when records come from several partitions.
  *
- * Driving event time (issue 3):
+ * Driving event time:
  *   - a partition holds the watermark back while it is assigned, not at its
  *     end and not idle; idle means no record with an event time for
  *     idle_ms of wall time (the smallest slide), counted from its

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/bench --quick end to end: it exits 0, prints one markdown table
-# with every measurement of issue 6, each row well formed with figures that
+# with every measurement of the bench, each row well formed with figures that
 # parse, and leaves no temporary data behind.  No performance target is
 # asserted here: a timed figure on a shared machine is not a test.
 . "$(dirname "$0")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end (issue 5): fake Bot API -> tgproducer -> local broker (4
+# End to end: fake Bot API -> tgproducer -> local broker (4
 # partitions) -> tgcount -e prints exactly what
 # `tgproducer --stdout | tgcount` prints for the same scripted updates.
 . "$(dirname "$0")/../lib.sh"

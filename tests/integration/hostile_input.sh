@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7's hostile input catalogue, through tgcount's stdin and, for a few
+# The hostile input catalogue (README, "Hostile input"), through tgcount's stdin and, for a few
 # cases, through Kafka: binary garbage, NUL bytes, a 10 MB line, 100,000-deep
 # nesting, invalid UTF-8, numbers out of range, years 0, 9999 and 10000,
 # duplicate keys, usernames of 1 MB (and of 300 KB, which are counted, cut).

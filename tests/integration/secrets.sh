@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Secrets (issue 7) not covered elsewhere.  Already tested: the bot token
+# Secrets not covered elsewhere.  Already tested: the bot token
 # absent from argv (/proc/PID/cmdline), stdout, stderr and the state file,
 # core dumps off while tgproducer holds it, a token file readable by group
 # or others refused with exit 78 (tgproducer_botapi.sh, tgproducer_fake.sh,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tgcount under faults (issue 7): the broker down while tgcount follows a
+# tgcount under faults: the broker down while tgcount follows a
 # topic; the checkpoint directory made unwritable mid-run; a flood of
 # distinct usernames against --max-users; oversized and deeply nested
 # messages in the middle of a topic.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tgcount reading a live stream on stdin, as in `tail -f log | tgcount`:
-# its reader thread parses ahead of the counting thread (issue 6), which
+# its reader thread parses ahead of the counting thread, which
 # must change nothing a user can see.  Lines are counted as they arrive,
 # not when a batch fills; SIGTERM while stdin is idle ends the run with
 # the open windows; a closed stdout ends it at once though stdin stays

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tgproducer against the fake Bot API (tests/fake_botapi.py), --stdout sink:
-# every message shape of issue 4 becomes the hand-computed record, other
+# every message shape README documents becomes the hand-computed record, other
 # updates are skipped but confirmed, --once drains many batches with the
 # right offsets and leaves max+1 in the state file, --include-edits, -c,
 # getMe (401 -> 77, privacy warning), token files, the run lock, follow mode

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7's fault case: the broker is down for 30 s while tgproducer follows
+# A broker outage: the broker is down for 30 s while tgproducer follows
 # the Bot API and updates keep arriving.  Nothing is confirmed while it is
 # down (checked every second, not just at the end), no record is lost, and
 # once the broker is back every update is delivered, then confirmed.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The producer-to-counter pipeline under valgrind (issue 7, memory safety):
+# The producer-to-counter pipeline under valgrind (memory safety):
 # tgproducer --fake --stdout | tgcount, then the same through the local
 # broker, each tool under memcheck: no memory errors, no definitely or
 # indirectly lost blocks, and the same output as without valgrind.
