@@ -88,7 +88,7 @@ enum tp_given {
 };
 
 const char *const tp_kafka_defaults[] = {
-    "enable.idempotence", "true", "acks", "all", NULL,
+    "enable.idempotence", "true", "acks", "all", "partitioner", "murmur2_random", NULL,
 };
 
 /* ---- value parsers ---------------------------------------------------- */

@@ -41,7 +41,10 @@ struct tg_kafka_conf;
 
 /* Producer properties set before any -X/-F, so that a user's -X can still
  * override them: an idempotent producer whose records every in-sync
- * replica has.  Name, value pairs, ending with a NULL name. */
+ * replica has, and the murmur2 partitioner of the Java, Python and JS
+ * clients (librdkafka's default hashes keys with CRC32), so that a key lands
+ * in the same partition whichever client wrote it.  Name, value pairs,
+ * ending with a NULL name. */
 extern const char *const tp_kafka_defaults[];
 
 struct tp_options {
