@@ -231,7 +231,8 @@ static int stdout_write(struct tp_sink *s, const char *value, size_t value_len, 
 }
 
 static int kafka_write(struct tp_sink *s, const char *key, size_t key_len,
-                       const char *value, size_t value_len, char *err, size_t errlen)
+                       const char *value, size_t value_len, int64_t timestamp_ms,
+                       char *err, size_t errlen)
 {
     char fatal[256];
 
@@ -239,7 +240,8 @@ static int kafka_write(struct tp_sink *s, const char *key, size_t key_len,
         rd_kafka_resp_err_t rc = rd_kafka_producev(
             s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY(key, key_len),
-            RD_KAFKA_V_VALUE((void *)(uintptr_t)value, value_len), RD_KAFKA_V_END);
+            RD_KAFKA_V_VALUE((void *)(uintptr_t)value, value_len),
+            RD_KAFKA_V_TIMESTAMP(timestamp_ms > 0 ? timestamp_ms : 0), RD_KAFKA_V_END);
         if (rc == RD_KAFKA_RESP_ERR_NO_ERROR)
             break;
         if (rc == RD_KAFKA_RESP_ERR__FATAL) {
@@ -264,10 +266,10 @@ static int kafka_write(struct tp_sink *s, const char *key, size_t key_len,
 }
 
 int tp_sink_write(struct tp_sink *s, const char *key, size_t key_len, const char *value,
-                  size_t value_len, char *err, size_t errlen)
+                  size_t value_len, int64_t timestamp_ms, char *err, size_t errlen)
 {
     if (s->rk != NULL)
-        return kafka_write(s, key, key_len, value, value_len, err, errlen);
+        return kafka_write(s, key, key_len, value, value_len, timestamp_ms, err, errlen);
     return stdout_write(s, value, value_len, err, errlen);
 }
 

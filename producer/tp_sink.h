@@ -48,14 +48,19 @@ struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts, const struct tg
 struct tp_sink *tp_sink_new_stdout(FILE *out);
 
 /* Queues one record.  key (may be NULL, then no key) and value are copied;
- * value is one JSON record without its newline.  For Kafka, when the
+ * value is one JSON record without its newline.  timestamp_ms becomes the
+ * Kafka message timestamp (CreateTime): callers pass the record's
+ * event_time, so that Kafka's time-based tools (offsets by time, retention,
+ * stream processors' event time) see the message's own time; 0 or less
+ * leaves librdkafka's default, the produce time (the stdout sink ignores
+ * it).  For Kafka, when the
  * producer queue is full this serves delivery reports for 100 ms and
  * retries, until there is room or the stop flag (tg_signal.h) is set.
  * Returns 0, or -1 with a message in err (stopped while waiting, a fatal
  * producer error, or a stdout write error; EPIPE reads "stdout: Broken
  * pipe" and tp_sink_broken_pipe() becomes true). */
 int tp_sink_write(struct tp_sink *s, const char *key, size_t key_len, const char *value,
-                  size_t value_len, char *err, size_t errlen);
+                  size_t value_len, int64_t timestamp_ms, char *err, size_t errlen);
 
 /* Waits until every record written so far has a delivery report, serving
  * reports, for at most timeout_ms (0 = just look).  Returns 0 when all are

@@ -295,7 +295,8 @@ static int write_batch(struct run *r, const struct tp_update_batch *b)
         }
         struct tg_record_key key;
         tg_record_counting_key(rec, &key);
-        int rc = tp_sink_write(r->sink, key.text, key.len, line, len, err, sizeof err);
+        int rc = tp_sink_write(r->sink, key.text, key.len, line, len, rec->event_time_ms, err,
+                               sizeof err);
         free(line);
         if (rc != 0) {
             if (tg_signal_stop_requested() || tp_sink_broken_pipe(r->sink))

@@ -2,10 +2,12 @@
 # tgproducer's Kafka message metadata, checked with independent clients:
 # the partition of every keyed record is murmur2(key) % partitions as the
 # Java, Python and JS clients compute it (python3-kafka's murmur2), unless
-# -X partitioner says otherwise.
+# -X partitioner says otherwise; the message timestamp is the record's
+# event_time (CreateTime), from --fake and from the Bot API alike.
 . "$(dirname "$0")/../lib.sh"
 tg_require tgproducer
 tg_require kcat
+. "$(dirname "$0")/tgproducer_botapi.lib"
 
 # The interpreter that has python3-kafka (Debian's package installs it for
 # the system python3, which another python3 on PATH may shadow).
@@ -77,3 +79,45 @@ fake --seed 11 --users 40 --count 2000 -b "$TG_BROKERS" -t random3 \
     -F "$TG_TMP/random.properties" 2>/dev/null
 tg_check "-F with partitioner=random: wins over the default" \
     test "$(consume random3 '%p\t%k\n' | sort -u | cut -f 2 | sort | uniq -d | wc -l)" -gt 0
+
+# ---- the message timestamp is the record's event_time ------------------------------
+# same_times < "timestamp record" lines: "checked=N differ=M", each Kafka
+# timestamp (kcat's %T, ms) compared with the record's own event_time,
+# parsed here by python's datetime.
+same_times() {
+    python3 -c '
+import datetime, json, sys
+checked = differ = 0
+for line in sys.stdin:
+    ts, record = line.split(" ", 1)
+    text = json.loads(record)["event_time"].replace("Z", "+00:00")
+    event = datetime.datetime.fromisoformat(text)
+    ms = round(event.timestamp() * 1000)
+    checked += 1
+    differ += int(ts) != ms
+print("checked=%d differ=%d" % (checked, differ))'
+}
+make_topic times1
+fake --seed 5 --count 500 --rate 7 -b "$TG_BROKERS" -t times1 2>/dev/null
+tg_check_eq "timestamps, --fake: exit 0" "$?" 0
+tg_check_eq "timestamps, --fake: every message's timestamp is its event_time" \
+    "$(consume times1 '%T %s\n' | same_times)" "checked=500 differ=0"
+tg_check "timestamps, --fake: with milliseconds (not whole seconds)" \
+    test "$(consume times1 '%T\n' | grep -vc '000$')" -gt 0
+
+python3 -c '
+import json
+def update(i):
+    return {"update_id": i, "message": {"message_id": i, "date": 1700000000 + 3600 * i,
+            "chat": {"id": -100400, "type": "supergroup", "title": "K"},
+            "from": {"id": 10 + i % 3, "is_bot": False, "first_name": "U"},
+            "text": "m%d" % i}}
+print(json.dumps({"updates": [update(i) for i in range(1, 31)]}))' >"$TG_TMP/times.json"
+fb_start times --script "$TG_TMP/times.json"
+make_topic times2
+tp --once -b "$TG_BROKERS" -t times2 2>"$TG_TMP/times2.err"
+tg_check_eq "timestamps, Telegram: exit 0" "$?" 0
+tg_check_eq "timestamps, Telegram: every message's timestamp is its event_time" \
+    "$(consume times2 '%T %s\n' | same_times)" "checked=30 differ=0"
+tg_check_eq "timestamps, Telegram: the first is the message's date" \
+    "$(consume times2 '%T %k\n' | sort -n | head -n 1)" "1700003600000 user_11"
