@@ -27,6 +27,8 @@
 /* stdout is written through a buffer this large: a few thousand records
  * per write(2). */
 #define TP_STDOUT_BUFFER (1u << 20)
+/* client.id is "tgproducer@<hostname>" unless -X/-F set it. */
+#define TP_CLIENT_ID_PROGRAM "tgproducer"
 /* How long a write waits for queue space between looks at the stop flag. */
 #define TP_QUEUE_FULL_POLL_MS 100
 
@@ -112,6 +114,9 @@ static rd_kafka_conf_t *build_conf(const struct tp_options *opts, char *err,
     rd_kafka_conf_t *conf = NULL;
     if (tg_kafka_conf_apply_brokers(kc, opts->brokers, why, sizeof why) != 0) {
         snprintf(err, errlen, "brokers: %s", why);
+    } else if (tg_kafka_conf_apply_client_id(kc, TP_CLIENT_ID_PROGRAM, why, sizeof why) !=
+               0) {
+        snprintf(err, errlen, "client.id: %s", why);
     } else {
         conf = tg_kafka_conf_take(kc);
         if (conf == NULL)

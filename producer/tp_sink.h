@@ -33,7 +33,8 @@ struct tp_sink_stats {
  * (last wins): tp_kafka_defaults (enable.idempotence=true, acks=all), then
  * -X / -F in command-line order (opts->kafka_conf, which tp_options_parse
  * built), then the brokers (-b, else $KAFKA_BOOTSTRAP_SERVERS, else
- * localhost:9092) unless -X/-F set them.  opts->kafka_conf, when set, is
+ * localhost:9092) and client.id "tgproducer@<hostname>" unless -X/-F set
+ * them.  opts->kafka_conf, when set, is
  * handed over to librdkafka and may afterwards only be freed (by
  * tp_options_clear): one Kafka sink per parsed command line.  opts and log
  * are borrowed and must outlive the sink (log receives librdkafka's own

@@ -3,7 +3,8 @@
 # the partition of every keyed record is murmur2(key) % partitions as the
 # Java, Python and JS clients compute it (python3-kafka's murmur2), unless
 # -X partitioner says otherwise; the message timestamp is the record's
-# event_time (CreateTime), from --fake and from the Bot API alike.
+# event_time (CreateTime), from --fake and from the Bot API alike; the
+# client.id is tgproducer@<hostname> unless -X or -F sets one.
 . "$(dirname "$0")/../lib.sh"
 tg_require tgproducer
 tg_require kcat
@@ -121,3 +122,23 @@ tg_check_eq "timestamps, Telegram: every message's timestamp is its event_time" 
     "$(consume times2 '%T %s\n' | same_times)" "checked=30 differ=0"
 tg_check_eq "timestamps, Telegram: the first is the message's date" \
     "$(consume times2 '%T %k\n' | sort -n | head -n 1)" "1700003600000 user_11"
+
+# ---- client.id ----------------------------------------------------------------------
+# librdkafka's configuration dump (-X debug=conf) shows client.id when it is
+# not librdkafka's default, and the handle's name starts with it.
+client_id_run() {
+    timeout 30 tgproducer --fake --count 1 -b "$TG_BROKERS" -t cid -X debug=conf -vv "$@" \
+        2>&1 >/dev/null
+}
+host=$(hostname)
+client_id_run >"$TG_TMP/cid.err"
+tg_check "client.id: tgproducer@$host by default" \
+    grep -qF "client.id = tgproducer@$host" "$TG_TMP/cid.err"
+tg_check "client.id: names the handle" \
+    grep -qF "tgproducer@$host#producer-1 initialized" "$TG_TMP/cid.err"
+client_id_run -X client.id=my-producer >"$TG_TMP/cid-x.err"
+tg_check "client.id: -X client.id wins" grep -qF "client.id = my-producer" "$TG_TMP/cid-x.err"
+tg_check "client.id: -X client.id, no default left" not_grep -F "tgproducer@" "$TG_TMP/cid-x.err"
+printf 'client.id = from-file\n' >"$TG_TMP/cid.properties"
+client_id_run -F "$TG_TMP/cid.properties" >"$TG_TMP/cid-f.err"
+tg_check "client.id: -F wins" grep -qF "client.id = from-file" "$TG_TMP/cid-f.err"
