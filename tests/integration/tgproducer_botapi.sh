@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tgproducer against the fake Bot API (tests/fake_botapi.py), --stdout sink:
-# every message shape of issue 4 becomes the hand-computed record, other
+# every message shape of issue 4 becomes the hand-computed record (also when
+# a struct-based relay re-encodes the updates with nulls and zeros), other
 # updates are skipped but confirmed, --once drains many batches with the
 # right offsets and leaves max+1 in the state file, --include-edits, -c,
 # getMe (401 -> 77, privacy warning), token files, the run lock, follow mode
@@ -116,6 +117,24 @@ $edit_record"
 tg_check_eq "edits: asks for the edited kinds too" "$(fb_log 'g[0]["allowed_updates"]')" \
     '["message","channel_post","edited_message","edited_channel_post"]'
 fb_stop
+
+# ---- relays: every shape again, re-encoded as struct-based relays send it ----------------
+# Every absent update kind null, every absent field null, "", 0, false or a
+# zero-valued struct (tests/fake_botapi.py --relay): the same records.
+for style in null zero false; do
+    fb_start "relay-$style" --script "$TG_TMP/shapes.json" --relay "$style"
+    rm -f "$STATE"
+    tp --once --stdout --include-edits >"$TG_TMP/relay-$style.out" \
+        2>"$TG_TMP/relay-$style.err"
+    tg_check_eq "relay ($style): exit 0" "$?" 0
+    tg_check_eq "relay ($style): the records of the plain shapes, edit included" \
+        "$(cat "$TG_TMP/relay-$style.out")" "$(cat "$TG_TMP/shapes.expected")
+$edit_record"
+    tg_check "relay ($style): nothing reported malformed" \
+        not_grep malformed "$TG_TMP/relay-$style.err"
+    tg_check_eq "relay ($style): every update confirmed" "$(cat "$STATE")" 115
+    fb_stop
+done
 
 # ---- -c: Bot API ids and bare channel ids ---------------------------------------------
 fb_start chats --script "$TG_TMP/shapes.json"
