@@ -109,8 +109,9 @@ int tp_options_parse(struct tp_options *opts, int argc, char *const argv[], char
 /* Prints the --help text, every option with its default, to out. */
 void tp_options_usage(FILE *out, const char *program);
 
-/* Reads the bot token: from --token-file when given (the file must not be
- * readable or writable by group or others), else from $TELEGRAM_BOT_TOKEN.
+/* Reads the bot token: from --token-file when given (nobody else may read
+ * or write the file: tp_token_file.h says how that is decided), else from
+ * $TELEGRAM_BOT_TOKEN.
  * Surrounding whitespace is trimmed; the token must look like
  * <digits>:<characters>.  Messages never contain the token.
  * Returns 0 with opts->token set (owned by opts), or -1 with a message in
