@@ -44,6 +44,12 @@ exhausted the method behaves normally.  A step is:
   "trickle"      the normal answer, one byte every "interval" seconds
                  (default 1)
   "reset"        close the connection with a TCP reset, no answer
+A raw step may carry "echo_token": FORM instead of a description: the error
+description then quotes the server's own token, as a careless server might:
+"percent" (<id>%3A<secret>), "percent-lower" (every byte %xx, lowercase),
+"partial" (<id>%3a<secret> with every third secret character %XX), or
+"secret" (the secret part alone), so that tests need not write the token
+into a script.
 A string step may also be written {"special": "hang", ...}; any step may
 carry "delay": S to wait S seconds before answering.  Updates without an
 update_id get the next free one.
@@ -172,6 +178,22 @@ def relay_update(update, style):
     return out
 
 
+ECHO_FORMS = ("percent", "percent-lower", "partial", "secret")
+
+
+def echo_token(token, form):
+    """The token as a server might quote it in an error description."""
+    bot_id, _, secret = token.partition(":")
+    if form == "percent":
+        return bot_id + "%3A" + secret
+    if form == "percent-lower":
+        return "".join("%%%02x" % b for b in token.encode())
+    if form == "partial":
+        return bot_id + "%3a" + "".join(
+            "%%%02X" % ord(c) if i % 3 == 0 else c for i, c in enumerate(secret))
+    return secret
+
+
 class BadRequest(Exception):
     pass
 
@@ -280,6 +302,8 @@ def check_step(step):
         raise BadRequest("unknown special step: %s" % step["special"])
     if "status" in step and not isinstance(step["status"], int):
         raise BadRequest("status must be an integer")
+    if "echo_token" in step and step["echo_token"] not in ECHO_FORMS:
+        raise BadRequest("echo_token is one of %s" % ", ".join(ECHO_FORMS))
     if not ("special" in step or "status" in step or "updates" in step):
         raise BadRequest("a step needs updates, status or special")
 
@@ -637,6 +661,10 @@ class Handler(BaseHTTPRequestHandler):
             body = {"ok": False, "error_code": 429,
                     "description": "Too Many Requests: retry after %d" % retry,
                     "parameters": {"retry_after": retry}}
+        elif body is None and "echo_token" in step:
+            quoted = echo_token(self.state.token, step["echo_token"])
+            body = {"ok": False, "error_code": status,
+                    "description": "Bad Request: no such bot %s (token %s)" % (quoted, quoted)}
         elif body is None:
             body = {"ok": False, "error_code": status,
                     "description": step.get("description", "Error %d" % status)}
