@@ -29,6 +29,7 @@
 #include "tp_sink.h"
 #include "tp_state.h"
 #include "tp_updates.h"
+#include "tp_wait_budget.h"
 
 #define GET_UPDATES_LIMIT 100
 /* --once gives up on a Bot API that keeps failing after this many attempts
@@ -61,6 +62,7 @@ struct run {
     struct tp_bot *bot;
     struct tp_state *state;
     struct tp_backoff backoff;
+    struct tp_wait_budget once_waits; /* --once: the bounds of retry waits */
     int64_t offset;         /* next getUpdates offset: all below delivered */
     int failures;           /* Bot API failures in a row */
     int64_t conflict_since; /* monotonic ms of the first 409 in a row, or 0 */
@@ -94,6 +96,33 @@ static bool pause_ms(struct run *r, int64_t ms)
 }
 
 /* ---- Bot API calls with the retry policy -------------------------------- */
+
+/* Whether --once may wait wait_ms before retrying after problem (a message
+ * naming the method); when it may not, says why and that the next run
+ * retries.  Follow mode always may. */
+static bool once_may_wait(struct run *r, const char *problem, int64_t wait_ms)
+{
+    if (!r->opts->once)
+        return true;
+    enum tp_wait_verdict v = tp_wait_budget_take(&r->once_waits, wait_ms);
+    if (v == TP_WAIT_OK)
+        return true;
+    if (v == TP_WAIT_TOO_LONG)
+        tg_log_error(r->log,
+                     "%s; --once waits at most %d s at a time, not %.0f s: exiting "
+                     "(updates from offset %" PRId64 " on stay unconfirmed; the next "
+                     "run retries)",
+                     problem, TP_ONCE_MAX_WAIT_MS / 1000, (double)wait_ms / 1000.0,
+                     r->offset);
+    else
+        tg_log_error(r->log,
+                     "%s; --once waits at most %d s in all before retrying, and has "
+                     "waited %.1f s: exiting (updates from offset %" PRId64
+                     " on stay unconfirmed; the next run retries)",
+                     problem, TP_ONCE_MAX_WAITING_MS / 1000,
+                     (double)r->once_waits.spent_ms / 1000.0, r->offset);
+    return false;
+}
 
 static void explain_conflict(struct run *r, const struct tp_bot_reply *reply)
 {
@@ -188,6 +217,10 @@ static int call(struct run *r, const char *method, json_t *params, int poll_s,
             wait_ms = st == TP_BOT_RATE_LIMITED && reply->retry_after_ms > 0
                           ? reply->retry_after_ms
                           : tp_backoff_next(&r->backoff);
+            if (!once_may_wait(r, reply->message, wait_ms)) {
+                tp_bot_reply_clear(reply);
+                return TG_EXIT_TEMPFAIL;
+            }
             tg_log_warn(r->log, "%s; retrying in %.1f s", reply->message,
                         (double)wait_ms / 1000.0);
             break;
@@ -443,6 +476,9 @@ static int one_pass(struct run *r)
         r->failures++;
         r->stats.retries++;
         int64_t wait_ms = tp_backoff_next(&r->backoff);
+        if (r->opts->once && r->failures < ONCE_MAX_ATTEMPTS &&
+            !once_may_wait(r, err, wait_ms))
+            return TG_EXIT_TEMPFAIL;
         tg_log_warn(r->log, "%s; retrying in %.1f s", err, (double)wait_ms / 1000.0);
         if (r->opts->once && r->failures >= ONCE_MAX_ATTEMPTS)
             return TG_EXIT_UNAVAILABLE;
@@ -499,6 +535,7 @@ int tp_telegram_run(const struct tp_options *opts, struct tp_sink *sink,
 {
     struct run r = {.opts = opts, .sink = sink, .log = log};
     tp_backoff_init(&r.backoff, TP_BACKOFF_BASE_MS, TP_BACKOFF_CAP_MS, backoff_seed());
+    tp_wait_budget_init(&r.once_waits, TP_ONCE_MAX_WAIT_MS, TP_ONCE_MAX_WAITING_MS);
     if (opts->token == NULL) {
         tg_log_error(log, "no bot token: set $%s or use --token-file", TP_TOKEN_ENV);
         return TG_EXIT_CONFIG;
