@@ -63,6 +63,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         return;
     }
     s->stats.failed++;
+    if (msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        s->stats.too_large++;
     s->failed_since_flush = true;
     snprintf(s->last_failure, sizeof s->last_failure, "%s", rd_kafka_err2str(msg->err));
 }
@@ -253,6 +255,12 @@ static int kafka_write(struct tp_sink *s, const char *key, size_t key_len,
             rd_kafka_fatal_error(s->rk, fatal, sizeof fatal);
             snprintf(err, errlen, "kafka: fatal error: %s", fatal);
             return -1;
+        }
+        if (rc == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+            s->stats.too_large++;
+            snprintf(err, errlen, "kafka: a record of %zu bytes: %s (message.max.bytes)",
+                     key_len + value_len, rd_kafka_err2str(rc));
+            return 1;
         }
         if (rc != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             snprintf(err, errlen, "kafka: %s", rd_kafka_err2str(rc));

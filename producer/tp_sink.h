@@ -27,6 +27,10 @@ struct tp_sink_stats {
     uint64_t delivered;        /* records with a successful delivery report */
     uint64_t failed;           /* records with a failed delivery report */
     uint64_t queue_full_waits; /* times a write waited for queue space */
+    uint64_t too_large;        /* records refused as larger than Kafka accepts: by
+                                  the producer (tp_sink_write returned 1, not
+                                  written) or by the broker (a failed delivery
+                                  report, also counted in failed) */
 };
 
 /* A Kafka sink for opts->topic.  Configuration, in order of precedence
@@ -57,9 +61,11 @@ struct tp_sink *tp_sink_new_stdout(FILE *out);
  * it).  For Kafka, when the
  * producer queue is full this serves delivery reports for 100 ms and
  * retries, until there is room or the stop flag (tg_signal.h) is set.
- * Returns 0, or -1 with a message in err (stopped while waiting, a fatal
- * producer error, or a stdout write error; EPIPE reads "stdout: Broken
- * pipe" and tp_sink_broken_pipe() becomes true). */
+ * Returns 0; 1 when the producer refuses the record as larger than
+ * message.max.bytes (nothing queued, err names its size; the caller decides
+ * whether to skip it); or -1 with a message in err (stopped while waiting,
+ * a fatal producer error, or a stdout write error; EPIPE reads "stdout:
+ * Broken pipe" and tp_sink_broken_pipe() becomes true). */
 int tp_sink_write(struct tp_sink *s, const char *key, size_t key_len, const char *value,
                   size_t value_len, int64_t timestamp_ms, char *err, size_t errlen);
 

@@ -27,6 +27,7 @@ void tp_update_batch_clear(struct tp_update_batch *b)
     for (size_t i = 0; i < b->count; i++)
         tg_record_clear(&b->records[i]);
     free(b->records);
+    free(b->update_ids);
     tp_update_batch_init(b);
 }
 
@@ -287,7 +288,7 @@ static void note_malformed(struct tp_update_batch *b, int64_t update_id,
                  update_id, problem);
 }
 
-static int push_record(struct tp_update_batch *b, struct tg_record *rec)
+static int push_record(struct tp_update_batch *b, struct tg_record *rec, int64_t update_id)
 {
     if (b->count == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 16;
@@ -295,8 +296,13 @@ static int push_record(struct tp_update_batch *b, struct tg_record *rec)
         if (p == NULL)
             return -1;
         b->records = p;
+        int64_t *ids = realloc(b->update_ids, cap * sizeof *ids);
+        if (ids == NULL)
+            return -1;
+        b->update_ids = ids;
         b->cap = cap;
     }
+    b->update_ids[b->count] = update_id;
     b->records[b->count++] = *rec;
     return 0;
 }
@@ -374,7 +380,7 @@ int tp_updates_parse(const json_t *result, const struct tp_options *opts,
             note_malformed(b, id, problem);
             continue;
         }
-        if (rc < 0 || push_record(b, &rec) != 0) {
+        if (rc < 0 || push_record(b, &rec, id) != 0) {
             tg_record_clear(&rec);
             snprintf(err, errlen, "out of memory");
             return -1;

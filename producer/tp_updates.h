@@ -59,6 +59,7 @@ struct tp_options;
 
 struct tp_update_batch {
     struct tg_record *records; /* owned, in update order */
+    int64_t *update_ids;       /* owned: the update each record came from */
     size_t count;
     size_t cap;
     bool has_updates;        /* at least one update carried an update_id */

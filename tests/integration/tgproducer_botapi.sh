@@ -101,7 +101,7 @@ tg_check_eq "shapes: asked for messages and channel posts, limit 100, timeout 0"
 tg_check_eq "shapes: offsets sent: none yet, then max+1 (which confirms)" \
     "$(fb_log '[x["offset"] for x in g]')" '[0,115]'
 tg_check "shapes: --stats counts updates, records, skipped" grep -q \
-    'stats: 15 updates seen, 11 messages produced, 4 skipped (0 malformed)' \
+    'stats: 15 updates seen, 11 messages produced, 4 skipped (0 malformed, 0 too_large)' \
     "$TG_TMP/shapes.err"
 tg_check "shapes: no privacy warning when the bot reads all messages" \
     not_grep privacy "$TG_TMP/shapes.err"

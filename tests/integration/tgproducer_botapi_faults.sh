@@ -64,7 +64,7 @@ tg_check_eq "faults: two invalid-JSON answers (truncated, concatenated)" \
 tg_check_eq "faults: the cut-short and the reset connection are reported by getUpdates" \
     "$(grep -cE '^tgproducer: warning: getUpdates: [^H]' "$TG_TMP/faults.err")" 2
 tg_check "faults: --stats counts 11 retries" \
-    grep -q 'stats: 5 updates seen, 5 messages produced, 0 skipped (0 malformed), 0 delivery failures, 11 retries, next offset 6' \
+    grep -q 'stats: 5 updates seen, 5 messages produced, 0 skipped (0 malformed, 0 too_large), 0 delivery failures, 11 retries, next offset 6' \
     "$TG_TMP/faults.err"
 fb_stop
 
