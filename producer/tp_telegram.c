@@ -64,10 +64,10 @@ struct run {
     struct tp_state *state;
     struct tp_backoff backoff;
     struct tp_wait_budget once_waits; /* --once: the bounds of retry waits */
-    int64_t offset;         /* next getUpdates offset: all below delivered */
-    int failures;           /* Bot API failures in a row */
-    int64_t conflict_since; /* monotonic ms of the first 409 in a row, or 0 */
-    int64_t conflict_told;  /* when the 409 explanation was last logged */
+    int64_t offset;                   /* next getUpdates offset: all below delivered */
+    int failures;                     /* Bot API failures in a row */
+    int64_t conflict_since;           /* monotonic ms of the first 409 in a row, or 0 */
+    int64_t conflict_told;            /* when the 409 explanation was last logged */
     struct run_stats stats;
 };
 
@@ -352,8 +352,8 @@ static int write_record(struct run *r, struct delivery *d, size_t i, size_t *len
     char *line;
     if (tg_record_encode(rec, &line, len, err, sizeof err) != 0) {
         /* tp_updates only builds encodable records; this is a bug. */
-        tg_log_error(r->log, "message %" PRId64 " in chat %" PRId64 ": %s", rec->message_id,
-                     rec->channel_id, err);
+        tg_log_error(r->log, "message %" PRId64 " in chat %" PRId64 ": %s",
+                     rec->message_id, rec->channel_id, err);
         return TG_EXIT_SOFTWARE;
     }
     struct tg_record_key key;
@@ -457,8 +457,8 @@ static int send_one_by_one(struct run *r, struct delivery *d, char *err, size_t 
         rc = await_reports(r, d, err, errlen);
         if (rc == AWAIT_FAILED && refused_so_far(r) > refused) {
             char why[1200];
-            snprintf(why, sizeof why, "a record of %zu bytes refused by the broker (%s)", len,
-                     err);
+            snprintf(why, sizeof why, "a record of %zu bytes refused by the broker (%s)",
+                     len, err);
             skip_too_large(r, d, i, why);
             continue;
         }

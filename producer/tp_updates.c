@@ -100,7 +100,8 @@ static bool is_absent(const json_t *v)
         json_t *member;
         /* jansson's iteration takes a non-const object; it is only read. */
         json_t *object = (json_t *)(uintptr_t)v;
-        json_object_foreach (object, name, member) {
+        json_object_foreach(object, name, member)
+        {
             if (!is_absent(member))
                 return false;
         }
@@ -217,7 +218,8 @@ static int message_to_record(const json_t *msg, struct tg_record *rec, char *pro
     /* Every message has a date: 0 is a relay's stand-in for a lost one. */
     if (!json_is_integer(date) || json_integer_value(date) == 0 ||
         json_integer_value(date) < MIN_DATE_S || json_integer_value(date) > MAX_DATE_S) {
-        snprintf(problem, problen, "message %" PRId64 " without a usable date", message_id);
+        snprintf(problem, problen, "message %" PRId64 " without a usable date",
+                 message_id);
         return 1;
     }
 
@@ -288,7 +290,8 @@ static void note_malformed(struct tp_update_batch *b, int64_t update_id,
                  update_id, problem);
 }
 
-static int push_record(struct tp_update_batch *b, struct tg_record *rec, int64_t update_id)
+static int push_record(struct tp_update_batch *b, struct tg_record *rec,
+                       int64_t update_id)
 {
     if (b->count == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 16;

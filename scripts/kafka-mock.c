@@ -617,7 +617,8 @@ static void control_execute(struct km_server *srv, const char *command)
                                                   (rd_kafka_resp_err_t)number);
         }
     } else {
-        snprintf(err, sizeof err, "unknown command (down, up, topic, rtt, produce-error)");
+        snprintf(err, sizeof err,
+                 "unknown command (down, up, topic, rtt, produce-error)");
     }
     if (rc != RD_KAFKA_RESP_ERR_NO_ERROR)
         snprintf(err, sizeof err, "%s", rd_kafka_err2str(rc));

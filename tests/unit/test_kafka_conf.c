@@ -295,7 +295,8 @@ static void test_apply_client_id(void)
     CHECK_INT(tg_kafka_conf_get(kc, "client.id", value, sizeof value), 0);
     CHECK_STR(value, "from-file");
     rd_kafka_conf_destroy(tg_kafka_conf_take(kc));
-    CHECK_INT(tg_kafka_conf_apply_client_id(kc, "tool", err, sizeof err), 0); /* set: nothing to do */
+    CHECK_INT(tg_kafka_conf_apply_client_id(kc, "tool", err, sizeof err),
+              0); /* set: nothing to do */
     tg_kafka_conf_free(kc);
 
     kc = tg_kafka_conf_new();
@@ -307,9 +308,9 @@ static void test_apply_client_id(void)
 
 static void remove_tmpdir(void)
 {
-    static const char *const names[] = {"good.properties",   "empty.properties",
-                                        "bad.properties",    "crlf.properties",
-                                        "noname.properties", "badvalue.properties",
+    static const char *const names[] = {"good.properties",    "empty.properties",
+                                        "bad.properties",     "crlf.properties",
+                                        "noname.properties",  "badvalue.properties",
                                         "brokers.properties", "client.properties"};
     char path[256];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {

@@ -185,7 +185,8 @@ static void test_redact_positions(void)
     CHECK(redacts_to("1:" SECRET30 ":2:" SECRET30, "<redacted>", 1));
     /* Found by fuzz_redact: a secret running straight into the next bot id
      * once left ":<secret>" of the second token in clear. */
-    CHECK(redacts_to("id 5:" SECRET30 "123456789:" SECRET35 " end", "id <redacted> end", 1));
+    CHECK(redacts_to("id 5:" SECRET30 "123456789:" SECRET35 " end", "id <redacted> end",
+                     1));
     CHECK(redacts_to("1:2222222222222222222222222222222222222222:" SECRET30 "x",
                      "<redacted>", 1));
     CHECK(redacts_to("(1:" SECRET30 ")", "(<redacted>)", 1));

@@ -347,7 +347,8 @@ static void test_chat_filter(void)
 
 static void test_nul_dropped(void)
 {
-    expect("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":1700000000,\"chat\":{\"id\":"
+    expect("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":1700000000,\"chat\":"
+           "{\"id\":"
            "-1,\"title\":\"T\\u0000\"},\"from\":{\"id\":1,\"username\":\"u\"},\"text\":"
            "\"a\\u0000b\"}}]",
            "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-1,"
@@ -359,10 +360,12 @@ static void test_nul_dropped(void)
  * it takes the fallback of an empty one (found by fuzz_updates). */
 static void test_nul_only_names_fall_back(void)
 {
-    expect("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":1700000000,\"chat\":{\"id\":"
+    expect("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":1700000000,\"chat\":"
+           "{\"id\":"
            "-1,\"title\":\"\\u0000\",\"first_name\":\"F\"},\"from\":{\"id\":7,"
            "\"username\":\"\\u0000\\u0000\"},\"text\":\"a\"}},"
-           "{\"update_id\":2,\"channel_post\":{\"message_id\":2,\"date\":1700000000,\"chat\":{"
+           "{\"update_id\":2,\"channel_post\":{\"message_id\":2,\"date\":1700000000,"
+           "\"chat\":{"
            "\"id\":-1009,\"title\":\"C\",\"username\":\"\\u0000\"},"
            "\"author_signature\":\"\\u0000\",\"text\":\"b\"}}]",
            "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-1,"
@@ -403,14 +406,16 @@ static const char chat_only_base[] =
     "{\"update_id\":2,\"channel_post\":{\"message_id\":6,\"date\":1700000000,\"chat\":{"
     "\"id\":-1009,\"title\":\"News\",\"username\":\"newsch\"},\"text\":\"x\"}}";
 
-#define USER_RECORD(name, first, last, text, len)                                       \
-    "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-100,\"channel_name\":" name \
-    ",\"message_id\":5,\"user_id\":42,\"username\":\"ann\",\"first_name\":" first         \
+#define USER_RECORD(name, first, last, text, len)                                        \
+    "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-100,\"channel_"            \
+    "name\":" name                                                                       \
+    ",\"message_id\":5,\"user_id\":42,\"username\":\"ann\",\"first_name\":" first        \
     ",\"last_name\":" last ",\"text\":" text ",\"text_length\":" len "}\n"
-#define POST_RECORD(username, text, len)                                                  \
-    "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-1009,\"channel_name\":"     \
-    "\"News\",\"message_id\":6,\"user_id\":null,\"username\":" username                 \
-    ",\"first_name\":null,\"last_name\":null,\"text\":" text ",\"text_length\":" len "}\n"
+#define POST_RECORD(username, text, len)                                                 \
+    "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-1009,\"channel_name\":"    \
+    "\"News\",\"message_id\":6,\"user_id\":null,\"username\":" username                  \
+    ",\"first_name\":null,\"last_name\":null,\"text\":" text ",\"text_length\":" len     \
+    "}\n"
 
 /* One field of one update: what the record is when the field is missing,
  * or why the update is malformed ("" when it is skipped quietly). */
@@ -433,8 +438,8 @@ static const struct absent_case absent_cases[] = {
      USER_RECORD("\"G\"", "null", "\"Lee\"", "\"hi\"", "2"), NULL},
     {user_base, "message.from.last_name",
      USER_RECORD("\"G\"", "\"Ann\"", "null", "\"hi\"", "2"), NULL},
-    {user_base, "message.text", USER_RECORD("\"G\"", "\"Ann\"", "\"Lee\"", "\"cap\"", "3"),
-     NULL},
+    {user_base, "message.text",
+     USER_RECORD("\"G\"", "\"Ann\"", "\"Lee\"", "\"cap\"", "3"), NULL},
     {caption_base, "message.caption",
      "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-100,\"channel_name\":"
      "\"G\",\"message_id\":5,\"user_id\":42,\"username\":\"ann\",\"first_name\":null,"
@@ -471,7 +476,11 @@ static const struct absent_case absent_cases[] = {
 /* The forms a relay writes for an absent value; the last, a zero-valued
  * struct, is also tried where the field is an object. */
 static const char *const absent_forms[] = {
-    "null", "\"\"", "0", "false", "{\"id\":0,\"is_bot\":false,\"first_name\":\"\",\"x\":null}",
+    "null",
+    "\"\"",
+    "0",
+    "false",
+    "{\"id\":0,\"is_bot\":false,\"first_name\":\"\",\"x\":null}",
 };
 
 /* The update of text with the field at path set to form (JSON text), or
@@ -541,7 +550,8 @@ static void test_absent_forms(void)
         char wrapped[1024];
         snprintf(wrapped, sizeof wrapped, "[%s]", c->base);
         char *as_given = records_of(wrapped, &opts, &b);
-        if (strstr(c->path, "edit_date") == NULL && strcmp(c->path, "message.sender_chat") != 0)
+        if (strstr(c->path, "edit_date") == NULL &&
+            strcmp(c->path, "message.sender_chat") != 0)
             CHECK(as_given != NULL && b.malformed == 0 &&
                   strcmp(as_given, c->record != NULL ? c->record : "") != 0);
         free(as_given);
@@ -570,24 +580,25 @@ static void test_relay_shaped_updates(void)
         "\"edited_message\":null,\"edited_channel_post\":null,\"callback_query\":null,"
         "\"poll\":null,\"my_chat_member\":null";
     char json[4096];
-    snprintf(json, sizeof json,
-             "[{\"update_id\":7,\"message\":null,%s,\"channel_post\":{\"message_id\":3,"
-             "\"message_thread_id\":0,\"from\":{\"id\":0,\"is_bot\":false,\"first_name\":"
-             "\"\",\"last_name\":\"\",\"username\":\"\"},\"sender_chat\":{\"id\":-1009,"
-             "\"type\":\"channel\",\"title\":\"News\",\"username\":\"\",\"first_name\":\"\"},"
-             "\"date\":1700000000,\"chat\":{\"id\":-1009,\"type\":\"channel\",\"title\":"
-             "\"News\",\"username\":\"newsch\",\"first_name\":\"\",\"last_name\":\"\"},"
-             "\"edit_date\":0,\"author_signature\":\"\",\"text\":\"\",\"caption\":"
-             "\"cap\",\"photo\":null,\"is_automatic_forward\":false}},"
-             "{\"update_id\":8,\"message\":{\"message_id\":4,\"date\":1700000060,\"chat\":{"
-             "\"id\":-100,\"type\":\"group\",\"title\":\"G\",\"username\":null},\"from\":{"
-             "\"id\":9,\"is_bot\":false,\"first_name\":\"Ann\",\"last_name\":null,"
-             "\"username\":null},\"sender_chat\":null,\"author_signature\":null,\"text\":"
-             "\"hi\",\"caption\":null},%s,\"channel_post\":null},"
-             "{\"update_id\":9,\"message\":{\"message_id\":0,\"date\":0,\"chat\":{\"id\":0,"
-             "\"title\":\"\"},\"from\":null,\"text\":\"\"},%s,\"channel_post\":false,"
-             "\"poll\":{\"id\":\"p\"}}]",
-             kinds_null, kinds_null, kinds_null);
+    snprintf(
+        json, sizeof json,
+        "[{\"update_id\":7,\"message\":null,%s,\"channel_post\":{\"message_id\":3,"
+        "\"message_thread_id\":0,\"from\":{\"id\":0,\"is_bot\":false,\"first_name\":"
+        "\"\",\"last_name\":\"\",\"username\":\"\"},\"sender_chat\":{\"id\":-1009,"
+        "\"type\":\"channel\",\"title\":\"News\",\"username\":\"\",\"first_name\":\"\"},"
+        "\"date\":1700000000,\"chat\":{\"id\":-1009,\"type\":\"channel\",\"title\":"
+        "\"News\",\"username\":\"newsch\",\"first_name\":\"\",\"last_name\":\"\"},"
+        "\"edit_date\":0,\"author_signature\":\"\",\"text\":\"\",\"caption\":"
+        "\"cap\",\"photo\":null,\"is_automatic_forward\":false}},"
+        "{\"update_id\":8,\"message\":{\"message_id\":4,\"date\":1700000060,\"chat\":{"
+        "\"id\":-100,\"type\":\"group\",\"title\":\"G\",\"username\":null},\"from\":{"
+        "\"id\":9,\"is_bot\":false,\"first_name\":\"Ann\",\"last_name\":null,"
+        "\"username\":null},\"sender_chat\":null,\"author_signature\":null,\"text\":"
+        "\"hi\",\"caption\":null},%s,\"channel_post\":null},"
+        "{\"update_id\":9,\"message\":{\"message_id\":0,\"date\":0,\"chat\":{\"id\":0,"
+        "\"title\":\"\"},\"from\":null,\"text\":\"\"},%s,\"channel_post\":false,"
+        "\"poll\":{\"id\":\"p\"}}]",
+        kinds_null, kinds_null, kinds_null);
     struct tp_options opts;
     tp_options_init(&opts);
     struct tp_update_batch b;
@@ -611,16 +622,17 @@ static void test_relay_shaped_updates(void)
 
     /* Two present kinds: the first in Telegram's order wins; an edit first
      * is skipped without --include-edits. */
-    got = records_of("[{\"update_id\":1,\"channel_post\":{\"message_id\":2,\"date\":"
-                     "1700000000,\"chat\":{\"id\":-2,\"title\":\"C\"},\"text\":\"post\"},"
-                     "\"message\":{\"message_id\":1,\"date\":1700000000,\"chat\":{\"id\":-1,"
-                     "\"title\":\"M\"},\"text\":\"msg\"}},"
-                     "{\"update_id\":2,\"edited_message\":{\"message_id\":3,\"date\":"
-                     "1700000000,\"chat\":{\"id\":-1,\"title\":\"M\"},\"text\":\"edit\"},"
-                     "\"channel_post\":{\"message_id\":4,\"date\":1700000000,\"chat\":{"
-                     "\"id\":-2,\"title\":\"C\"},\"text\":\"later\"}},"
-                     "{\"update_id\":3,\"message\":\"text\",\"channel_post\":null}]",
-                     &opts, &b);
+    got = records_of(
+        "[{\"update_id\":1,\"channel_post\":{\"message_id\":2,\"date\":"
+        "1700000000,\"chat\":{\"id\":-2,\"title\":\"C\"},\"text\":\"post\"},"
+        "\"message\":{\"message_id\":1,\"date\":1700000000,\"chat\":{\"id\":-1,"
+        "\"title\":\"M\"},\"text\":\"msg\"}},"
+        "{\"update_id\":2,\"edited_message\":{\"message_id\":3,\"date\":"
+        "1700000000,\"chat\":{\"id\":-1,\"title\":\"M\"},\"text\":\"edit\"},"
+        "\"channel_post\":{\"message_id\":4,\"date\":1700000000,\"chat\":{"
+        "\"id\":-2,\"title\":\"C\"},\"text\":\"later\"}},"
+        "{\"update_id\":3,\"message\":\"text\",\"channel_post\":null}]",
+        &opts, &b);
     CHECK_INT(b.count, 1);
     if (b.count == 1)
         CHECK_STR(b.records[0].text, "msg");
