@@ -4,13 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TOPIC_PREFIX "topic."
+/* Host names are at most 64 bytes on Linux (HOST_NAME_MAX). */
+#define HOST_NAME_BUFFER 256
 
 struct tg_kafka_conf {
     rd_kafka_conf_t *conf;             /* NULL once taken */
     rd_kafka_topic_conf_t *topic_conf; /* NULL once taken */
     bool has_brokers;                  /* set by -X / -F, not by -b or env */
+    bool has_client_id;                /* set by -X / -F */
 };
 
 struct tg_kafka_conf *tg_kafka_conf_new(void)
@@ -78,6 +82,8 @@ int tg_kafka_conf_set(struct tg_kafka_conf *kc, const char *name, const char *va
         res = rd_kafka_conf_set(kc->conf, name, value, errstr, sizeof errstr);
         if (res == RD_KAFKA_CONF_OK && is_broker_property(name))
             kc->has_brokers = value[0] != '\0';
+        if (res == RD_KAFKA_CONF_OK && strcmp(name, "client.id") == 0)
+            kc->has_client_id = value[0] != '\0';
     }
     if (res != RD_KAFKA_CONF_OK) {
         copy_error(errstr, err, errlen);
@@ -212,6 +218,40 @@ int tg_kafka_conf_apply_brokers(struct tg_kafka_conf *kc, const char *cli_broker
     char errstr[512] = "";
     if (rd_kafka_conf_set(kc->conf, "bootstrap.servers", brokers, errstr,
                           sizeof errstr) != RD_KAFKA_CONF_OK) {
+        copy_error(errstr, err, errlen);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ client.id */
+
+bool tg_kafka_conf_has_client_id(const struct tg_kafka_conf *kc)
+{
+    return kc->has_client_id;
+}
+
+int tg_kafka_conf_apply_client_id(struct tg_kafka_conf *kc, const char *program,
+                                  char *err, size_t errlen)
+{
+    if (kc->has_client_id)
+        return 0;
+    if (kc->conf == NULL) {
+        snprintf(err, errlen, "configuration already handed over");
+        return -1;
+    }
+    char host[HOST_NAME_BUFFER] = "";
+    if (gethostname(host, sizeof host) != 0)
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0'; /* gethostname may not terminate a cut name */
+    char id[HOST_NAME_BUFFER + 128];
+    if (host[0] != '\0')
+        snprintf(id, sizeof id, "%s@%s", program, host);
+    else
+        snprintf(id, sizeof id, "%s", program);
+    char errstr[512] = "";
+    if (rd_kafka_conf_set(kc->conf, "client.id", id, errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
         copy_error(errstr, err, errlen);
         return -1;
     }

@@ -56,6 +56,18 @@ int tg_kafka_conf_apply_brokers(struct tg_kafka_conf *kc,
                                 const char *cli_brokers, char *err,
                                 size_t errlen);
 
+/* True when client.id was set via -X/-F (to a non-empty value: an empty one
+ * counts as not set, as for the brokers). */
+bool tg_kafka_conf_has_client_id(const struct tg_kafka_conf *kc);
+
+/* Sets client.id to "<program>@<hostname>" (just program when the host name
+ * cannot be read) unless -X/-F already set it, so that broker logs, quotas
+ * and ACLs can tell the tool and the machine from any other client
+ * (librdkafka's default is "rdkafka").  program is copied.  Returns 0, or
+ * -1 with err. */
+int tg_kafka_conf_apply_client_id(struct tg_kafka_conf *kc, const char *program,
+                                  char *err, size_t errlen);
+
 /* Reads back a global property; returns 0 and fills buf, or -1 when not
  * set or buf too small. */
 int tg_kafka_conf_get(const struct tg_kafka_conf *kc, const char *name,

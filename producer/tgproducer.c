@@ -63,6 +63,9 @@ static int setup(struct tp_options *opts, int argc, char *argv[], struct tg_log 
         tg_log_error(log, "%s", err);
         return TG_EXIT_CONFIG;
     }
+    /* Servers may echo the token's secret alone or percent-encoded, which
+     * only a log that knows the token can recognise. */
+    tg_log_set_token(log, opts->token);
     if (tg_signal_install() != 0) {
         tg_log_error(log, "cannot install signal handlers: %s", strerror(errno));
         return TG_EXIT_SOFTWARE;
@@ -100,6 +103,7 @@ int main(int argc, char *argv[])
         rc = TG_EXIT_OK;
     }
     tp_sink_free(sink);
+    tg_log_set_token(&log, NULL); /* tp_options_clear wipes it */
     tp_options_clear(&opts);
     return rc;
 }

@@ -146,8 +146,8 @@ int tp_fake_run(const struct tp_options *opts, struct tp_sink *sink,
             if (outcome != GO_ON || tg_signal_stop_requested())
                 break;
         }
-        if (tp_sink_write(sink, rec.key, rec.key_len, rec.line, rec.line_len, err,
-                          sizeof err) != 0)
+        if (tp_sink_write(sink, rec.key, rec.key_len, rec.line, rec.line_len,
+                          rec.event_time_ms, err, sizeof err) != 0)
             outcome = judge_failure(sink, err, log);
     }
     tp_fake_free(fake);

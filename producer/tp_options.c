@@ -6,18 +6,16 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "tg_cli.h"
 #include "tg_kafka_conf.h"
 #include "tg_number.h"
 #include "tg_time.h"
+#include "tp_token_file.h"
 
 /* A Bot API channel or supergroup id is -(10^12 + the id other clients
  * show), which prints as "-100" followed by that id. */
@@ -88,7 +86,7 @@ enum tp_given {
 };
 
 const char *const tp_kafka_defaults[] = {
-    "enable.idempotence", "true", "acks", "all", NULL,
+    "enable.idempotence", "true", "acks", "all", "partitioner", "murmur2_random", NULL,
 };
 
 /* ---- value parsers ---------------------------------------------------- */
@@ -508,53 +506,6 @@ static bool token_well_formed(const char *t, size_t len)
     return true;
 }
 
-/* Reads the token file into buf (NUL-terminated) after checking its mode. */
-static int read_token_file(const char *path, char *buf, size_t buflen, char *err,
-                           size_t errlen)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        snprintf(err, errlen, "--token-file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "--token-file %s: not a regular file", path);
-        close(fd);
-        return -1;
-    }
-    if ((st.st_mode & 077) != 0) {
-        snprintf(err, errlen,
-                 "--token-file %s: mode %04o lets group or others at the "
-                 "token; refusing it (chmod 600 %s)",
-                 path, (unsigned)(st.st_mode & 07777), path);
-        close(fd);
-        return -1;
-    }
-    size_t len = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf + len, buflen - 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            snprintf(err, errlen, "--token-file %s: %s", path, strerror(errno));
-            close(fd);
-            return -1;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len == buflen - 1) {
-            snprintf(err, errlen, "--token-file %s: too long for a bot token", path);
-            close(fd);
-            return -1;
-        }
-    }
-    close(fd);
-    buf[len] = '\0';
-    return 0;
-}
-
 int tp_options_load_token(struct tp_options *opts, char *err, size_t errlen)
 {
     char buf[TP_TOKEN_MAX + 2];
@@ -562,7 +513,7 @@ int tp_options_load_token(struct tp_options *opts, char *err, size_t errlen)
     int rc = -1;
 
     if (opts->token_file != NULL) {
-        if (read_token_file(opts->token_file, buf, sizeof buf, err, errlen) != 0)
+        if (tp_token_file_read(opts->token_file, buf, sizeof buf, err, errlen) != 0)
             goto out;
     } else {
         const char *env = getenv(TP_TOKEN_ENV);

@@ -41,7 +41,10 @@ struct tg_kafka_conf;
 
 /* Producer properties set before any -X/-F, so that a user's -X can still
  * override them: an idempotent producer whose records every in-sync
- * replica has.  Name, value pairs, ending with a NULL name. */
+ * replica has, and the murmur2 partitioner of the Java, Python and JS
+ * clients (librdkafka's default hashes keys with CRC32), so that a key lands
+ * in the same partition whichever client wrote it.  Name, value pairs,
+ * ending with a NULL name. */
 extern const char *const tp_kafka_defaults[];
 
 struct tp_options {
@@ -106,8 +109,9 @@ int tp_options_parse(struct tp_options *opts, int argc, char *const argv[], char
 /* Prints the --help text, every option with its default, to out. */
 void tp_options_usage(FILE *out, const char *program);
 
-/* Reads the bot token: from --token-file when given (the file must not be
- * readable or writable by group or others), else from $TELEGRAM_BOT_TOKEN.
+/* Reads the bot token: from --token-file when given (nobody else may read
+ * or write the file: tp_token_file.h says how that is decided), else from
+ * $TELEGRAM_BOT_TOKEN.
  * Surrounding whitespace is trimmed; the token must look like
  * <digits>:<characters>.  Messages never contain the token.
  * Returns 0 with opts->token set (owned by opts), or -1 with a message in

@@ -27,6 +27,8 @@
 /* stdout is written through a buffer this large: a few thousand records
  * per write(2). */
 #define TP_STDOUT_BUFFER (1u << 20)
+/* client.id is "tgproducer@<hostname>" unless -X/-F set it. */
+#define TP_CLIENT_ID_PROGRAM "tgproducer"
 /* How long a write waits for queue space between looks at the stop flag. */
 #define TP_QUEUE_FULL_POLL_MS 100
 
@@ -61,6 +63,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         return;
     }
     s->stats.failed++;
+    if (msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        s->stats.too_large++;
     s->failed_since_flush = true;
     snprintf(s->last_failure, sizeof s->last_failure, "%s", rd_kafka_err2str(msg->err));
 }
@@ -112,6 +116,9 @@ static rd_kafka_conf_t *build_conf(const struct tp_options *opts, char *err,
     rd_kafka_conf_t *conf = NULL;
     if (tg_kafka_conf_apply_brokers(kc, opts->brokers, why, sizeof why) != 0) {
         snprintf(err, errlen, "brokers: %s", why);
+    } else if (tg_kafka_conf_apply_client_id(kc, TP_CLIENT_ID_PROGRAM, why, sizeof why) !=
+               0) {
+        snprintf(err, errlen, "client.id: %s", why);
     } else {
         conf = tg_kafka_conf_take(kc);
         if (conf == NULL)
@@ -231,7 +238,8 @@ static int stdout_write(struct tp_sink *s, const char *value, size_t value_len, 
 }
 
 static int kafka_write(struct tp_sink *s, const char *key, size_t key_len,
-                       const char *value, size_t value_len, char *err, size_t errlen)
+                       const char *value, size_t value_len, int64_t timestamp_ms,
+                       char *err, size_t errlen)
 {
     char fatal[256];
 
@@ -239,13 +247,20 @@ static int kafka_write(struct tp_sink *s, const char *key, size_t key_len,
         rd_kafka_resp_err_t rc = rd_kafka_producev(
             s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY(key, key_len),
-            RD_KAFKA_V_VALUE((void *)(uintptr_t)value, value_len), RD_KAFKA_V_END);
+            RD_KAFKA_V_VALUE((void *)(uintptr_t)value, value_len),
+            RD_KAFKA_V_TIMESTAMP(timestamp_ms > 0 ? timestamp_ms : 0), RD_KAFKA_V_END);
         if (rc == RD_KAFKA_RESP_ERR_NO_ERROR)
             break;
         if (rc == RD_KAFKA_RESP_ERR__FATAL) {
             rd_kafka_fatal_error(s->rk, fatal, sizeof fatal);
             snprintf(err, errlen, "kafka: fatal error: %s", fatal);
             return -1;
+        }
+        if (rc == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+            s->stats.too_large++;
+            snprintf(err, errlen, "kafka: a record of %zu bytes: %s (message.max.bytes)",
+                     key_len + value_len, rd_kafka_err2str(rc));
+            return 1;
         }
         if (rc != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             snprintf(err, errlen, "kafka: %s", rd_kafka_err2str(rc));
@@ -264,10 +279,10 @@ static int kafka_write(struct tp_sink *s, const char *key, size_t key_len,
 }
 
 int tp_sink_write(struct tp_sink *s, const char *key, size_t key_len, const char *value,
-                  size_t value_len, char *err, size_t errlen)
+                  size_t value_len, int64_t timestamp_ms, char *err, size_t errlen)
 {
     if (s->rk != NULL)
-        return kafka_write(s, key, key_len, value, value_len, err, errlen);
+        return kafka_write(s, key, key_len, value, value_len, timestamp_ms, err, errlen);
     return stdout_write(s, value, value_len, err, errlen);
 }
 

@@ -27,13 +27,18 @@ struct tp_sink_stats {
     uint64_t delivered;        /* records with a successful delivery report */
     uint64_t failed;           /* records with a failed delivery report */
     uint64_t queue_full_waits; /* times a write waited for queue space */
+    uint64_t too_large;        /* records refused as larger than Kafka accepts: by
+                                  the producer (tp_sink_write returned 1, not
+                                  written) or by the broker (a failed delivery
+                                  report, also counted in failed) */
 };
 
 /* A Kafka sink for opts->topic.  Configuration, in order of precedence
  * (last wins): tp_kafka_defaults (enable.idempotence=true, acks=all), then
  * -X / -F in command-line order (opts->kafka_conf, which tp_options_parse
  * built), then the brokers (-b, else $KAFKA_BOOTSTRAP_SERVERS, else
- * localhost:9092) unless -X/-F set them.  opts->kafka_conf, when set, is
+ * localhost:9092) and client.id "tgproducer@<hostname>" unless -X/-F set
+ * them.  opts->kafka_conf, when set, is
  * handed over to librdkafka and may afterwards only be freed (by
  * tp_options_clear): one Kafka sink per parsed command line.  opts and log
  * are borrowed and must outlive the sink (log receives librdkafka's own
@@ -48,14 +53,21 @@ struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts, const struct tg
 struct tp_sink *tp_sink_new_stdout(FILE *out);
 
 /* Queues one record.  key (may be NULL, then no key) and value are copied;
- * value is one JSON record without its newline.  For Kafka, when the
+ * value is one JSON record without its newline.  timestamp_ms becomes the
+ * Kafka message timestamp (CreateTime): callers pass the record's
+ * event_time, so that Kafka's time-based tools (offsets by time, retention,
+ * stream processors' event time) see the message's own time; 0 or less
+ * leaves librdkafka's default, the produce time (the stdout sink ignores
+ * it).  For Kafka, when the
  * producer queue is full this serves delivery reports for 100 ms and
  * retries, until there is room or the stop flag (tg_signal.h) is set.
- * Returns 0, or -1 with a message in err (stopped while waiting, a fatal
- * producer error, or a stdout write error; EPIPE reads "stdout: Broken
- * pipe" and tp_sink_broken_pipe() becomes true). */
+ * Returns 0; 1 when the producer refuses the record as larger than
+ * message.max.bytes (nothing queued, err names its size; the caller decides
+ * whether to skip it); or -1 with a message in err (stopped while waiting,
+ * a fatal producer error, or a stdout write error; EPIPE reads "stdout:
+ * Broken pipe" and tp_sink_broken_pipe() becomes true). */
 int tp_sink_write(struct tp_sink *s, const char *key, size_t key_len, const char *value,
-                  size_t value_len, char *err, size_t errlen);
+                  size_t value_len, int64_t timestamp_ms, char *err, size_t errlen);
 
 /* Waits until every record written so far has a delivery report, serving
  * reports, for at most timeout_ms (0 = just look).  Returns 0 when all are

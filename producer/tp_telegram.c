@@ -29,6 +29,7 @@
 #include "tp_sink.h"
 #include "tp_state.h"
 #include "tp_updates.h"
+#include "tp_wait_budget.h"
 
 #define GET_UPDATES_LIMIT 100
 /* --once gives up on a Bot API that keeps failing after this many attempts
@@ -50,6 +51,7 @@ struct run_stats {
     uint64_t produced;
     uint64_t skipped;
     uint64_t malformed;
+    uint64_t too_large; /* records Kafka refused as too large: skipped */
     uint64_t retries;
     uint64_t delivery_failures;
 };
@@ -61,10 +63,11 @@ struct run {
     struct tp_bot *bot;
     struct tp_state *state;
     struct tp_backoff backoff;
-    int64_t offset;         /* next getUpdates offset: all below delivered */
-    int failures;           /* Bot API failures in a row */
-    int64_t conflict_since; /* monotonic ms of the first 409 in a row, or 0 */
-    int64_t conflict_told;  /* when the 409 explanation was last logged */
+    struct tp_wait_budget once_waits; /* --once: the bounds of retry waits */
+    int64_t offset;                   /* next getUpdates offset: all below delivered */
+    int failures;                     /* Bot API failures in a row */
+    int64_t conflict_since;           /* monotonic ms of the first 409 in a row, or 0 */
+    int64_t conflict_told;            /* when the 409 explanation was last logged */
     struct run_stats stats;
 };
 
@@ -94,6 +97,33 @@ static bool pause_ms(struct run *r, int64_t ms)
 }
 
 /* ---- Bot API calls with the retry policy -------------------------------- */
+
+/* Whether --once may wait wait_ms before retrying after problem (a message
+ * naming the method); when it may not, says why and that the next run
+ * retries.  Follow mode always may. */
+static bool once_may_wait(struct run *r, const char *problem, int64_t wait_ms)
+{
+    if (!r->opts->once)
+        return true;
+    enum tp_wait_verdict v = tp_wait_budget_take(&r->once_waits, wait_ms);
+    if (v == TP_WAIT_OK)
+        return true;
+    if (v == TP_WAIT_TOO_LONG)
+        tg_log_error(r->log,
+                     "%s; --once waits at most %d s at a time, not %.0f s: exiting "
+                     "(updates from offset %" PRId64 " on stay unconfirmed; the next "
+                     "run retries)",
+                     problem, TP_ONCE_MAX_WAIT_MS / 1000, (double)wait_ms / 1000.0,
+                     r->offset);
+    else
+        tg_log_error(r->log,
+                     "%s; --once waits at most %d s in all before retrying, and has "
+                     "waited %.1f s: exiting (updates from offset %" PRId64
+                     " on stay unconfirmed; the next run retries)",
+                     problem, TP_ONCE_MAX_WAITING_MS / 1000,
+                     (double)r->once_waits.spent_ms / 1000.0, r->offset);
+    return false;
+}
 
 static void explain_conflict(struct run *r, const struct tp_bot_reply *reply)
 {
@@ -188,6 +218,10 @@ static int call(struct run *r, const char *method, json_t *params, int poll_s,
             wait_ms = st == TP_BOT_RATE_LIMITED && reply->retry_after_ms > 0
                           ? reply->retry_after_ms
                           : tp_backoff_next(&r->backoff);
+            if (!once_may_wait(r, reply->message, wait_ms)) {
+                tp_bot_reply_clear(reply);
+                return TG_EXIT_TEMPFAIL;
+            }
             tg_log_warn(r->log, "%s; retrying in %.1f s", reply->message,
                         (double)wait_ms / 1000.0);
             break;
@@ -278,31 +312,65 @@ static int delete_webhook(struct run *r)
 
 /* ---- delivery ----------------------------------------------------------- */
 
-/* Queues every record of the batch.  Returns STEP_OK, STEP_STOPPED, or a
- * tg_exit code (logged). */
-static int write_batch(struct run *r, const struct tp_update_batch *b)
+/* One batch on its way: which records were refused as too large (they are
+ * skipped from then on, and confirmed with the batch, or they would block
+ * every later run), and the delivery deadline. */
+struct delivery {
+    const struct tp_update_batch *b;
+    bool *too_large; /* per record */
+    size_t skipped;  /* records marked too_large */
+    int64_t started;
+    int64_t deadline;
+};
+
+/* A delivery report failed (err says why): not a tg_exit code nor a STEP. */
+#define AWAIT_FAILED (-10)
+
+static uint64_t refused_so_far(const struct run *r)
+{
+    struct tp_sink_stats st;
+    tp_sink_get_stats(r->sink, &st);
+    return st.too_large;
+}
+
+static void skip_too_large(struct run *r, struct delivery *d, size_t i, const char *why)
+{
+    d->too_large[i] = true;
+    d->skipped++;
+    /* The update and the size, never the text. */
+    tg_log_error(r->log, "update %" PRId64 ": %s; skipped (confirmed with its batch)",
+                 d->b->update_ids[i], why);
+}
+
+/* Queues record i.  A record the producer refuses as too large is
+ * skipped.  Returns STEP_OK, STEP_STOPPED, or a tg_exit code (logged);
+ * *len is the record's size with its key. */
+static int write_record(struct run *r, struct delivery *d, size_t i, size_t *len)
 {
     char err[1024];
-    for (size_t i = 0; i < b->count; i++) {
-        const struct tg_record *rec = &b->records[i];
-        char *line;
-        size_t len;
-        if (tg_record_encode(rec, &line, &len, err, sizeof err) != 0) {
-            /* tp_updates only builds encodable records; this is a bug. */
-            tg_log_error(r->log, "message %" PRId64 " in chat %" PRId64 ": %s",
-                         rec->message_id, rec->channel_id, err);
-            return TG_EXIT_SOFTWARE;
-        }
-        struct tg_record_key key;
-        tg_record_counting_key(rec, &key);
-        int rc = tp_sink_write(r->sink, key.text, key.len, line, len, err, sizeof err);
-        free(line);
-        if (rc != 0) {
-            if (tg_signal_stop_requested() || tp_sink_broken_pipe(r->sink))
-                return STEP_STOPPED;
-            tg_log_error(r->log, "%s", err);
-            return TG_EXIT_UNAVAILABLE;
-        }
+    const struct tg_record *rec = &d->b->records[i];
+    char *line;
+    if (tg_record_encode(rec, &line, len, err, sizeof err) != 0) {
+        /* tp_updates only builds encodable records; this is a bug. */
+        tg_log_error(r->log, "message %" PRId64 " in chat %" PRId64 ": %s",
+                     rec->message_id, rec->channel_id, err);
+        return TG_EXIT_SOFTWARE;
+    }
+    struct tg_record_key key;
+    tg_record_counting_key(rec, &key);
+    *len += key.len;
+    int rc = tp_sink_write(r->sink, key.text, key.len, line, *len - key.len,
+                           rec->event_time_ms, err, sizeof err);
+    free(line);
+    if (rc == 1) {
+        skip_too_large(r, d, i, err);
+        return STEP_OK;
+    }
+    if (rc != 0) {
+        if (tg_signal_stop_requested() || tp_sink_broken_pipe(r->sink))
+            return STEP_STOPPED;
+        tg_log_error(r->log, "%s", err);
+        return TG_EXIT_UNAVAILABLE;
     }
     return STEP_OK;
 }
@@ -323,68 +391,145 @@ static bool final_flush(struct run *r)
     return rc == 0;
 }
 
-/* Writes and flushes the batch until every record is delivered, rewriting
- * the whole batch after a failed delivery (duplicates, never loss).
- * Returns STEP_OK when delivered, STEP_STOPPED when stopped before that,
- * or a tg_exit code (logged). */
-static int deliver(struct run *r, const struct tp_update_batch *b)
+/* Waits for the reports of everything written.  Returns STEP_OK when all
+ * were delivered (also after a stop signal, within the final flush's
+ * bound), AWAIT_FAILED with err when one failed, STEP_STOPPED, or a
+ * tg_exit code (logged). */
+static int await_reports(struct run *r, struct delivery *d, char *err, size_t errlen)
 {
-    char err[1024];
-    int64_t started = tg_time_monotonic_ms();
-    int64_t deadline = started + r->opts->delivery_timeout_ms;
     for (;;) {
-        /* Stopped while writing: part of the batch was never queued, so
-         * nothing of it may be confirmed. */
-        int rc = write_batch(r, b);
-        if (rc != STEP_OK)
-            return rc;
-        int fl;
-        for (;;) {
-            fl = tp_sink_flush(r->sink, FLUSH_SLICE_MS, err, sizeof err);
-            if (fl != 1)
-                break;
-            if (tg_signal_stop_requested())
-                return final_flush(r) ? STEP_OK : STEP_STOPPED;
-            if (tg_time_monotonic_ms() < deadline)
-                continue;
-            if (r->opts->once) {
-                tg_log_error(r->log,
-                             "%" PRIu64 " records not delivered within "
-                             "--delivery-timeout; updates from offset %" PRId64
-                             " on stay unconfirmed and the next run fetches "
-                             "them again",
-                             tp_sink_in_flight(r->sink), r->offset);
-                return TG_EXIT_TEMPFAIL;
-            }
-            tg_log_warn(r->log,
-                        "%" PRIu64 " records still undelivered after %.0f s "
-                        "(brokers unreachable?); still waiting",
-                        tp_sink_in_flight(r->sink),
-                        (double)(tg_time_monotonic_ms() - started) / 1000.0);
-            deadline = tg_time_monotonic_ms() + r->opts->delivery_timeout_ms;
-        }
+        int fl = tp_sink_flush(r->sink, FLUSH_SLICE_MS, err, errlen);
         if (fl == 0)
             return STEP_OK;
-        if (tp_sink_broken_pipe(r->sink))
+        if (fl < 0)
+            return AWAIT_FAILED;
+        if (tg_signal_stop_requested())
+            return final_flush(r) ? STEP_OK : STEP_STOPPED;
+        if (tg_time_monotonic_ms() < d->deadline)
+            continue;
+        if (r->opts->once) {
+            tg_log_error(r->log,
+                         "%" PRIu64 " records not delivered within "
+                         "--delivery-timeout; updates from offset %" PRId64
+                         " on stay unconfirmed and the next run fetches "
+                         "them again",
+                         tp_sink_in_flight(r->sink), r->offset);
+            return TG_EXIT_TEMPFAIL;
+        }
+        tg_log_warn(r->log,
+                    "%" PRIu64 " records still undelivered after %.0f s "
+                    "(brokers unreachable?); still waiting",
+                    tp_sink_in_flight(r->sink),
+                    (double)(tg_time_monotonic_ms() - d->started) / 1000.0);
+        d->deadline = tg_time_monotonic_ms() + r->opts->delivery_timeout_ms;
+    }
+}
+
+/* Writes every record not skipped, then awaits their reports.  Stopped
+ * while writing, part of the batch was never queued, so nothing of it may
+ * be confirmed: STEP_STOPPED. */
+static int send_together(struct run *r, struct delivery *d, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < d->b->count; i++) {
+        size_t len;
+        int rc = d->too_large[i] ? STEP_OK : write_record(r, d, i, &len);
+        if (rc != STEP_OK)
+            return rc;
+    }
+    return await_reports(r, d, err, errlen);
+}
+
+/* Sends the records one at a time, each awaited alone: a broker refuses a
+ * whole produce request as too large, so only a record refused alone is
+ * known to be the one, and is skipped. */
+static int send_one_by_one(struct run *r, struct delivery *d, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < d->b->count; i++) {
+        if (d->too_large[i])
+            continue;
+        size_t len;
+        int rc = write_record(r, d, i, &len);
+        if (rc != STEP_OK)
+            return rc;
+        if (d->too_large[i])
+            continue;
+        uint64_t refused = refused_so_far(r);
+        rc = await_reports(r, d, err, errlen);
+        if (rc == AWAIT_FAILED && refused_so_far(r) > refused) {
+            char why[1200];
+            snprintf(why, sizeof why, "a record of %zu bytes refused by the broker (%s)",
+                     len, err);
+            skip_too_large(r, d, i, why);
+            continue;
+        }
+        if (rc != STEP_OK)
+            return rc;
+        if (tg_signal_stop_requested() && i + 1 < d->b->count)
             return STEP_STOPPED;
+    }
+    return STEP_OK;
+}
+
+/* Writes and flushes the batch until every record is delivered or skipped
+ * as too large, rewriting the whole batch after a failed delivery
+ * (duplicates, never loss).  Returns STEP_OK when delivered, with the
+ * number of records skipped as too large in *too_large; STEP_STOPPED when
+ * stopped before that; or a tg_exit code (logged). */
+static int deliver(struct run *r, const struct tp_update_batch *b, size_t *too_large)
+{
+    char err[1024];
+    struct delivery d = {.b = b, .too_large = calloc(b->count + 1, sizeof(bool))};
+    if (d.too_large == NULL) {
+        tg_log_error(r->log, "out of memory");
+        return TG_EXIT_SOFTWARE;
+    }
+    d.started = tg_time_monotonic_ms();
+    d.deadline = d.started + r->opts->delivery_timeout_ms;
+    bool one_by_one = false;
+    int rc;
+    for (;;) {
+        uint64_t refused = refused_so_far(r);
+        rc = one_by_one ? send_one_by_one(r, &d, err, sizeof err)
+                        : send_together(r, &d, err, sizeof err);
+        if (rc != AWAIT_FAILED)
+            break;
+        if (tp_sink_broken_pipe(r->sink)) {
+            rc = STEP_STOPPED;
+            break;
+        }
         r->stats.delivery_failures++;
         r->stats.retries++;
+        if (!one_by_one && refused_so_far(r) > refused) {
+            one_by_one = true;
+            tg_log_warn(r->log,
+                        "%s; the broker refused a record as too large: sending the "
+                        "batch again one record at a time to find it (duplicates "
+                        "possible)",
+                        err);
+            continue;
+        }
         int64_t wait_ms = tp_backoff_next(&r->backoff);
         tg_log_warn(r->log,
                     "%s; sending the batch again in %.1f s (duplicates "
                     "possible)",
                     err, (double)wait_ms / 1000.0);
-        if (r->opts->once && tg_time_monotonic_ms() + wait_ms >= deadline) {
+        if (r->opts->once && tg_time_monotonic_ms() + wait_ms >= d.deadline) {
             tg_log_error(r->log,
                          "delivery kept failing for --delivery-timeout; "
                          "updates from offset %" PRId64 " on stay unconfirmed "
                          "and the next run fetches them again",
                          r->offset);
-            return TG_EXIT_TEMPFAIL;
+            rc = TG_EXIT_TEMPFAIL;
+            break;
         }
-        if (!pause_ms(r, wait_ms))
-            return STEP_STOPPED;
+        if (!pause_ms(r, wait_ms)) {
+            rc = STEP_STOPPED;
+            break;
+        }
     }
+    *too_large = d.skipped;
+    free(d.too_large);
+    return rc;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -442,6 +587,9 @@ static int one_pass(struct run *r)
         r->failures++;
         r->stats.retries++;
         int64_t wait_ms = tp_backoff_next(&r->backoff);
+        if (r->opts->once && r->failures < ONCE_MAX_ATTEMPTS &&
+            !once_may_wait(r, err, wait_ms))
+            return TG_EXIT_TEMPFAIL;
         tg_log_warn(r->log, "%s; retrying in %.1f s", err, (double)wait_ms / 1000.0);
         if (r->opts->once && r->failures >= ONCE_MAX_ATTEMPTS)
             return TG_EXIT_UNAVAILABLE;
@@ -467,11 +615,13 @@ static int one_pass(struct run *r)
                  "getUpdates: %" PRIu64 " updates, %zu records, next offset "
                  "%" PRId64,
                  b.updates, b.count, b.next_offset);
-    rc = deliver(r, &b);
+    size_t too_large = 0;
+    rc = deliver(r, &b, &too_large);
     if (rc == STEP_OK) {
-        r->stats.produced += b.count;
-        r->stats.skipped += b.skipped;
+        r->stats.produced += b.count - too_large;
+        r->stats.skipped += b.skipped + too_large;
         r->stats.malformed += b.malformed;
+        r->stats.too_large += too_large;
         rc = confirm(r, b.next_offset);
     }
     tp_update_batch_clear(&b);
@@ -482,10 +632,11 @@ static void print_stats(const struct run *r)
 {
     fprintf(r->log->stream,
             "%s: stats: %" PRIu64 " updates seen, %" PRIu64 " messages produced, %" PRIu64
-            " skipped (%" PRIu64 " malformed), %" PRIu64 " delivery failures, %" PRIu64
-            " retries, next offset %" PRId64 "\n",
+            " skipped (%" PRIu64 " malformed, %" PRIu64 " too_large), %" PRIu64
+            " delivery failures, %" PRIu64 " retries, next offset %" PRId64 "\n",
             r->log->program, r->stats.updates, r->stats.produced, r->stats.skipped,
-            r->stats.malformed, r->stats.delivery_failures, r->stats.retries, r->offset);
+            r->stats.malformed, r->stats.too_large, r->stats.delivery_failures,
+            r->stats.retries, r->offset);
 }
 
 static uint64_t backoff_seed(void)
@@ -498,6 +649,7 @@ int tp_telegram_run(const struct tp_options *opts, struct tp_sink *sink,
 {
     struct run r = {.opts = opts, .sink = sink, .log = log};
     tp_backoff_init(&r.backoff, TP_BACKOFF_BASE_MS, TP_BACKOFF_CAP_MS, backoff_seed());
+    tp_wait_budget_init(&r.once_waits, TP_ONCE_MAX_WAIT_MS, TP_ONCE_MAX_WAITING_MS);
     if (opts->token == NULL) {
         tg_log_error(log, "no bot token: set $%s or use --token-file", TP_TOKEN_ENV);
         return TG_EXIT_CONFIG;

@@ -20,8 +20,10 @@ struct tg_log;
  *   69  the Bot API refused a request for good (4xx), or kept failing
  *       (--once only: 6 attempts in a row), or the sink failed
  *   75  lock held by another run; 409 past --conflict-timeout (--once);
- *       delivery not done within --delivery-timeout (--once); the offset
- *       could not be saved
+ *       delivery not done within --delivery-timeout (--once); a retry
+ *       wait beyond --once's bounds (tp_wait_budget.h: 60 s at a time,
+ *       120 s in all), such as a 429 asking for an hour; the offset could
+ *       not be saved
  *   77  token rejected (getMe: 401, or 404 for a malformed token)
  *   78  no token, or the state file or its lock cannot be used */
 int tp_telegram_run(const struct tp_options *opts, struct tp_sink *sink,

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ void tp_update_batch_clear(struct tp_update_batch *b)
     for (size_t i = 0; i < b->count; i++)
         tg_record_clear(&b->records[i]);
     free(b->records);
+    free(b->update_ids);
     tp_update_batch_init(b);
 }
 
@@ -69,6 +71,70 @@ static bool nonempty_string(const json_t *s)
     return false;
 }
 
+/* ---- absent values (tp_updates.h) --------------------------------------- */
+
+/* True when v stands for "not there": missing, null, false, an empty
+ * string, 0, an empty array, or an object whose members are all absent (a
+ * relay's zero-valued struct).  An object's members are at most as deep as
+ * jansson's parser allows, which bounds the recursion. */
+static bool is_absent(const json_t *v)
+{
+    if (v == NULL)
+        return true;
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+    case JSON_FALSE:
+        return true;
+    case JSON_TRUE:
+        return false;
+    case JSON_STRING:
+        return !nonempty_string(v);
+    case JSON_INTEGER:
+        return json_integer_value(v) == 0;
+    case JSON_REAL:
+        return json_real_value(v) == 0.0;
+    case JSON_ARRAY:
+        return json_array_size(v) == 0;
+    case JSON_OBJECT: {
+        const char *name;
+        json_t *member;
+        /* jansson's iteration takes a non-const object; it is only read. */
+        json_t *object = (json_t *)(uintptr_t)v;
+        json_object_foreach(object, name, member)
+        {
+            if (!is_absent(member))
+                return false;
+        }
+        return true;
+    }
+    }
+    return true;
+}
+
+/* obj[name] when it is a present string, else NULL. */
+static const json_t *string_field(const json_t *obj, const char *name)
+{
+    const json_t *v = json_object_get(obj, name);
+    return nonempty_string(v) ? v : NULL;
+}
+
+/* obj[name] when it is a present object, else NULL. */
+static const json_t *object_field(const json_t *obj, const char *name)
+{
+    const json_t *v = json_object_get(obj, name);
+    return json_is_object(v) && !is_absent(v) ? v : NULL;
+}
+
+/* True with *out set when obj[name] is an integer other than 0. */
+static bool id_field(const json_t *obj, const char *name, int64_t *out)
+{
+    const json_t *v = json_object_get(obj, name);
+    if (!json_is_integer(v) || json_integer_value(v) == 0)
+        return false;
+    *out = (int64_t)json_integer_value(v);
+    return true;
+}
+
 static char *format_dup(bool *oom, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -86,8 +152,9 @@ static char *format_dup(bool *oom, const char *fmt, ...)
 }
 
 /* A real user's username field: its counting key (tg_record.h), from the
- * username without NUL characters, else "user_<user_id>", so that the
- * record names its sender whatever reads it. */
+ * username without NUL characters (username may be NULL), else
+ * "user_<user_id>", so that the record names its sender whatever reads
+ * it. */
 static char *key_of(const json_t *username, int64_t user_id, bool *oom)
 {
     struct tg_record_key key;
@@ -104,14 +171,13 @@ static char *key_of(const json_t *username, int64_t user_id, bool *oom)
  * when it has neither. */
 static char *full_name(const json_t *o, bool *oom)
 {
-    const json_t *first = json_object_get(o, "first_name");
-    const json_t *last = json_object_get(o, "last_name");
-    bool has_first = nonempty_string(first), has_last = nonempty_string(last);
-    if (!has_first && !has_last)
+    const json_t *first = string_field(o, "first_name");
+    const json_t *last = string_field(o, "last_name");
+    if (first == NULL && last == NULL)
         return NULL;
-    if (!has_last)
+    if (last == NULL)
         return dup_string(first, oom);
-    if (!has_first)
+    if (first == NULL)
         return dup_string(last, oom);
     char *a = dup_string(first, oom), *b = dup_string(last, oom);
     char *out = NULL;
@@ -138,73 +204,71 @@ static char *full_name(const json_t *o, bool *oom)
 static int message_to_record(const json_t *msg, struct tg_record *rec, char *problem,
                              size_t problen)
 {
-    const json_t *chat = json_object_get(msg, "chat");
-    const json_t *chat_id = json_object_get(chat, "id");
-    const json_t *message_id = json_object_get(msg, "message_id");
+    const json_t *chat = object_field(msg, "chat");
     const json_t *date = json_object_get(msg, "date");
-    if (!json_is_integer(chat_id)) {
+    int64_t chat_id, message_id;
+    if (!id_field(chat, "id", &chat_id)) {
         snprintf(problem, problen, "message without chat.id");
         return 1;
     }
-    if (!json_is_integer(message_id)) {
+    if (!id_field(msg, "message_id", &message_id)) {
         snprintf(problem, problen, "message without message_id");
         return 1;
     }
-    if (!json_is_integer(date) || json_integer_value(date) < MIN_DATE_S ||
-        json_integer_value(date) > MAX_DATE_S) {
+    /* Every message has a date: 0 is a relay's stand-in for a lost one. */
+    if (!json_is_integer(date) || json_integer_value(date) == 0 ||
+        json_integer_value(date) < MIN_DATE_S || json_integer_value(date) > MAX_DATE_S) {
         snprintf(problem, problen, "message %" PRId64 " without a usable date",
-                 (int64_t)json_integer_value(message_id));
+                 message_id);
         return 1;
     }
 
     bool oom = false;
     rec->event_time_ms = (int64_t)json_integer_value(date) * 1000;
     rec->has_channel_id = true;
-    rec->channel_id = (int64_t)json_integer_value(chat_id);
+    rec->channel_id = chat_id;
     rec->has_message_id = true;
-    rec->message_id = (int64_t)json_integer_value(message_id);
-    if (nonempty_string(json_object_get(chat, "title")))
-        rec->channel_name = dup_string(json_object_get(chat, "title"), &oom);
+    rec->message_id = message_id;
+    if (string_field(chat, "title") != NULL)
+        rec->channel_name = dup_string(string_field(chat, "title"), &oom);
     else
         rec->channel_name = full_name(chat, &oom);
 
-    const json_t *text = json_object_get(msg, "text");
-    if (!json_is_string(text))
-        text = json_object_get(msg, "caption");
-    rec->text = json_is_string(text) ? dup_string(text, &oom) : strdup("");
+    const json_t *text = string_field(msg, "text");
+    if (text == NULL)
+        text = string_field(msg, "caption");
+    rec->text = text != NULL ? dup_string(text, &oom) : strdup("");
     if (rec->text == NULL) {
         tg_record_clear(rec);
         return -1;
     }
     rec->text_length = (int64_t)tg_utf8_codepoints(rec->text, strlen(rec->text));
 
-    const json_t *from = json_object_get(msg, "from");
-    const json_t *sender_chat = json_object_get(msg, "sender_chat");
-    if (json_is_object(from) && !json_is_object(sender_chat)) {
-        const json_t *uid = json_object_get(from, "id");
-        if (!json_is_integer(uid)) {
+    const json_t *from = object_field(msg, "from");
+    const json_t *sender_chat = object_field(msg, "sender_chat");
+    if (from != NULL && sender_chat == NULL) {
+        if (!id_field(from, "id", &rec->user_id)) {
             tg_record_clear(rec);
             snprintf(problem, problen, "message %" PRId64 " with from but no from.id",
-                     rec->message_id);
+                     message_id);
             return 1;
         }
         rec->has_user_id = true;
-        rec->user_id = (int64_t)json_integer_value(uid);
-        rec->username = key_of(json_object_get(from, "username"), rec->user_id, &oom);
-        rec->first_name = dup_string(json_object_get(from, "first_name"), &oom);
-        rec->last_name = dup_string(json_object_get(from, "last_name"), &oom);
+        rec->username = key_of(string_field(from, "username"), rec->user_id, &oom);
+        rec->first_name = dup_string(string_field(from, "first_name"), &oom);
+        rec->last_name = dup_string(string_field(from, "last_name"), &oom);
     } else {
         /* No real user to name: `from`, when present, is a placeholder
          * (GroupAnonymousBot, Telegram's 777000) that would lump every
          * anonymous post of every chat under one account. */
-        const json_t *who = json_is_object(sender_chat) ? sender_chat : chat;
-        const json_t *who_id = json_object_get(who, "id");
-        int64_t id = json_is_integer(who_id) ? (int64_t)json_integer_value(who_id)
-                                             : rec->channel_id;
-        if (nonempty_string(json_object_get(msg, "author_signature")))
-            rec->username = dup_string(json_object_get(msg, "author_signature"), &oom);
-        else if (nonempty_string(json_object_get(who, "username")))
-            rec->username = dup_string(json_object_get(who, "username"), &oom);
+        const json_t *who = sender_chat != NULL ? sender_chat : chat;
+        int64_t id;
+        if (!id_field(who, "id", &id))
+            id = rec->channel_id;
+        if (string_field(msg, "author_signature") != NULL)
+            rec->username = dup_string(string_field(msg, "author_signature"), &oom);
+        else if (string_field(who, "username") != NULL)
+            rec->username = dup_string(string_field(who, "username"), &oom);
         else
             rec->username = format_dup(&oom, "chat_%" PRId64, id);
     }
@@ -226,7 +290,8 @@ static void note_malformed(struct tp_update_batch *b, int64_t update_id,
                  update_id, problem);
 }
 
-static int push_record(struct tp_update_batch *b, struct tg_record *rec)
+static int push_record(struct tp_update_batch *b, struct tg_record *rec,
+                       int64_t update_id)
 {
     if (b->count == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 16;
@@ -234,26 +299,38 @@ static int push_record(struct tp_update_batch *b, struct tg_record *rec)
         if (p == NULL)
             return -1;
         b->records = p;
+        int64_t *ids = realloc(b->update_ids, cap * sizeof *ids);
+        if (ids == NULL)
+            return -1;
+        b->update_ids = ids;
         b->cap = cap;
     }
+    b->update_ids[b->count] = update_id;
     b->records[b->count++] = *rec;
     return 0;
 }
 
-/* The message an update carries when its kind is one we count. */
+/* The update kinds that carry a message, in the order of Telegram's Update
+ * documentation; the edits are counted only with --include-edits. */
+static const struct {
+    const char *name;
+    bool edit;
+} message_kinds[] = {
+    {"message", false},
+    {"edited_message", true},
+    {"channel_post", false},
+    {"edited_channel_post", true},
+};
+
+/* The message an update carries when its kind is one we count: the first
+ * present message kind (tp_updates.h), or NULL. */
 static const json_t *counted_message(const json_t *update, bool include_edits)
 {
-    static const char *const kinds[] = {"message", "channel_post"};
-    static const char *const edit_kinds[] = {"edited_message", "edited_channel_post"};
-    for (size_t i = 0; i < 2; i++) {
-        const json_t *m = json_object_get(update, kinds[i]);
-        if (m != NULL)
-            return m;
-    }
-    for (size_t i = 0; include_edits && i < 2; i++) {
-        const json_t *m = json_object_get(update, edit_kinds[i]);
-        if (m != NULL)
-            return m;
+    for (size_t i = 0; i < sizeof message_kinds / sizeof message_kinds[0]; i++) {
+        const json_t *m = json_object_get(update, message_kinds[i].name);
+        if (is_absent(m))
+            continue;
+        return !message_kinds[i].edit || include_edits ? m : NULL;
     }
     return NULL;
 }
@@ -291,9 +368,9 @@ int tp_updates_parse(const json_t *result, const struct tp_options *opts,
             note_malformed(b, id, "message is not an object");
             continue;
         }
-        const json_t *chat_id = json_object_get(json_object_get(msg, "chat"), "id");
-        if (json_is_integer(chat_id) &&
-            !tp_options_chat_allowed(opts, (int64_t)json_integer_value(chat_id))) {
+        int64_t chat_id;
+        if (id_field(object_field(msg, "chat"), "id", &chat_id) &&
+            !tp_options_chat_allowed(opts, chat_id)) {
             b->skipped++;
             continue;
         }
@@ -306,7 +383,7 @@ int tp_updates_parse(const json_t *result, const struct tp_options *opts,
             note_malformed(b, id, problem);
             continue;
         }
-        if (rc < 0 || push_record(b, &rec) != 0) {
+        if (rc < 0 || push_record(b, &rec, id) != 0) {
             tg_record_clear(&rec);
             snprintf(err, errlen, "out of memory");
             return -1;

@@ -18,6 +18,31 @@
  * Every other update (other kinds, other chats, malformed messages) is
  * skipped but still counts toward the next offset, so it is confirmed.
  * NUL characters inside strings are dropped (the schema cannot carry them).
+ *
+ * Absent values.  A body re-encoded by a struct-based relay carries every
+ * field its structs have: absent update kinds as null, absent fields as
+ * null or as their type's zero.  So every field read here, and every update
+ * kind, counts as absent when it is missing or:
+ *   any value    null, or false
+ *   a string     "" (or only "\u0000"), or a value of another type
+ *                (title, username, first_name, last_name, author_signature,
+ *                text, caption)
+ *   an id        0, or not an integer (chat.id, message_id, from.id,
+ *                sender_chat.id); a message without chat.id or message_id
+ *                is malformed, as is a `from` with members but no id
+ *   an object    not an object, or one whose members are all absent (a
+ *                relay's zero-valued struct: {"id":0,"first_name":""})
+ *                (chat, from, sender_chat, and the update kinds)
+ *   date         0 is malformed, not absent: every message has a date, so
+ *                0 is a relay's stand-in for a lost one
+ *   edit_date    never read (an edit keeps the original date)
+ *   update_id    0 is a usable id: it is required and no relay drops it
+ * The update's kind is the first present one of message, edited_message,
+ * channel_post and edited_channel_post, in the order of Telegram's Update
+ * documentation; Telegram sends at most one, so an update with two present
+ * is read by the first (an edit without --include-edits is then skipped
+ * even if a counted kind follows).  A present kind that is not an object
+ * (a string, a number, true) is malformed.
  */
 #ifndef TP_UPDATES_H
 #define TP_UPDATES_H
@@ -34,6 +59,7 @@ struct tp_options;
 
 struct tp_update_batch {
     struct tg_record *records; /* owned, in update order */
+    int64_t *update_ids;       /* owned: the update each record came from */
     size_t count;
     size_t cap;
     bool has_updates;        /* at least one update carried an update_id */

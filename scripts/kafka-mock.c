@@ -129,6 +129,9 @@ static void usage(FILE *out)
           "                        up [ID]             and up again\n"
           "                        topic NAME [N]      create a topic\n"
           "                        rtt MS [ID]         delay every response by MS\n"
+          "                        produce-error CODE [N]  the next N (default 1)\n"
+          "                                            produce requests fail with\n"
+          "                                            Kafka error CODE (10: too large)\n"
           "  --owner PID         stop when process PID no longer exists\n"
           "  -q, -v              fewer / more diagnostics (-vv: librdkafka mock debug)\n"
           "stdout: the bootstrap address, then \"ok CMD\" or \"error CMD: REASON\"\n"
@@ -602,8 +605,20 @@ static void control_execute(struct km_server *srv, const char *command)
             snprintf(err, sizeof err, "usage: rtt MILLISECONDS [BROKER_ID]");
         else
             rc = rd_kafka_mock_broker_set_rtt(srv->mcluster, id, number);
+    } else if (strcmp(verb, "produce-error") == 0) {
+        int count = 1;
+        if (arg1 == NULL || parse_int(arg1, 1, 32767, &number) != 0 ||
+            (arg2 != NULL && parse_int(arg2, 1, 100000, &count) != 0)) {
+            snprintf(err, sizeof err, "usage: produce-error KAFKA_ERROR_CODE [COUNT]");
+        } else {
+            /* 0 is the Produce API key (not in librdkafka's public headers). */
+            for (int i = 0; i < count; i++)
+                rd_kafka_mock_push_request_errors(srv->mcluster, 0, 1,
+                                                  (rd_kafka_resp_err_t)number);
+        }
     } else {
-        snprintf(err, sizeof err, "unknown command (down, up, topic, rtt)");
+        snprintf(err, sizeof err,
+                 "unknown command (down, up, topic, rtt, produce-error)");
     }
     if (rc != RD_KAFKA_RESP_ERR_NO_ERROR)
         snprintf(err, sizeof err, "%s", rd_kafka_err2str(rc));

@@ -9,7 +9,8 @@ string, a JSON body, a urlencoded form or multipart form data; answers
 Usage:
   fake_botapi.py (--token-file FILE | --token TOKEN | $FAKE_BOTAPI_TOKEN)
                  [--port 0] [--url-file FILE] [--script FILE] [--log FILE]
-                 [--privacy] [--conflict webhook|poller] [--owner PID] [-v]
+                 [--privacy] [--conflict webhook|poller] [--relay STYLE]
+                 [--owner PID] [-v]
 
 Once listening it prints its base URL, "http://127.0.0.1:PORT", on stdout and
 writes it to --url-file (atomically, so the file's existence means "ready").
@@ -43,9 +44,26 @@ exhausted the method behaves normally.  A step is:
   "trickle"      the normal answer, one byte every "interval" seconds
                  (default 1)
   "reset"        close the connection with a TCP reset, no answer
+A raw step may carry "echo_token": FORM instead of a description: the error
+description then quotes the server's own token, as a careless server might:
+"percent" (<id>%3A<secret>), "percent-lower" (every byte %xx, lowercase),
+"partial" (<id>%3a<secret> with every third secret character %XX), or
+"secret" (the secret part alone), so that tests need not write the token
+into a script.
 A string step may also be written {"special": "hang", ...}; any step may
 carry "delay": S to wait S seconds before answering.  Updates without an
 update_id get the next free one.
+
+Relays (--relay null|zero|false).  Every update getUpdates answers is
+re-encoded as a relay built on fixed structs would: every update kind of
+Telegram's Update object is present, the absent ones null, and every field of
+Message, User and Chat that the struct has is present.  Absent fields become:
+  null    null, whatever their type
+  zero    their type's zero: "" for strings, 0 for numbers, false for
+          booleans, null for arrays, a zero-valued struct ({"id":0,
+          "is_bot":false,"first_name":"",...}) for objects
+  false   as zero, but false for an absent object
+Fields present keep their values; fields the structs lack are kept as well.
 
 Control endpoints (no token; JSON bodies; each answers {"ok":true,...}):
   POST /control/append    [updates] or {"updates": [...]}: queue them
@@ -104,6 +122,78 @@ CONFLICTS = {
 }
 
 
+# Update kinds in the order of Telegram's Update documentation.
+UPDATE_KINDS = (
+    "message", "edited_message", "channel_post", "edited_channel_post",
+    "business_connection", "business_message", "edited_business_message",
+    "deleted_business_messages", "message_reaction", "message_reaction_count",
+    "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
+    "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer",
+    "my_chat_member", "chat_member", "chat_join_request", "chat_boost",
+    "removed_chat_boost")
+MESSAGE_KINDS = UPDATE_KINDS[:4]
+# The structs a relay re-encodes with: field -> type (str, int, bool, list,
+# or another struct).
+USER_STRUCT = {"id": int, "is_bot": bool, "first_name": str, "last_name": str,
+               "username": str, "language_code": str, "is_premium": bool}
+CHAT_STRUCT = {"id": int, "type": str, "title": str, "username": str,
+               "first_name": str, "last_name": str, "is_forum": bool}
+MESSAGE_STRUCT = {"message_id": int, "message_thread_id": int, "from": USER_STRUCT,
+                  "sender_chat": CHAT_STRUCT, "date": int, "chat": CHAT_STRUCT,
+                  "forward_date": int, "is_automatic_forward": bool, "edit_date": int,
+                  "author_signature": str, "text": str, "caption": str, "photo": list}
+RELAY_STYLES = ("null", "zero", "false")
+
+
+def relay_zero(kind, style):
+    """What a relay writes for an absent field of this kind."""
+    if style == "null" or kind is list:
+        return None
+    if isinstance(kind, dict):
+        return False if style == "false" else relay_struct({}, kind, style)
+    return {str: "", int: 0, bool: False}[kind]
+
+
+def relay_struct(obj, struct, style):
+    """obj with every field of struct present (absent ones as the style
+    says), nested structs filled the same way."""
+    out = dict(obj)
+    for name, kind in struct.items():
+        if name not in out:
+            out[name] = relay_zero(kind, style)
+        elif isinstance(kind, dict) and isinstance(out[name], dict):
+            out[name] = relay_struct(out[name], kind, style)
+    return out
+
+
+def relay_update(update, style):
+    """The update as a struct-based relay re-encodes it."""
+    out = {"update_id": update.get("update_id")}
+    for kind in UPDATE_KINDS:
+        value = update.get(kind)
+        if kind in MESSAGE_KINDS and isinstance(value, dict):
+            value = relay_struct(value, MESSAGE_STRUCT, style)
+        out[kind] = value
+    out.update({k: v for k, v in update.items() if k not in out})
+    return out
+
+
+ECHO_FORMS = ("percent", "percent-lower", "partial", "secret")
+
+
+def echo_token(token, form):
+    """The token as a server might quote it in an error description."""
+    bot_id, _, secret = token.partition(":")
+    if form == "percent":
+        return bot_id + "%3A" + secret
+    if form == "percent-lower":
+        return "".join("%%%02x" % b for b in token.encode())
+    if form == "partial":
+        return bot_id + "%3a" + "".join(
+            "%%%02X" % ord(c) if i % 3 == 0 else c for i, c in enumerate(secret))
+    return secret
+
+
 class BadRequest(Exception):
     pass
 
@@ -116,8 +206,9 @@ def dump(obj):
 class State:
     """Everything the handler threads share, guarded by one condition."""
 
-    def __init__(self, token, log_path, can_read_all, conflict):
+    def __init__(self, token, log_path, can_read_all, conflict, relay=None):
         self.token = token
+        self.relay = relay  # None, or a style of RELAY_STYLES
         self.bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 0
         self.cond = threading.Condition()
         self.pending = []  # updates, sorted by update_id
@@ -211,6 +302,8 @@ def check_step(step):
         raise BadRequest("unknown special step: %s" % step["special"])
     if "status" in step and not isinstance(step["status"], int):
         raise BadRequest("status must be an integer")
+    if "echo_token" in step and step["echo_token"] not in ECHO_FORMS:
+        raise BadRequest("echo_token is one of %s" % ", ".join(ECHO_FORMS))
     if not ("special" in step or "status" in step or "updates" in step):
         raise BadRequest("a step needs updates, status or special")
 
@@ -485,7 +578,10 @@ class Handler(BaseHTTPRequestHandler):
     def updates_answer(self, limit):
         """The normal getUpdates body; call with the condition held."""
         result = self.state.pending[:limit]
-        return result, dump({"ok": True, "result": result})
+        sent = result
+        if self.state.relay is not None:
+            sent = [relay_update(u, self.state.relay) for u in result]
+        return result, dump({"ok": True, "result": sent})
 
     def get_updates(self, record, limit, timeout, wait):
         state = self.state
@@ -565,6 +661,10 @@ class Handler(BaseHTTPRequestHandler):
             body = {"ok": False, "error_code": 429,
                     "description": "Too Many Requests: retry after %d" % retry,
                     "parameters": {"retry_after": retry}}
+        elif body is None and "echo_token" in step:
+            quoted = echo_token(self.state.token, step["echo_token"])
+            body = {"ok": False, "error_code": status,
+                    "description": "Bad Request: no such bot %s (token %s)" % (quoted, quoted)}
         elif body is None:
             body = {"ok": False, "error_code": status,
                     "description": step.get("description", "Error %d" % status)}
@@ -666,6 +766,9 @@ def main():
                         help="getMe says can_read_all_group_messages=false")
     parser.add_argument("--conflict", choices=sorted(CONFLICTS),
                         help="getUpdates answers 409 until cleared")
+    parser.add_argument("--relay", choices=RELAY_STYLES,
+                        help="re-encode updates as a struct-based relay does "
+                        "(absent kinds null, absent fields null, zero or false)")
     parser.add_argument("--owner", type=int, help="stop when process OWNER exits")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each request (token redacted) on stderr")
@@ -681,7 +784,7 @@ def main():
               "has no ':'" % PROG, file=sys.stderr)
         return 64
 
-    state = State(token, args.log, not args.privacy, args.conflict)
+    state = State(token, args.log, not args.privacy, args.conflict, args.relay)
     if args.script:
         try:
             with open(args.script, encoding="utf-8") as f:

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # tgproducer against the fake Bot API (tests/fake_botapi.py), --stdout sink:
-# every message shape README documents becomes the hand-computed record, other
+# every message shape README documents becomes the hand-computed record (also
+# when a struct-based relay re-encodes the updates with nulls and zeros), other
 # updates are skipped but confirmed, --once drains many batches with the
 # right offsets and leaves max+1 in the state file, --include-edits, -c,
-# getMe (401 -> 77, privacy warning), token files, the run lock, follow mode
+# getMe (401 -> 77, privacy warning), token files (mode bits, ACLs, systemd
+# credentials), the run lock, follow mode
 # with SIGTERM, and the token appearing nowhere.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tgproducer_botapi.lib"
@@ -99,7 +101,7 @@ tg_check_eq "shapes: asked for messages and channel posts, limit 100, timeout 0"
 tg_check_eq "shapes: offsets sent: none yet, then max+1 (which confirms)" \
     "$(fb_log '[x["offset"] for x in g]')" '[0,115]'
 tg_check "shapes: --stats counts updates, records, skipped" grep -q \
-    'stats: 15 updates seen, 11 messages produced, 4 skipped (0 malformed)' \
+    'stats: 15 updates seen, 11 messages produced, 4 skipped (0 malformed, 0 too_large)' \
     "$TG_TMP/shapes.err"
 tg_check "shapes: no privacy warning when the bot reads all messages" \
     not_grep privacy "$TG_TMP/shapes.err"
@@ -116,6 +118,24 @@ $edit_record"
 tg_check_eq "edits: asks for the edited kinds too" "$(fb_log 'g[0]["allowed_updates"]')" \
     '["message","channel_post","edited_message","edited_channel_post"]'
 fb_stop
+
+# ---- relays: every shape again, re-encoded as struct-based relays send it ----------------
+# Every absent update kind null, every absent field null, "", 0, false or a
+# zero-valued struct (tests/fake_botapi.py --relay): the same records.
+for style in null zero false; do
+    fb_start "relay-$style" --script "$TG_TMP/shapes.json" --relay "$style"
+    rm -f "$STATE"
+    tp --once --stdout --include-edits >"$TG_TMP/relay-$style.out" \
+        2>"$TG_TMP/relay-$style.err"
+    tg_check_eq "relay ($style): exit 0" "$?" 0
+    tg_check_eq "relay ($style): the records of the plain shapes, edit included" \
+        "$(cat "$TG_TMP/relay-$style.out")" "$(cat "$TG_TMP/shapes.expected")
+$edit_record"
+    tg_check "relay ($style): nothing reported malformed" \
+        not_grep malformed "$TG_TMP/relay-$style.err"
+    tg_check_eq "relay ($style): every update confirmed" "$(cat "$STATE")" 115
+    fb_stop
+done
 
 # ---- -c: Bot API ids and bare channel ids ---------------------------------------------
 fb_start chats --script "$TG_TMP/shapes.json"
@@ -187,6 +207,67 @@ tg_check "token file 0644: says why" grep -qi 'group or others' "$TG_TMP/tf644.e
 env -u TELEGRAM_BOT_TOKEN tgproducer --api-url "$FB_URL" --once --stdout \
     --token-file "$TG_TMP/token" >/dev/null 2>"$TG_TMP/tf600.err"
 tg_check_eq "token file 0600: accepted" "$?" 0
+cp "$TG_TMP/token" "$TG_TMP/token.440"
+chmod 440 "$TG_TMP/token.440"
+with_token_file() {   # with_token_file FILE NAME [env assignments...]
+    local file=$1 name=$2
+    shift 2
+    env -u TELEGRAM_BOT_TOKEN "$@" tgproducer --api-url "$FB_URL" --once --stdout \
+        --token-file "$file" >/dev/null 2>"$TG_TMP/$name.err"
+}
+with_token_file "$TG_TMP/token.440" tf440
+tg_check_eq "token file 0440 (group may read): refused, exit 78" "$?" 78
+tg_check "token file 0440: says why" grep -q 'mode 0440 lets group or others' \
+    "$TG_TMP/tf440.err"
+
+# ---- token file ACLs ---------------------------------------------------------------------
+if ! command -v setfacl >/dev/null 2>&1; then
+    tg_skip "token file ACLs" "setfacl is not installed (package acl; scripts/install-deps.sh)"
+elif ! setfacl -m "u:$(id -u):r" "$TG_TMP/token.440" 2>/dev/null; then
+    tg_skip "token file ACLs" "the file system of $TG_TMP has no ACLs"
+else
+    install -m 600 "$TG_TMP/token" "$TG_TMP/token.acl-other"
+    setfacl -m u:65534:r "$TG_TMP/token.acl-other"
+    with_token_file "$TG_TMP/token.acl-other" tfacl1
+    tg_check_eq "ACL granting another user read: refused, exit 78" "$?" 78
+    tg_check "ACL granting another user read: names the user" \
+        grep -q 'its ACL lets user 65534 at the token; refusing it' "$TG_TMP/tfacl1.err"
+    install -m 600 "$TG_TMP/token" "$TG_TMP/token.acl-owner"
+    setfacl -m "u:$(id -u):rw" "$TG_TMP/token.acl-owner"
+    tg_check_eq "ACL with only the owner's entries: the mode shows the mask (0660)" \
+        "$(stat -c %a "$TG_TMP/token.acl-owner")" 660
+    with_token_file "$TG_TMP/token.acl-owner" tfacl2
+    tg_check_eq "ACL with only the owner's entries: accepted" "$?" 0
+    install -m 600 "$TG_TMP/token" "$TG_TMP/token.acl-group"
+    setfacl -m g:65534:r "$TG_TMP/token.acl-group"
+    with_token_file "$TG_TMP/token.acl-group" tfacl3
+    tg_check_eq "ACL granting a group read: refused, exit 78" "$?" 78
+    setfacl -m m::- "$TG_TMP/token.acl-group"
+    with_token_file "$TG_TMP/token.acl-group" tfacl4
+    tg_check_eq "ACL granting a group read, masked to nothing: accepted" "$?" 0
+
+    # A credential as systemd's LoadCredential= writes it: owned by root,
+    # mode 0400, read granted to the service's user by an ACL entry.  Here
+    # the owner is another user and the service's user is this one.
+    if [ "$(id -u)" -ne 0 ]; then
+        tg_skip "token file in \$CREDENTIALS_DIRECTORY" "needs root to chown the credential"
+    else
+        mkdir -m 700 "$TG_TMP/credentials"
+        install -m 400 "$TG_TMP/token" "$TG_TMP/credentials/bot-token"
+        chown 65534 "$TG_TMP/credentials/bot-token"
+        setfacl -m u:0:r "$TG_TMP/credentials/bot-token"
+        with_token_file "$TG_TMP/credentials/bot-token" tfcred1
+        tg_check_eq "systemd credential outside \$CREDENTIALS_DIRECTORY: refused, exit 78" \
+            "$?" 78
+        with_token_file "$TG_TMP/credentials/bot-token" tfcred2 \
+            CREDENTIALS_DIRECTORY="$TG_TMP/credentials"
+        tg_check_eq "systemd credential in \$CREDENTIALS_DIRECTORY: accepted" "$?" 0
+        setfacl -m u:65533:r "$TG_TMP/credentials/bot-token"
+        with_token_file "$TG_TMP/credentials/bot-token" tfcred3 \
+            CREDENTIALS_DIRECTORY="$TG_TMP/credentials"
+        tg_check_eq "credential also readable by another user: refused, exit 78" "$?" 78
+    fi
+fi
 fb_stop
 
 # ---- follow mode: long poll, lock, cmdline, SIGTERM -----------------------------------------

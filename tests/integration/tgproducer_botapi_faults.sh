@@ -5,7 +5,9 @@
 # backoff and never move the offset; the records come out exactly once.
 # 409 Conflict names its cause and ends --once with 75 after
 # --conflict-timeout; --delete-webhook clears a webhook; a conflict that
-# clears is ridden out.  getMe failures are retried too.
+# clears is ridden out.  getMe failures are retried too.  A server quoting
+# the token (whole, percent-encoded, or its secret alone) never gets it
+# printed.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tgproducer_botapi.lib"
 
@@ -62,7 +64,7 @@ tg_check_eq "faults: two invalid-JSON answers (truncated, concatenated)" \
 tg_check_eq "faults: the cut-short and the reset connection are reported by getUpdates" \
     "$(grep -cE '^tgproducer: warning: getUpdates: [^H]' "$TG_TMP/faults.err")" 2
 tg_check "faults: --stats counts 11 retries" \
-    grep -q 'stats: 5 updates seen, 5 messages produced, 0 skipped (0 malformed), 0 delivery failures, 11 retries, next offset 6' \
+    grep -q 'stats: 5 updates seen, 5 messages produced, 0 skipped (0 malformed, 0 too_large), 0 delivery failures, 11 retries, next offset 6' \
     "$TG_TMP/faults.err"
 fb_stop
 
@@ -154,5 +156,27 @@ tg_check_eq "echoed token: exit 69" "$?" 69
 tg_check "echoed token: the message says <redacted> instead" grep -qF \
     'getUpdates: HTTP 400: Bad Request: no such path /bot<redacted>/getUpdates' "$TG_TMP/echo.err"
 tg_check "echoed token: the secret is in no message" not_grep shortsecret "$TG_TMP/echo.err"
+
+# ---- ... or quoting it percent-encoded, or its secret part alone --------------------------------
+# Only a log that knows the configured token can recognise its secret alone.
+# decoded FILE: the file percent-decoded, so that no escaped form hides.
+decoded() { python3 -c 'import sys, urllib.parse; print(urllib.parse.unquote(open(sys.argv[1]).read()))' "$1"; }
+printf '{"getUpdates": [%s]}\n' \
+    '{"status": 400, "echo_token": "percent"}, {"status": 400, "echo_token": "percent-lower"},
+     {"status": 400, "echo_token": "partial"}, {"status": 400, "echo_token": "secret"}' \
+    >"$TG_TMP/echo-forms.json"
+fb_start echo-forms --script "$TG_TMP/echo-forms.json"
+for form in percent percent-lower partial secret; do
+    rm -f "$STATE"
+    tp --once --stdout -v >/dev/null 2>"$TG_TMP/echo-$form.err"
+    tg_check_eq "token echoed ($form): exit 69" "$?" 69
+    tg_check "token echoed ($form): the message says <redacted>, twice" grep -qF \
+        'HTTP 400: Bad Request: no such bot <redacted> (token <redacted>)' "$TG_TMP/echo-$form.err"
+    tg_check "token echoed ($form): nothing of the secret on stderr, even decoded" \
+        not_grep -F "$SECRET" <(decoded "$TG_TMP/echo-$form.err")
+    tg_check "token echoed ($form): not even its first half" \
+        not_grep -F "${SECRET:0:17}" <(decoded "$TG_TMP/echo-$form.err")
+done
+fb_stop
 
 tg_check "token: in no output or message" no_token "$TG_TMP"/*.out "$TG_TMP"/*.err

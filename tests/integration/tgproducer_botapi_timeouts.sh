@@ -3,7 +3,8 @@
 # second: each call is cut within the documented bound (poll timeout + 15 s;
 # --once polls with timeout 0), then retried, and the run completes; a stop
 # signal ends a hung call at once; --once gives up on a Bot API that keeps
-# failing after 6 attempts.
+# failing after 6 attempts, and exits 75 at once rather than sleep a long
+# 429 retry_after while holding the cron lock.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tgproducer_botapi.lib"
 
@@ -64,3 +65,32 @@ ms=$(clock_ms)
 tg_check_eq "SIGINT during a hung call: exit 0" "$rc" 0
 tg_check "SIGINT during a hung call: within 2 s (${ms} ms)" test "$ms" -lt 2000
 tg_check_eq "SIGINT: no offset was confirmed" "$(test -e "$STATE" && cat "$STATE")" ""
+
+# ---- --once does not sleep a long 429 -----------------------------------------------------
+# retry_after 3600 in the body, then in a Retry-After header only: exit 75
+# at once (--once waits at most 60 s at a time), nothing confirmed; a short
+# one is still waited out.
+printf '{"updates": [%s], "getUpdates": [{"status": 429, "retry_after": 3600}, {"status": 429, "body": "", "headers": {"Retry-After": "3600"}}, {"status": 429, "retry_after": 61}, {"status": 429, "retry_after": 1}]}\n' \
+    "$update" >"$TG_TMP/ratelimit.json"
+fb_start ratelimit --script "$TG_TMP/ratelimit.json"
+rm -f "$STATE"
+for how in body header "61 s"; do
+    clock_start
+    tp --once --stdout >"$TG_TMP/ratelimit.out" 2>"$TG_TMP/ratelimit.err"
+    rc=$?
+    ms=$(clock_ms)
+    tg_check_eq "429 for too long ($how), --once: exit 75" "$rc" 75
+    tg_check "429 for too long ($how), --once: promptly (${ms} ms)" test "$ms" -lt 5000
+    tg_check "429 for too long ($how), --once: says why and that the next run retries" grep -q \
+        'HTTP 429.*--once waits at most 60 s at a time, not [0-9]* s: exiting (updates from offset 0 on stay unconfirmed; the next run retries)' \
+        "$TG_TMP/ratelimit.err"
+    tg_check_eq "429 for too long ($how), --once: nothing produced or confirmed" \
+        "$(wc -c <"$TG_TMP/ratelimit.out"):$(test -e "$STATE" && cat "$STATE")" "0:"
+done
+tg_check_eq "429 for too long: the update is still pending" "$(fb_state 'd["pending"]')" '[1]'
+tp --once --stdout >"$TG_TMP/ratelimit.out" 2>"$TG_TMP/ratelimit.err"
+tg_check_eq "429 for 1 s, --once: waited out, exit 0" "$?" 0
+tg_check "429 for 1 s, --once: the message is produced" grep -q '"text":"after"' \
+    "$TG_TMP/ratelimit.out"
+tg_check_eq "429 for 1 s, --once: confirmed" "$(cat "$STATE")" 2
+fb_stop

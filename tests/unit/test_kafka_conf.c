@@ -261,12 +261,57 @@ static void test_brokers_from_file(void)
     tg_kafka_conf_free(kc);
 }
 
+/* The client.id a conf ends up with after apply_client_id, -X x_arg first
+ * when not NULL. */
+static const char *client_id_after(const char *x_arg)
+{
+    static char value[512];
+    struct tg_kafka_conf *kc = tg_kafka_conf_new();
+    if (x_arg != NULL)
+        CHECK_INT(tg_kafka_conf_set_arg(kc, x_arg, err, sizeof err), 0);
+    CHECK_INT(tg_kafka_conf_apply_client_id(kc, "tool", err, sizeof err), 0);
+    if (tg_kafka_conf_get(kc, "client.id", value, sizeof value) != 0)
+        strcpy(value, "(unset)");
+    tg_kafka_conf_free(kc);
+    return value;
+}
+
+static void test_apply_client_id(void)
+{
+    char host[256] = "", expected[300];
+    CHECK_INT(gethostname(host, sizeof host), 0);
+    snprintf(expected, sizeof expected, "tool@%s", host);
+    CHECK_STR(client_id_after(NULL), expected);
+    CHECK_STR(client_id_after("client.id=mine"), "mine");
+    CHECK_STR(client_id_after("client.id="), expected); /* empty = not set */
+
+    struct tg_kafka_conf *kc = tg_kafka_conf_new();
+    const char *path = write_file("client.properties", "client.id = from-file\n");
+    CHECK(!tg_kafka_conf_has_client_id(kc));
+    CHECK_INT(tg_kafka_conf_load_file(kc, path, err, sizeof err), 0);
+    CHECK(tg_kafka_conf_has_client_id(kc));
+    CHECK_INT(tg_kafka_conf_apply_client_id(kc, "tool", err, sizeof err), 0);
+    char value[64];
+    CHECK_INT(tg_kafka_conf_get(kc, "client.id", value, sizeof value), 0);
+    CHECK_STR(value, "from-file");
+    rd_kafka_conf_destroy(tg_kafka_conf_take(kc));
+    CHECK_INT(tg_kafka_conf_apply_client_id(kc, "tool", err, sizeof err),
+              0); /* set: nothing to do */
+    tg_kafka_conf_free(kc);
+
+    kc = tg_kafka_conf_new();
+    rd_kafka_conf_destroy(tg_kafka_conf_take(kc));
+    CHECK_INT(tg_kafka_conf_apply_client_id(kc, "tool", err, sizeof err), -1);
+    CHECK(strstr(err, "handed over") != NULL);
+    tg_kafka_conf_free(kc);
+}
+
 static void remove_tmpdir(void)
 {
-    static const char *const names[] = {"good.properties",   "empty.properties",
-                                        "bad.properties",    "crlf.properties",
-                                        "noname.properties", "badvalue.properties",
-                                        "brokers.properties"};
+    static const char *const names[] = {"good.properties",    "empty.properties",
+                                        "bad.properties",     "crlf.properties",
+                                        "noname.properties",  "badvalue.properties",
+                                        "brokers.properties", "client.properties"};
     char path[256];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", tmpdir, names[i]);
@@ -289,6 +334,7 @@ int main(void)
     RUN(test_brokers_requested);
     RUN(test_apply_brokers);
     RUN(test_brokers_from_file);
+    RUN(test_apply_client_id);
     remove_tmpdir();
     return tg_test_finish();
 }

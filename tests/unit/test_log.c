@@ -185,7 +185,8 @@ static void test_redact_positions(void)
     CHECK(redacts_to("1:" SECRET30 ":2:" SECRET30, "<redacted>", 1));
     /* Found by fuzz_redact: a secret running straight into the next bot id
      * once left ":<secret>" of the second token in clear. */
-    CHECK(redacts_to("id 5:" SECRET30 "123456789:" SECRET35 " end", "id <redacted> end", 1));
+    CHECK(redacts_to("id 5:" SECRET30 "123456789:" SECRET35 " end", "id <redacted> end",
+                     1));
     CHECK(redacts_to("1:2222222222222222222222222222222222222222:" SECRET30 "x",
                      "<redacted>", 1));
     CHECK(redacts_to("(1:" SECRET30 ")", "(<redacted>)", 1));
@@ -216,6 +217,121 @@ static void test_redact_boundaries(void)
     CHECK(redacts_to("1:abc9:" SECRET30, "1:abc<redacted>", 1));
     /* Times and ratios stay. */
     CHECK(redacts_to("at 12:30:45, 16:9", "at 12:30:45, 16:9", 0));
+}
+
+static bool redacts_with(const char *token, const char *in, const char *want,
+                         size_t want_count)
+{
+    char *buf = strdup(in);
+    size_t count = tg_redact_secrets(buf, token);
+    bool ok = strcmp(buf, want) == 0 && count == want_count;
+    if (!ok)
+        fprintf(stderr, "  [%s] \"%s\" -> \"%s\" (%zu), expected \"%s\" (%zu)\n",
+                token ? token : "no token", in, buf, count, want, want_count);
+    free(buf);
+    return ok;
+}
+
+/* SECRET35 with its 'd' (the 4th character) and the rest partly escaped. */
+#define SECRET35_PARTLY "AAH%64qTcvCH1vGWJxfSeof%53As0K5PALDsaw%2d"
+#define SECRET35_FULLY                                                                   \
+    "%41%41%48%64%71%54%63%76%43%48%31%76%47%57%4A%78%66%53%65%6F%66%53%41%73%30%4B"     \
+    "%35%50%41%4c%44%73%61%77%2D"
+
+static void test_redact_percent_encoded(void)
+{
+    CHECK(redacts_to("123456789%3A" SECRET35, "<redacted>", 1));
+    CHECK(redacts_to("123456789%3a" SECRET35 " x", "<redacted> x", 1));
+    CHECK(redacts_to("/bot123456789%3A" SECRET35 "/getMe", "/bot<redacted>/getMe", 1));
+    CHECK(redacts_to("%31%32%33%3A" SECRET35, "<redacted>", 1));
+    CHECK(redacts_to("123:" SECRET35_PARTLY " end", "<redacted> end", 1));
+    CHECK(redacts_to("123%3A" SECRET35_FULLY, "<redacted>", 1));
+    /* An escape cut short is just text; 29 characters are still no secret. */
+    CHECK(redacts_to("123%3G" SECRET35, "123%3G" SECRET35, 0));
+    CHECK(redacts_to("1%3A" SECRET29, "1%3A" SECRET29, 0));
+    CHECK(redacts_to("%3A" SECRET35, "%3A" SECRET35, 0));
+    /* A percent sign that escapes nothing stays. */
+    CHECK(redacts_to("100% done, 50%zz", "100% done, 50%zz", 0));
+}
+
+static void test_redact_configured_secret(void)
+{
+    const char *token = "123456789:" SECRET35;
+    CHECK(redacts_with(token, SECRET35, "<redacted>", 1));
+    CHECK(redacts_with(token, "Unauthorized: " SECRET35 " is wrong",
+                       "Unauthorized: <redacted> is wrong", 1));
+    CHECK(redacts_with(token, "x" SECRET35 "y", "x<redacted>y", 1));
+    CHECK(redacts_with(token, SECRET35_PARTLY, "<redacted>", 1));
+    CHECK(redacts_with(token, "s=" SECRET35_FULLY "&", "s=<redacted>&", 1));
+    /* Back to back, or overlapping a token: one redaction. */
+    CHECK(redacts_with(token, SECRET35 SECRET35, "<redacted>", 1));
+    CHECK(redacts_with(token, "9:" SECRET35 SECRET35, "<redacted>", 1));
+    /* Not the configured one: only a prefix, or another case. */
+    CHECK(redacts_with(token, SECRET29, SECRET29, 0));
+    CHECK(redacts_with(token, "aahdqtcvch1vgwjxfseofsas0k5paldsaw-",
+                       "aahdqtcvch1vgwjxfseofsas0k5paldsaw-", 0));
+    /* A short configured secret (11 characters), alone or with its id. */
+    CHECK(redacts_with("42:shortsecret", "no path /bot42:shortsecret/getMe",
+                       "no path /bot<redacted>/getMe", 1));
+    CHECK(redacts_with("42:shortsecret", "echo shortsecret.", "echo <redacted>.", 1));
+    CHECK(redacts_with("42:shortsecret", "42%3Ashort%73ecret", "<redacted>", 1));
+    /* Under 10 characters, or odd characters: not looked for alone. */
+    CHECK(redacts_with("42:short", "short 42:short", "short 42:short", 0));
+    CHECK(redacts_with("42:with space!", "with space!", "with space!", 0));
+    CHECK(redacts_with("no colon at all", "no colon at all", "no colon at all", 0));
+    /* A configured secret ending in digits, right before a token. */
+    CHECK(redacts_with("1:abcdefghi12", "abcdefghi12:" SECRET30 " x", "<redacted> x", 1));
+}
+
+static void test_log_configured_token(void)
+{
+    struct capture c;
+    capture_start(&c);
+    CHECK(c.log.token == NULL);
+    tg_log_set_token(&c.log, "123456789:" SECRET35);
+    tg_log_error(&c.log, "getMe: HTTP 401: %s rejected", SECRET35);
+    tg_log_error(&c.log, "getMe: HTTP 400: /bot123456789%%3A%s", SECRET35_PARTLY);
+    tg_log_set_token(&c.log, NULL);
+    tg_log_error(&c.log, "forgotten: %s", SECRET35);
+    char *out = capture_finish(&c);
+    CHECK_STR(out, "prog: getMe: HTTP 401: <redacted> rejected\n"
+                   "prog: getMe: HTTP 400: /bot<redacted>\n"
+                   "prog: forgotten: " SECRET35 "\n");
+    free(out);
+}
+
+/* The line limit cuts through an escaped token or the configured secret:
+ * what is left of it is dropped. */
+static void test_cut_encoded_and_configured(void)
+{
+    static const char *const tails[] = {
+        " 123456789%3AAAHdqT", /* an escaped colon */
+        " 123456789%3",        /* inside the colon's escape */
+        " 123456789%",         /* right after its '%' */
+        " 123%3AAAH%6",        /* inside an escape of the secret */
+        " AAHdqTcvCH",         /* the configured secret alone */
+        " AAH%64qTc",          /* the same, partly escaped */
+        " AAH%6",              /* cut inside its escape */
+    };
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        size_t room = TG_LOG_LINE_MAX - 2 - 6; /* less "prog: ", '\n' and NUL */
+        char *msg = malloc(TG_LOG_LINE_MAX * 2);
+        size_t fill = room - strlen(tails[i]);
+        memset(msg, 'x', fill);
+        strcpy(msg + fill, tails[i]);
+        strcat(msg, "more after the cut");
+        struct capture c;
+        capture_start(&c);
+        tg_log_set_token(&c.log, "123456789:" SECRET35);
+        tg_log_error(&c.log, "%s", msg);
+        char *out = capture_finish(&c);
+        size_t len = strlen(out);
+        if (!(len == 6 + fill + 2 && out[len - 2] == ' '))
+            fprintf(stderr, "  tail %zu: kept \"%s\"\n", i, out + 6 + fill - 3);
+        CHECK(len == 6 + fill + 2 && out[len - 2] == ' ');
+        free(out);
+        free(msg);
+    }
 }
 
 /* Many tokens back to back, checked against a string built separately. */
@@ -295,6 +411,10 @@ int main(void)
     RUN(test_redact_positions);
     RUN(test_redact_boundaries);
     RUN(test_redact_many);
+    RUN(test_redact_percent_encoded);
+    RUN(test_redact_configured_secret);
+    RUN(test_log_configured_token);
+    RUN(test_cut_encoded_and_configured);
     RUN(test_lines_do_not_interleave);
     return tg_test_finish();
 }

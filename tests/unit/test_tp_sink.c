@@ -28,9 +28,9 @@ static void test_stdout_lines(void)
     FILE *f = tmpfile();
     struct tp_sink *s = tp_sink_new_stdout(f);
     struct tp_sink_stats st;
-    CHECK_INT(tp_sink_write(s, "k", 1, "{\"a\":1}", 7, err, sizeof err), 0);
-    CHECK_INT(tp_sink_write(s, NULL, 0, "{}", 2, err, sizeof err), 0);
-    CHECK_INT(tp_sink_write(s, "k", 1, "xyz", 0, err, sizeof err), 0); /* empty */
+    CHECK_INT(tp_sink_write(s, "k", 1, "{\"a\":1}", 7, 0, err, sizeof err), 0);
+    CHECK_INT(tp_sink_write(s, NULL, 0, "{}", 2, 0, err, sizeof err), 0);
+    CHECK_INT(tp_sink_write(s, "k", 1, "xyz", 0, 0, err, sizeof err), 0); /* empty */
     CHECK_INT(tp_sink_flush(s, 0, err, sizeof err), 0);
     CHECK_INT(tp_sink_in_flight(s), 0);
     tp_sink_get_stats(s, &st);
@@ -59,10 +59,10 @@ static void test_stdout_large_volume(void)
     size_t expected = 0;
     for (int i = 0; i < 50000; i++) {
         int n = snprintf(line, sizeof line, "{\"n\":%d}", i);
-        CHECK_INT(tp_sink_write(s, NULL, 0, line, (size_t)n, err, sizeof err), 0);
+        CHECK_INT(tp_sink_write(s, NULL, 0, line, (size_t)n, 0, err, sizeof err), 0);
         expected += (size_t)n + 1;
         if (i == 25000) {
-            CHECK_INT(tp_sink_write(s, NULL, 0, big, BIG, err, sizeof err), 0);
+            CHECK_INT(tp_sink_write(s, NULL, 0, big, BIG, 0, err, sizeof err), 0);
             expected += BIG + 1;
         }
     }
@@ -88,11 +88,11 @@ static void test_stdout_broken_pipe(void)
     FILE *f = fdopen(fds[1], "w");
     struct tp_sink *s = tp_sink_new_stdout(f);
     CHECK(!tp_sink_broken_pipe(s));
-    CHECK_INT(tp_sink_write(s, NULL, 0, "{}", 2, err, sizeof err), 0); /* buffered */
+    CHECK_INT(tp_sink_write(s, NULL, 0, "{}", 2, 0, err, sizeof err), 0); /* buffered */
     CHECK_INT(tp_sink_flush(s, 0, err, sizeof err), -1);
     CHECK(tp_sink_broken_pipe(s));
     CHECK(strstr(err, "stdout") != NULL);
-    CHECK_INT(tp_sink_write(s, NULL, 0, "{}", 2, err, sizeof err), -1);
+    CHECK_INT(tp_sink_write(s, NULL, 0, "{}", 2, 0, err, sizeof err), -1);
     tp_sink_free(s);
     fclose(f);
     signal(SIGPIPE, SIG_DFL);
@@ -149,7 +149,7 @@ static void test_kafka_timeout_then_failure(void)
         fprintf(stderr, "  %s\n", err);
         return;
     }
-    CHECK_INT(tp_sink_write(s, "alice", 5, "{\"x\":1}", 7, err, sizeof err), 0);
+    CHECK_INT(tp_sink_write(s, "alice", 5, "{\"x\":1}", 7, 0, err, sizeof err), 0);
     CHECK_INT(tp_sink_in_flight(s), 1);
     CHECK_INT(tp_sink_flush(s, 0, err, sizeof err), 1);
     CHECK(strstr(err, "1 records not delivered") != NULL);
@@ -167,6 +167,35 @@ static void test_kafka_timeout_then_failure(void)
     tp_options_clear(&opts);
 }
 
+/* A record above message.max.bytes is refused at once: 1, counted as
+ * too_large, nothing written or in flight. */
+static void test_kafka_record_too_large(void)
+{
+    struct tp_options opts;
+    struct tp_sink_stats st;
+    kafka_options(&opts);
+    CHECK_INT(tg_cli_kafka_option(&opts.kafka_conf, 'X', "message.max.bytes=1000",
+                                  tp_kafka_defaults, err, sizeof err),
+              0);
+    struct tp_sink *s = tp_sink_new_kafka(&opts, &quiet_log, err, sizeof err);
+    CHECK(s != NULL);
+    if (s == NULL)
+        return;
+    char *big = malloc(2000);
+    memset(big, 'b', 2000);
+    CHECK_INT(tp_sink_write(s, "alice", 5, big, 2000, 0, err, sizeof err), 1);
+    CHECK(strstr(err, "a record of 2005 bytes") != NULL);
+    CHECK(strstr(err, "message.max.bytes") != NULL);
+    CHECK_INT(tp_sink_write(s, "alice", 5, big, 500, 0, err, sizeof err), 0);
+    tp_sink_get_stats(s, &st);
+    CHECK_INT(st.too_large, 1);
+    CHECK_INT(st.written, 1);
+    CHECK_INT(tp_sink_in_flight(s), 1);
+    free(big);
+    tp_sink_free(s);
+    tp_options_clear(&opts);
+}
+
 int main(void)
 {
     tg_log_init(&quiet_log, "test_tp_sink", stderr);
@@ -176,5 +205,6 @@ int main(void)
     RUN(test_stdout_broken_pipe);
     RUN(test_kafka_configuration_taken_once);
     RUN(test_kafka_timeout_then_failure);
+    RUN(test_kafka_record_too_large);
     return tg_test_finish();
 }

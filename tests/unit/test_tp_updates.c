@@ -347,10 +347,11 @@ static void test_chat_filter(void)
 
 static void test_nul_dropped(void)
 {
-    expect("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":0,\"chat\":{\"id\":"
+    expect("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":1700000000,\"chat\":"
+           "{\"id\":"
            "-1,\"title\":\"T\\u0000\"},\"from\":{\"id\":1,\"username\":\"u\"},\"text\":"
            "\"a\\u0000b\"}}]",
-           "{\"event_time\":\"1970-01-01T00:00:00Z\",\"channel_id\":-1,"
+           "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-1,"
            "\"channel_name\":\"T\",\"message_id\":1,\"user_id\":1,\"username\":\"u\","
            "\"first_name\":null,\"last_name\":null,\"text\":\"ab\",\"text_length\":2}\n");
 }
@@ -359,20 +360,299 @@ static void test_nul_dropped(void)
  * it takes the fallback of an empty one (found by fuzz_updates). */
 static void test_nul_only_names_fall_back(void)
 {
-    expect("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":0,\"chat\":{\"id\":"
+    expect("[{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":1700000000,\"chat\":"
+           "{\"id\":"
            "-1,\"title\":\"\\u0000\",\"first_name\":\"F\"},\"from\":{\"id\":7,"
            "\"username\":\"\\u0000\\u0000\"},\"text\":\"a\"}},"
-           "{\"update_id\":2,\"channel_post\":{\"message_id\":2,\"date\":0,\"chat\":{"
+           "{\"update_id\":2,\"channel_post\":{\"message_id\":2,\"date\":1700000000,"
+           "\"chat\":{"
            "\"id\":-1009,\"title\":\"C\",\"username\":\"\\u0000\"},"
            "\"author_signature\":\"\\u0000\",\"text\":\"b\"}}]",
-           "{\"event_time\":\"1970-01-01T00:00:00Z\",\"channel_id\":-1,"
+           "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-1,"
            "\"channel_name\":\"F\",\"message_id\":1,\"user_id\":7,\"username\":"
            "\"user_7\",\"first_name\":null,\"last_name\":null,\"text\":\"a\","
            "\"text_length\":1}\n"
-           "{\"event_time\":\"1970-01-01T00:00:00Z\",\"channel_id\":-1009,"
+           "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-1009,"
            "\"channel_name\":\"C\",\"message_id\":2,\"user_id\":null,\"username\":"
            "\"chat_-1009\",\"first_name\":null,\"last_name\":null,\"text\":\"b\","
            "\"text_length\":1}\n");
+}
+
+/* ---- relays: null, "", 0 and false stand for absent ------------------------ */
+
+static const char user_base[] =
+    "{\"update_id\":1,\"message\":{\"message_id\":5,\"date\":1700000000,\"chat\":{"
+    "\"id\":-100,\"title\":\"G\",\"username\":\"grp\",\"first_name\":\"CF\","
+    "\"last_name\":\"CL\"},\"from\":{\"id\":42,\"username\":\"ann\",\"first_name\":"
+    "\"Ann\",\"last_name\":\"Lee\"},\"text\":\"hi\",\"caption\":\"cap\"}}";
+static const char caption_base[] =
+    "{\"update_id\":1,\"message\":{\"message_id\":5,\"date\":1700000000,\"chat\":{"
+    "\"id\":-100,\"title\":\"G\"},\"from\":{\"id\":42,\"username\":\"ann\"},"
+    "\"caption\":\"cap\"}}";
+static const char signed_base[] =
+    "{\"update_id\":2,\"channel_post\":{\"message_id\":6,\"date\":1700000000,\"chat\":{"
+    "\"id\":-1009,\"title\":\"News\",\"username\":\"newsch\"},\"sender_chat\":{\"id\":"
+    "-1007,\"title\":\"Other\",\"username\":\"other\"},\"author_signature\":\"Jane\","
+    "\"text\":\"x\"}}";
+static const char sender_base[] =
+    "{\"update_id\":2,\"channel_post\":{\"message_id\":6,\"date\":1700000000,\"chat\":{"
+    "\"id\":-1009,\"title\":\"News\",\"username\":\"newsch\"},\"sender_chat\":{\"id\":"
+    "-1007,\"title\":\"Other\",\"username\":\"other\"},\"text\":\"x\"}}";
+static const char sender_no_name_base[] =
+    "{\"update_id\":2,\"channel_post\":{\"message_id\":6,\"date\":1700000000,\"chat\":{"
+    "\"id\":-1009,\"title\":\"News\"},\"sender_chat\":{\"id\":-1007,\"title\":"
+    "\"Other\"},\"text\":\"x\"}}";
+static const char chat_only_base[] =
+    "{\"update_id\":2,\"channel_post\":{\"message_id\":6,\"date\":1700000000,\"chat\":{"
+    "\"id\":-1009,\"title\":\"News\",\"username\":\"newsch\"},\"text\":\"x\"}}";
+
+#define USER_RECORD(name, first, last, text, len)                                        \
+    "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-100,\"channel_"            \
+    "name\":" name                                                                       \
+    ",\"message_id\":5,\"user_id\":42,\"username\":\"ann\",\"first_name\":" first        \
+    ",\"last_name\":" last ",\"text\":" text ",\"text_length\":" len "}\n"
+#define POST_RECORD(username, text, len)                                                 \
+    "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-1009,\"channel_name\":"    \
+    "\"News\",\"message_id\":6,\"user_id\":null,\"username\":" username                  \
+    ",\"first_name\":null,\"last_name\":null,\"text\":" text ",\"text_length\":" len     \
+    "}\n"
+
+/* One field of one update: what the record is when the field is missing,
+ * or why the update is malformed ("" when it is skipped quietly). */
+struct absent_case {
+    const char *base;
+    const char *path; /* dot-separated, from the update object */
+    const char *record;
+    const char *problem;
+};
+
+static const struct absent_case absent_cases[] = {
+    {user_base, "message.chat.title",
+     USER_RECORD("\"CF CL\"", "\"Ann\"", "\"Lee\"", "\"hi\"", "2"), NULL},
+    {user_base, "message.from.username",
+     "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-100,\"channel_name\":"
+     "\"G\",\"message_id\":5,\"user_id\":42,\"username\":\"user_42\",\"first_name\":"
+     "\"Ann\",\"last_name\":\"Lee\",\"text\":\"hi\",\"text_length\":2}\n",
+     NULL},
+    {user_base, "message.from.first_name",
+     USER_RECORD("\"G\"", "null", "\"Lee\"", "\"hi\"", "2"), NULL},
+    {user_base, "message.from.last_name",
+     USER_RECORD("\"G\"", "\"Ann\"", "null", "\"hi\"", "2"), NULL},
+    {user_base, "message.text",
+     USER_RECORD("\"G\"", "\"Ann\"", "\"Lee\"", "\"cap\"", "3"), NULL},
+    {caption_base, "message.caption",
+     "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-100,\"channel_name\":"
+     "\"G\",\"message_id\":5,\"user_id\":42,\"username\":\"ann\",\"first_name\":null,"
+     "\"last_name\":null,\"text\":\"\",\"text_length\":0}\n",
+     NULL},
+    {user_base, "message.sender_chat",
+     USER_RECORD("\"G\"", "\"Ann\"", "\"Lee\"", "\"hi\"", "2"), NULL},
+    {user_base, "message.from",
+     "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-100,\"channel_name\":"
+     "\"G\",\"message_id\":5,\"user_id\":null,\"username\":\"grp\",\"first_name\":null,"
+     "\"last_name\":null,\"text\":\"hi\",\"text_length\":2}\n",
+     NULL},
+    {user_base, "message.from.id", NULL, "update 1: message 5 with from but no from.id"},
+    {user_base, "message.chat.id", NULL, "update 1: message without chat.id"},
+    {user_base, "message.chat", NULL, "update 1: message without chat.id"},
+    {user_base, "message.message_id", NULL, "update 1: message without message_id"},
+    {user_base, "message.date", NULL, "update 1: message 5 without a usable date"},
+    {user_base, "message", "", ""},
+    {signed_base, "channel_post.author_signature", POST_RECORD("\"other\"", "\"x\"", "1"),
+     NULL},
+    {signed_base, "channel_post.edit_date", POST_RECORD("\"Jane\"", "\"x\"", "1"), NULL},
+    {sender_base, "channel_post.sender_chat", POST_RECORD("\"newsch\"", "\"x\"", "1"),
+     NULL},
+    {sender_base, "channel_post.sender_chat.username",
+     POST_RECORD("\"chat_-1007\"", "\"x\"", "1"), NULL},
+    {sender_no_name_base, "channel_post.sender_chat.id",
+     POST_RECORD("\"chat_-1009\"", "\"x\"", "1"), NULL},
+    {chat_only_base, "channel_post.chat.username",
+     POST_RECORD("\"chat_-1009\"", "\"x\"", "1"), NULL},
+    {chat_only_base, "channel_post.text", POST_RECORD("\"newsch\"", "\"\"", "0"), NULL},
+    {chat_only_base, "channel_post", "", ""},
+};
+
+/* The forms a relay writes for an absent value; the last, a zero-valued
+ * struct, is also tried where the field is an object. */
+static const char *const absent_forms[] = {
+    "null",
+    "\"\"",
+    "0",
+    "false",
+    "{\"id\":0,\"is_bot\":false,\"first_name\":\"\",\"x\":null}",
+};
+
+/* The update of text with the field at path set to form (JSON text), or
+ * removed when form is NULL.  Returns it as a one-update result array. */
+static json_t *with_field(const char *text, const char *path, const char *form)
+{
+    json_t *update = json_loads(text, 0, NULL);
+    json_t *node = update;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *name = buf, *dot;
+    while (node != NULL && (dot = strchr(name, '.')) != NULL) {
+        *dot = '\0';
+        node = json_object_get(node, name);
+        name = dot + 1;
+    }
+    CHECK(node != NULL);
+    if (node != NULL && form != NULL)
+        json_object_set_new(node, name, json_loads(form, JSON_DECODE_ANY, NULL));
+    else if (node != NULL)
+        json_object_del(node, name);
+    json_t *result = json_array();
+    json_array_append_new(result, update);
+    return result;
+}
+
+/* The records of result, and its malformed count and first problem. */
+static char *parse_result(json_t *result, struct tp_update_batch *b)
+{
+    char *text = json_dumps(result, JSON_COMPACT);
+    json_decref(result);
+    struct tp_options opts;
+    tp_options_init(&opts);
+    char *got = records_of(text, &opts, b);
+    free(text);
+    tp_options_clear(&opts);
+    return got;
+}
+
+static void check_absent_case(const struct absent_case *c, const char *form)
+{
+    struct tp_update_batch b;
+    char *got = parse_result(with_field(c->base, c->path, form), &b);
+    const char *want_problem = c->problem != NULL ? c->problem : "";
+    if (strcmp(got != NULL ? got : "(null)", c->record != NULL ? c->record : "") != 0 ||
+        strcmp(b.first_problem, want_problem) != 0)
+        fprintf(stderr, "  %s = %s:\n", c->path, form != NULL ? form : "(missing)");
+    CHECK_STR(got, c->record != NULL ? c->record : "");
+    CHECK_STR(b.first_problem, want_problem);
+    CHECK_INT(b.malformed, want_problem[0] != '\0');
+    CHECK_INT(b.next_offset, c->base == user_base || c->base == caption_base ? 2 : 3);
+    free(got);
+    tp_update_batch_clear(&b);
+}
+
+static void test_absent_forms(void)
+{
+    for (size_t i = 0; i < sizeof absent_cases / sizeof absent_cases[0]; i++) {
+        const struct absent_case *c = &absent_cases[i];
+        /* The field matters: the update as given reads otherwise (but
+         * where the base lacks the field, and the forms must change
+         * nothing: edit_date, never read, and sender_chat, whose absence
+         * keeps a user a user). */
+        struct tp_options opts;
+        tp_options_init(&opts);
+        struct tp_update_batch b;
+        char wrapped[1024];
+        snprintf(wrapped, sizeof wrapped, "[%s]", c->base);
+        char *as_given = records_of(wrapped, &opts, &b);
+        if (strstr(c->path, "edit_date") == NULL &&
+            strcmp(c->path, "message.sender_chat") != 0)
+            CHECK(as_given != NULL && b.malformed == 0 &&
+                  strcmp(as_given, c->record != NULL ? c->record : "") != 0);
+        free(as_given);
+        tp_update_batch_clear(&b);
+        tp_options_clear(&opts);
+
+        check_absent_case(c, NULL);
+        for (size_t f = 0; f < sizeof absent_forms / sizeof absent_forms[0]; f++) {
+            bool object_form = absent_forms[f][0] == '{';
+            bool object_field = strcmp(c->path, "message.from") == 0 ||
+                                strcmp(c->path, "message.chat") == 0 ||
+                                strcmp(c->path, "message.sender_chat") == 0 ||
+                                strcmp(c->path, "channel_post.sender_chat") == 0 ||
+                                strchr(c->path, '.') == NULL;
+            if (!object_form || object_field)
+                check_absent_case(c, absent_forms[f]);
+        }
+    }
+}
+
+/* Whole updates as a struct-based relay writes them: every kind present,
+ * the absent ones null or zero-valued, every absent field null or zero. */
+static void test_relay_shaped_updates(void)
+{
+    static const char kinds_null[] =
+        "\"edited_message\":null,\"edited_channel_post\":null,\"callback_query\":null,"
+        "\"poll\":null,\"my_chat_member\":null";
+    char json[4096];
+    snprintf(
+        json, sizeof json,
+        "[{\"update_id\":7,\"message\":null,%s,\"channel_post\":{\"message_id\":3,"
+        "\"message_thread_id\":0,\"from\":{\"id\":0,\"is_bot\":false,\"first_name\":"
+        "\"\",\"last_name\":\"\",\"username\":\"\"},\"sender_chat\":{\"id\":-1009,"
+        "\"type\":\"channel\",\"title\":\"News\",\"username\":\"\",\"first_name\":\"\"},"
+        "\"date\":1700000000,\"chat\":{\"id\":-1009,\"type\":\"channel\",\"title\":"
+        "\"News\",\"username\":\"newsch\",\"first_name\":\"\",\"last_name\":\"\"},"
+        "\"edit_date\":0,\"author_signature\":\"\",\"text\":\"\",\"caption\":"
+        "\"cap\",\"photo\":null,\"is_automatic_forward\":false}},"
+        "{\"update_id\":8,\"message\":{\"message_id\":4,\"date\":1700000060,\"chat\":{"
+        "\"id\":-100,\"type\":\"group\",\"title\":\"G\",\"username\":null},\"from\":{"
+        "\"id\":9,\"is_bot\":false,\"first_name\":\"Ann\",\"last_name\":null,"
+        "\"username\":null},\"sender_chat\":null,\"author_signature\":null,\"text\":"
+        "\"hi\",\"caption\":null},%s,\"channel_post\":null},"
+        "{\"update_id\":9,\"message\":{\"message_id\":0,\"date\":0,\"chat\":{\"id\":0,"
+        "\"title\":\"\"},\"from\":null,\"text\":\"\"},%s,\"channel_post\":false,"
+        "\"poll\":{\"id\":\"p\"}}]",
+        kinds_null, kinds_null, kinds_null);
+    struct tp_options opts;
+    tp_options_init(&opts);
+    struct tp_update_batch b;
+    char *got = records_of(json, &opts, &b);
+    CHECK_STR(got, "{\"event_time\":\"2023-11-14T22:13:20Z\",\"channel_id\":-1009,"
+                   "\"channel_name\":\"News\",\"message_id\":3,\"user_id\":null,"
+                   "\"username\":\"chat_-1009\",\"first_name\":null,\"last_name\":null,"
+                   "\"text\":\"cap\",\"text_length\":3}\n"
+                   "{\"event_time\":\"2023-11-14T22:14:20Z\",\"channel_id\":-100,"
+                   "\"channel_name\":\"G\",\"message_id\":4,\"user_id\":9,\"username\":"
+                   "\"user_9\",\"first_name\":\"Ann\",\"last_name\":null,\"text\":\"hi\","
+                   "\"text_length\":2}\n");
+    /* The third carries a zero-valued message and a poll: no message kind
+     * is present, so it is skipped, not malformed. */
+    CHECK_INT(b.updates, 3);
+    CHECK_INT(b.skipped, 1);
+    CHECK_INT(b.malformed, 0);
+    CHECK_INT(b.next_offset, 10);
+    free(got);
+    tp_update_batch_clear(&b);
+
+    /* Two present kinds: the first in Telegram's order wins; an edit first
+     * is skipped without --include-edits. */
+    got = records_of(
+        "[{\"update_id\":1,\"channel_post\":{\"message_id\":2,\"date\":"
+        "1700000000,\"chat\":{\"id\":-2,\"title\":\"C\"},\"text\":\"post\"},"
+        "\"message\":{\"message_id\":1,\"date\":1700000000,\"chat\":{\"id\":-1,"
+        "\"title\":\"M\"},\"text\":\"msg\"}},"
+        "{\"update_id\":2,\"edited_message\":{\"message_id\":3,\"date\":"
+        "1700000000,\"chat\":{\"id\":-1,\"title\":\"M\"},\"text\":\"edit\"},"
+        "\"channel_post\":{\"message_id\":4,\"date\":1700000000,\"chat\":{"
+        "\"id\":-2,\"title\":\"C\"},\"text\":\"later\"}},"
+        "{\"update_id\":3,\"message\":\"text\",\"channel_post\":null}]",
+        &opts, &b);
+    CHECK_INT(b.count, 1);
+    if (b.count == 1)
+        CHECK_STR(b.records[0].text, "msg");
+    CHECK_INT(b.skipped, 2);
+    CHECK_INT(b.malformed, 1);
+    CHECK_STR(b.first_problem, "update 3: message is not an object");
+    free(got);
+    tp_update_batch_clear(&b);
+    opts.include_edits = true;
+    got = records_of("[{\"update_id\":2,\"edited_message\":{\"message_id\":3,\"date\":"
+                     "1700000000,\"chat\":{\"id\":-1,\"title\":\"M\"},\"text\":\"edit\"},"
+                     "\"channel_post\":{\"message_id\":4,\"date\":1700000000,\"chat\":{"
+                     "\"id\":-2,\"title\":\"C\"},\"text\":\"later\"}}]",
+                     &opts, &b);
+    CHECK_INT(b.count, 1);
+    if (b.count == 1)
+        CHECK_STR(b.records[0].text, "edit");
+    free(got);
+    tp_update_batch_clear(&b);
+    tp_options_clear(&opts);
 }
 
 static void test_empty_and_bad_results(void)
@@ -420,6 +700,8 @@ int main(void)
     RUN(test_chat_filter);
     RUN(test_nul_dropped);
     RUN(test_nul_only_names_fall_back);
+    RUN(test_absent_forms);
+    RUN(test_relay_shaped_updates);
     RUN(test_empty_and_bad_results);
     return tg_test_finish();
 }
