@@ -28,19 +28,19 @@ void tg_kafka_conf_free(struct tg_kafka_conf *kc);
 
 /* Sets one property (see the file comment for routing).
  * Returns 0, or -1 with librdkafka's message in err. */
-int tg_kafka_conf_set(struct tg_kafka_conf *kc, const char *name,
-                      const char *value, char *err, size_t errlen);
+int tg_kafka_conf_set(struct tg_kafka_conf *kc, const char *name, const char *value,
+                      char *err, size_t errlen);
 
 /* Sets one "name=value" argument, as given to -X.
  * Returns 0, or -1 with a message in err ("expected name=value", or
  * librdkafka's message). */
-int tg_kafka_conf_set_arg(struct tg_kafka_conf *kc, const char *arg,
-                          char *err, size_t errlen);
+int tg_kafka_conf_set_arg(struct tg_kafka_conf *kc, const char *arg, char *err,
+                          size_t errlen);
 
 /* Loads a properties file.  Returns 0, or -1 with "FILE:LINE: message"
  * (or "FILE: strerror") in err. */
-int tg_kafka_conf_load_file(struct tg_kafka_conf *kc, const char *path,
-                            char *err, size_t errlen);
+int tg_kafka_conf_load_file(struct tg_kafka_conf *kc, const char *path, char *err,
+                            size_t errlen);
 
 /* The brokers the user asked for: cli_brokers (from -b) when not NULL,
  * else $KAFKA_BOOTSTRAP_SERVERS when set and not empty, else NULL.  The
@@ -52,9 +52,8 @@ bool tg_kafka_conf_has_brokers(const struct tg_kafka_conf *kc);
 
 /* Sets bootstrap.servers unless -X/-F already did: the requested brokers
  * (above), else TG_KAFKA_DEFAULT_BROKERS.  Returns 0, or -1 with err. */
-int tg_kafka_conf_apply_brokers(struct tg_kafka_conf *kc,
-                                const char *cli_brokers, char *err,
-                                size_t errlen);
+int tg_kafka_conf_apply_brokers(struct tg_kafka_conf *kc, const char *cli_brokers,
+                                char *err, size_t errlen);
 
 /* True when client.id was set via -X/-F (to a non-empty value: an empty one
  * counts as not set, as for the brokers). */
@@ -70,8 +69,8 @@ int tg_kafka_conf_apply_client_id(struct tg_kafka_conf *kc, const char *program,
 
 /* Reads back a global property; returns 0 and fills buf, or -1 when not
  * set or buf too small. */
-int tg_kafka_conf_get(const struct tg_kafka_conf *kc, const char *name,
-                      char *buf, size_t buflen);
+int tg_kafka_conf_get(const struct tg_kafka_conf *kc, const char *name, char *buf,
+                      size_t buflen);
 
 /* Hands over the global conf, with the topic conf installed as its default
  * topic conf, for rd_kafka_new().  Ownership moves to the caller: pass it to
