@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tc_engine.h"
 #include "tg_cli.h"
@@ -54,6 +55,38 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The options that only mean something for Kafka input.  Any of them
+ * chooses Kafka input, and with FILE operands it is a usage error, so that
+ * none is ever silently ignored.  A new Kafka-only option goes here (the
+ * unit test checks every option --help lists under "Kafka input"). */
+static const struct {
+    int code;
+    const char *name;
+} kafka_only[] = {
+    {'b', "-b"},
+    {'t', "-t"},
+    {'G', "-G"},
+    {'p', "-p"},
+    {'o', "-o"},
+    {'e', "-e"},
+    {'X', "-X"},
+    {'F', "-F"},
+    {OPT_CONNECT_TIMEOUT, "--connect-timeout"},
+    {OPT_CHECKPOINT, "--checkpoint"},
+    {OPT_CHECKPOINT_INTERVAL, "--checkpoint-interval"},
+};
+
+/* The name of option c when it is Kafka-only, else NULL. */
+static const char *kafka_only_name(int c)
+{
+    for (size_t i = 0; i < sizeof kafka_only / sizeof *kafka_only; i++) {
+        if (kafka_only[i].code == c) {
+            return kafka_only[i].name;
+        }
+    }
+    return NULL;
+}
+
 void tc_options_init(struct tc_options *opts)
 {
     memset(opts, 0, sizeof *opts);
@@ -74,6 +107,7 @@ void tc_options_init(struct tc_options *opts)
     opts->format = TC_FORMAT_TEXT;
     opts->checkpoint_interval_ms = TC_DEFAULT_CHECKPOINT_INTERVAL_MS;
     opts->stats_interval_ms = TC_DEFAULT_STATS_INTERVAL_MS;
+    opts->stdin_terminal = isatty(STDIN_FILENO) == 1;
 }
 
 void tc_options_clear(struct tc_options *opts)
@@ -326,6 +360,7 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
                      size_t errlen)
 {
     tg_cli_begin();
+    const char *kafka_option = NULL; /* the first Kafka-only option given */
     int c;
     while ((c = tg_cli_next_option(argc, argv, short_options, long_options, err,
                                    errlen)) != -1) {
@@ -336,25 +371,24 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
         if (r != TC_OPTIONS_RUN) {
             return r;
         }
+        if (kafka_option == NULL) {
+            kafka_option = kafka_only_name(c);
+        }
     }
     opts->files = argv + optind;
     opts->nfiles = (size_t)(argc - optind);
+    /* The input is what the user gave: FILE operands, else Kafka when the
+     * command line asks for it, else stdin, unless stdin is a terminal
+     * (nothing was piped in) and the environment names brokers. */
+    if (opts->nfiles > 0 && kafka_option != NULL) {
+        snprintf(err, errlen, "%s: Kafka input only, but FILE operands were given",
+                 kafka_option);
+        return TC_OPTIONS_USAGE;
+    }
+    opts->kafka_by_option = kafka_option != NULL;
     opts->use_kafka =
-        opts->nfiles == 0 &&
-        (tg_kafka_brokers_requested(opts->brokers) != NULL ||
-         (opts->kafka_conf != NULL && tg_kafka_conf_has_brokers(opts->kafka_conf)));
-    if (opts->checkpoint_dir != NULL && !opts->use_kafka) {
-        snprintf(err, errlen,
-                 "--checkpoint needs Kafka input (no FILE, brokers "
-                 "configured): files and stdin have no offsets to resume");
-        return TC_OPTIONS_USAGE;
-    }
-    if (opts->assign && !opts->use_kafka) {
-        snprintf(err, errlen,
-                 "--partitions needs Kafka input (no FILE, brokers "
-                 "configured): files and stdin have no partitions");
-        return TC_OPTIONS_USAGE;
-    }
+        opts->kafka_by_option || (opts->nfiles == 0 && opts->stdin_terminal &&
+                                  tg_kafka_brokers_requested(NULL) != NULL);
     return TC_OPTIONS_RUN;
 }
 
@@ -362,9 +396,10 @@ void tc_options_help(FILE *out)
 {
     fputs(
         "Usage: tgcount [OPTIONS] [FILE...]\n"
-        "Counts messages per user in event-time windows, exactly, from JSON-lines\n"
-        "FILEs ('-' = stdin), or from Kafka when no FILE is given and brokers are\n"
-        "configured (-b, $KAFKA_BOOTSTRAP_SERVERS or -X bootstrap.servers), else stdin.\n"
+        "Counts messages per user in event-time windows, exactly.  Input: the\n"
+        "JSON-lines FILEs ('-' = stdin); else Kafka, when a Kafka-only option is\n"
+        "given (Kafka input below, --checkpoint*; refused with FILEs); else stdin,\n"
+        "unless stdin is a terminal and $KAFKA_BOOTSTRAP_SERVERS is set (Kafka).\n"
         "\n"
         "Kafka input:\n"
         "  -b, --brokers LIST        bootstrap servers (default: "
@@ -406,7 +441,7 @@ void tc_options_help(FILE *out)
         "State and reporting:\n"
         "      --checkpoint DIR      save state and offsets in DIR, resume from it\n"
         "                            (Kafka input only; default: none)\n"
-        "      --checkpoint-interval DUR  how often (default: 5s)\n"
+        "      --checkpoint-interval DUR  how often (Kafka input only; default: 5s)\n"
         "      --stats               print counters to stderr at the end\n"
         "      --stats-interval DUR  and this often in follow mode (default: 10s)\n"
         "  -q, --quiet               errors only\n"

@@ -53,9 +53,17 @@ struct tc_options {
     /* Input.  files/nfiles: the FILE operands ("-" = stdin), in order. */
     char **files;
     size_t nfiles;
-    /* True when the input is Kafka: no FILE operand and brokers requested
-     * by -b, $KAFKA_BOOTSTRAP_SERVERS or -X/-F bootstrap.servers. */
+    /* True when the input is Kafka: a Kafka-only option was given (-b, -t,
+     * -G, ...; the table in tc_options.c), or no FILE operand, stdin is a
+     * terminal and $KAFKA_BOOTSTRAP_SERVERS is set.  A Kafka-only option
+     * with FILE operands is a usage error. */
     bool use_kafka;
+    /* True when the command line chose Kafka (not the environment): stdin
+     * is then left unread, which tgcount tells when it holds data. */
+    bool kafka_by_option;
+    /* Whether stdin is a terminal: set by tc_options_init (isatty); a test
+     * may change it before tc_options_parse. */
+    bool stdin_terminal;
 
     /* Kafka (only meaningful when use_kafka). */
     const char *brokers; /* -b as given, NULL when absent */
@@ -107,7 +115,8 @@ enum tc_options_result {
     TC_OPTIONS_CONFIG = TG_CLI_CONFIG,   /* bad -X/-F: exit TG_EXIT_CONFIG */
 };
 
-/* Sets every default.  kafka_conf is created lazily by the parser. */
+/* Sets every default, and stdin_terminal.  kafka_conf is created lazily
+ * by the parser. */
 void tc_options_init(struct tc_options *opts);
 
 /* Parses argv (getopt_long; argv is borrowed and must outlive opts).
