@@ -226,6 +226,9 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
     uint64_t n;
     switch (c) {
     case 'b':
+        if (tg_cli_brokers("--brokers", arg, err, errlen) != 0) {
+            return TC_OPTIONS_USAGE;
+        }
         opts->brokers = arg;
         break;
     case 't':

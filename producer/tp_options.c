@@ -329,7 +329,7 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
     case 'b':
         *given |= GIVEN_KAFKA;
         opts->brokers = arg;
-        return 0;
+        return tg_cli_brokers("--brokers", arg, err, errlen) == 0 ? 0 : TG_CLI_USAGE;
     case 't':
         *given |= GIVEN_KAFKA;
         opts->topic = arg;

@@ -6,6 +6,7 @@
 # option with FILE operands is a usage error naming the option.
 . "$(dirname "$0")/../lib.sh"
 tg_require tgcount
+tg_require tgproducer
 tg_require python3
 
 rec() { # rec HH:MM:SS ID USER
@@ -58,6 +59,14 @@ for opt in "-t topic" "-G group" "-e" "-o end" "--checkpoint $TG_TMP/ck" "-X cli
     tg_check_eq "$name with a FILE: nothing on stdout" "$(cat "$TG_TMP/refused.out")" ""
 done
 tg_check "--checkpoint with a FILE: no directory made" test ! -e "$TG_TMP/ck"
+
+# ---- -b '' names no broker: a usage error, not another source of brokers --------
+tgcount -b '' -e </dev/null >/dev/null 2>"$TG_TMP/empty.err"
+tg_check_eq "-b '': exit 64, one line" "$? $(cat "$TG_TMP/empty.err")" \
+    "64 tgcount: --brokers: expected host:port[,host:port...], got an empty list"
+tgproducer --fake --count 1 -b '' >/dev/null 2>"$TG_TMP/empty.err"
+tg_check_eq "tgproducer -b '': exit 64, the same words" "$? $(cat "$TG_TMP/empty.err")" \
+    "64 tgproducer: --brokers: expected host:port[,host:port...], got an empty list"
 
 # ---- the command line chooses Kafka: piped data is not read, and said so --------
 # unread STDIN_DESCRIPTION: the warnings of a Kafka run against port 1 with

@@ -131,6 +131,14 @@ static void test_input_choice(void)
     CHECK(!opts.use_kafka);
     stdin_terminal = false;
 
+    /* An empty broker list would fall back to another source of brokers. */
+    char a0[] = "tgcount", a1[] = "-b", a2[] = "", a3[] = "-e";
+    char *empty_b[] = {a0, a1, a2, a3, NULL};
+    tc_options_clear(&opts);
+    tc_options_init(&opts);
+    CHECK_INT(tc_options_parse(&opts, 4, empty_b, err, sizeof err), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--brokers: expected host:port[,host:port...], got an empty list");
+
     CHECK_INT(parse("-b 127.0.0.1:9 f.jsonl"), TC_OPTIONS_USAGE);
     CHECK_STR(err, "-b: Kafka input only, but FILE operands were given");
     CHECK_INT(parse("-w 1m --topic t1 -G g - f.jsonl"), TC_OPTIONS_USAGE);
