@@ -8,8 +8,8 @@
  * librdkafka's callbacks recorded (tc_kafka_events.h): their lines, a
  * fatal error, a rebalance.  Around the polling and counting
  * (tc_kafka_feed.h), wall-clock duties:
- *   - -p: assigning the partitions once the brokers answer, and again
- *     while some are missing (tc_kafka_assign.h);
+ *   - without a group, or with -p: assigning the partitions once the
+ *     brokers answer, and again while some are missing (tc_kafka_assign.h);
  *   - the watermark: in follow mode a quiet topic lets W move with the
  *     wall clock;
  *   - offsets: the next offset of the last message consumed per partition
@@ -17,6 +17,7 @@
  *     without --checkpoint), when partitions are revoked, and at the end;
  *     with -p still in the group -G, as a simple consumer outside any
  *     membership (a broker that refuses that gets a warning each time);
+ *     without a group, never;
  *   - connection: until a broker has answered, a metadata probe every half
  *     second; no answer within --connect-timeout is exit 69.
  */

@@ -80,7 +80,9 @@ void tc_kafka_assign_take(struct tc_kafka *k, rd_kafka_topic_partition_list_t *l
     char desc[1024];
     describe_partitions(list, desc, sizeof(desc));
     tg_log_info(k->log, "assigned %s%s", list->cnt > 0 ? desc : "no partitions",
-                k->opts->assign ? " by -p, without joining the group" : "");
+                !k->opts->in_group ? " by tgcount, without a group (no -G)"
+                : k->opts->assign  ? " by -p, without joining the group"
+                                   : "");
 }
 
 void tc_kafka_assign_drop(struct tc_kafka *k, const rd_kafka_topic_partition_list_t *list,

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The group.id librdkafka's consumer is given when there is no group. */
+#define TC_KAFKA_UNJOINED_GROUP "tgcount-without-group"
+
 static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
                     size_t errlen)
 {
@@ -81,17 +84,15 @@ static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
     if (conf == NULL)
         return NULL;
 
-    char group[256];
-    size_t size = sizeof(group);
-    /* -X group.id=... stands when -G was left at its default */
-    bool user_group =
-        strcmp(o->group, TC_DEFAULT_GROUP) == 0 &&
-        rd_kafka_conf_get(conf, "group.id", group, &size) == RD_KAFKA_CONF_OK &&
-        group[0] != '\0';
+    /* -G wins over a group.id from -X/-F.  Without a group librdkafka's
+     * consumer still wants a group.id, which tgcount never joins nor
+     * commits to (it assigns the partitions and stores no offsets). */
     const char *reset = o->offset == TC_OFFSET_BEGINNING ? "earliest" : "latest";
     int rc = 0;
-    if (!user_group)
+    if (o->group != NULL)
         rc |= conf_set(conf, "group.id", o->group, err, errlen);
+    else if (!o->in_group)
+        rc |= conf_set(conf, "group.id", TC_KAFKA_UNJOINED_GROUP, err, errlen);
     rc |= conf_set(conf, "enable.partition.eof", "true", err, errlen);
     rc |= conf_set(conf, "enable.auto.commit", "false", err, errlen);
     rc |= conf_tune(conf, "auto.offset.reset", "largest", reset, err, errlen);

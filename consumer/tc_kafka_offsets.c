@@ -107,6 +107,10 @@ static void add_offset(void *arg, int32_t partition, int64_t next_offset)
 void tc_kafka_offsets_commit(struct tc_kafka *k,
                              const rd_kafka_topic_partition_list_t *only, bool async)
 {
+    if (!k->opts->in_group) {
+        k->uncommitted = false;
+        return;
+    }
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
     if (only == NULL) {
         struct commit_list arg = {list, k->opts->topic};

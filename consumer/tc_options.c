@@ -91,8 +91,7 @@ void tc_options_init(struct tc_options *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->topic = TG_KAFKA_DEFAULT_TOPIC;
-    opts->group = TC_DEFAULT_GROUP;
-    opts->offset = TC_OFFSET_STORED;
+    opts->offset = TC_OFFSET_BEGINNING;
     opts->connect_timeout_ms = TC_DEFAULT_CONNECT_TIMEOUT_MS;
     char err[64];
     tg_window_spec_parse("1m", &opts->windows[0], err, sizeof err);
@@ -359,11 +358,41 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
     return TC_OPTIONS_RUN;
 }
 
+/* kcat's rule: no -G (nor group.id from -X/-F), no group.  Without one,
+ * tgcount assigns itself every partition (unless -p chose some) and starts
+ * at the beginning (unless -o says otherwise); with one, it starts at the
+ * stored offsets.  Returns an enum tc_options_result. */
+static int resolve_group(struct tc_options *opts, bool offset_given, char *err,
+                         size_t errlen)
+{
+    char group_id[1024];
+    opts->in_group =
+        opts->group != NULL || (opts->kafka_conf != NULL &&
+                                tg_kafka_conf_get(opts->kafka_conf, "group.id", group_id,
+                                                  sizeof group_id) == 0 &&
+                                group_id[0] != '\0');
+    if (!offset_given) {
+        opts->offset = opts->in_group ? TC_OFFSET_STORED : TC_OFFSET_BEGINNING;
+    }
+    if (opts->offset == TC_OFFSET_STORED && !opts->in_group) {
+        snprintf(err, errlen,
+                 "-o stored needs a consumer group (-G): without one no offsets are "
+                 "stored");
+        return TC_OPTIONS_USAGE;
+    }
+    if (!opts->in_group && !opts->assign) {
+        opts->assign = true;
+        opts->assign_all = true;
+    }
+    return TC_OPTIONS_RUN;
+}
+
 int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
                      size_t errlen)
 {
     tg_cli_begin();
     const char *kafka_option = NULL; /* the first Kafka-only option given */
+    bool offset_given = false;
     int c;
     while ((c = tg_cli_next_option(argc, argv, short_options, long_options, err,
                                    errlen)) != -1) {
@@ -377,6 +406,7 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
         if (kafka_option == NULL) {
             kafka_option = kafka_only_name(c);
         }
+        offset_given = offset_given || c == 'o';
     }
     opts->files = argv + optind;
     opts->nfiles = (size_t)(argc - optind);
@@ -392,7 +422,8 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
     opts->use_kafka =
         opts->kafka_by_option || (opts->nfiles == 0 && opts->stdin_terminal &&
                                   tg_kafka_brokers_requested(NULL) != NULL);
-    return TC_OPTIONS_RUN;
+    return opts->use_kafka ? resolve_group(opts, offset_given, err, errlen)
+                           : TC_OPTIONS_RUN;
 }
 
 void tc_options_help(FILE *out)
@@ -408,11 +439,15 @@ void tc_options_help(FILE *out)
         "  -b, --brokers LIST        bootstrap servers (default: "
         "$KAFKA_BOOTSTRAP_SERVERS)\n"
         "  -t, --topic NAME          topic (default: telegram_messages)\n"
-        "  -G, --group NAME          consumer group (default: tgcount)\n"
+        "  -G, --group NAME          join this consumer group and commit offsets to it\n"
+        "                            (default: none: every partition, no join, no\n"
+        "                            commit, as kcat without -G)\n"
         "  -p, --partitions LIST|all read only these partitions (numbers such as 0,2,5,\n"
-        "                            or all), assigned directly: no group join, offsets\n"
-        "                            still committed in -G (default: join the group -G)\n"
-        "  -o, --offset WHERE        beginning, end or stored (default: stored; a group\n"
+        "                            or all), assigned directly: no group join; with -G\n"
+        "                            offsets are still committed there (default: all\n"
+        "                            without -G, the group's share with -G)\n"
+        "  -o, --offset WHERE        beginning, end or stored (default: beginning\n"
+        "                            without -G; stored with -G, where a partition\n"
         "                            without a stored offset starts at the end)\n"
         "  -e, --exit-at-end         stop once every assigned partition is at its end\n"
         "  -X NAME=VALUE             librdkafka property (topic. prefix: topic "

@@ -26,7 +26,6 @@ struct tg_kafka_conf;
 /* At most this many -w options. */
 #define TC_MAX_WINDOWS 16
 
-#define TC_DEFAULT_GROUP "tgcount"
 #define TC_DEFAULT_LATENESS_MS 30000
 #define TC_DEFAULT_TRIGGER_MS 30000
 #define TC_DEFAULT_CHECKPOINT_INTERVAL_MS 5000
@@ -40,8 +39,10 @@ struct tg_kafka_conf;
 #define TC_MAX_RECORD_LIMIT (UINT64_C(1) << 30)
 #define TC_MAX_USERS_LIMIT (UINT32_MAX - 2)
 
+/* -o.  Without it: stored in a consumer group, beginning without one
+ * (what kcat does without -G). */
 enum tc_offset_start {
-    TC_OFFSET_STORED,    /* the group's committed offset, else the end (default) */
+    TC_OFFSET_STORED,    /* the group's committed offset, else auto.offset.reset */
     TC_OFFSET_BEGINNING, /* -o beginning */
     TC_OFFSET_END,       /* -o end */
 };
@@ -68,12 +69,17 @@ struct tc_options {
     /* Kafka (only meaningful when use_kafka). */
     const char *brokers; /* -b as given, NULL when absent */
     const char *topic;   /* -t, default TG_KAFKA_DEFAULT_TOPIC */
-    const char *group;   /* -G, default TC_DEFAULT_GROUP */
-    /* -p: read partitions by assignment instead of joining the group.
-     * assign: -p was given; assign_all: -p all (every partition the
-     * topic has, from metadata); otherwise partitions[npartitions]: the
-     * numbers listed, each once, in the order given (owned, released by
-     * tc_options_clear). */
+    const char *group;   /* -G as given, NULL when absent */
+    /* A consumer group owns the offsets: -G, or a group.id from -X/-F
+     * (kcat's rule: no -G, no group).  Only then are offsets committed,
+     * and -o stored allowed; without one tgcount never joins, commits to
+     * or disturbs any group. */
+    bool in_group;
+    /* assign: tgcount assigns the partitions itself instead of joining the
+     * group: with -p, and always without a group.  assign_all: every
+     * partition the topic has, from metadata (-p all, or no group and no
+     * -p); otherwise partitions[npartitions]: the numbers listed, each
+     * once, in the order given (owned, released by tc_options_clear). */
     bool assign;
     bool assign_all;
     int32_t *partitions;

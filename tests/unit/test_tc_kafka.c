@@ -99,7 +99,7 @@ static bool await_log(const char *text)
 static void test_missing_topic_exit(void)
 {
     rd_kafka_mock_topic_set_error(mock, "gone", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
-    const char *modes[] = {"-p all", "-p 0", ""};
+    const char *modes[] = {"-p all", "-p 0", "-G g0", ""};
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
         struct run r;
         char args[64];

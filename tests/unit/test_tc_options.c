@@ -44,8 +44,8 @@ static void test_defaults(void)
     CHECK_INT(opts.format, TC_FORMAT_TEXT);
     CHECK_INT(opts.max_record, 1024 * 1024);
     CHECK_STR(opts.topic, "telegram_messages");
-    CHECK_STR(opts.group, "tgcount");
-    CHECK_INT(opts.offset, TC_OFFSET_STORED);
+    CHECK(opts.group == NULL);
+    CHECK(!opts.in_group);
     CHECK_INT(opts.checkpoint_interval_ms, 5000);
     CHECK_INT(opts.connect_timeout_ms, 30000);
     CHECK(!opts.assign);
@@ -220,6 +220,40 @@ static void test_kafka_only_table(void)
     CHECK(err[0] != '\0');
     CHECK_INT(parse("-F /nonexistent/props"), TC_OPTIONS_CONFIG);
     CHECK_INT(parse("-o middle"), TC_OPTIONS_USAGE);
+}
+
+/* kcat's rule: no -G, no group.  Without one, every partition is assigned
+ * by tgcount, from the beginning, and -o stored has nothing to read. */
+static void test_groups(void)
+{
+    CHECK_INT(parse("-b 127.0.0.1:9 -e"), TC_OPTIONS_RUN);
+    CHECK(!opts.in_group);
+    CHECK(opts.group == NULL);
+    CHECK(opts.assign && opts.assign_all);
+    CHECK_INT(opts.offset, TC_OFFSET_BEGINNING);
+    CHECK_INT(parse("-b 127.0.0.1:9 -o end"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.offset, TC_OFFSET_END);
+    CHECK_INT(parse("-b 127.0.0.1:9 -o stored"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "-o stored needs a consumer group (-G): without one no offsets are "
+                   "stored");
+    CHECK_INT(parse("-b 127.0.0.1:9 -p 1,2 -o stored"), TC_OPTIONS_USAGE);
+
+    CHECK_INT(parse("-b 127.0.0.1:9 -G g1"), TC_OPTIONS_RUN);
+    CHECK(opts.in_group);
+    CHECK(!opts.assign && !opts.assign_all);
+    CHECK_INT(opts.offset, TC_OFFSET_STORED);
+    CHECK_INT(parse("-b 127.0.0.1:9 -G g1 -o beginning"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.offset, TC_OFFSET_BEGINNING);
+    /* -p with -G: assigned by tgcount, offsets in the group. */
+    CHECK_INT(parse("-b 127.0.0.1:9 -G g1 -p 3"), TC_OPTIONS_RUN);
+    CHECK(opts.in_group && opts.assign && !opts.assign_all);
+    CHECK_INT(opts.offset, TC_OFFSET_STORED);
+    /* A group.id from -X (or -F) is a group too. */
+    CHECK_INT(parse("-b 127.0.0.1:9 -X group.id=g2"), TC_OPTIONS_RUN);
+    CHECK(opts.in_group && opts.group == NULL && !opts.assign);
+    CHECK_INT(opts.offset, TC_OFFSET_STORED);
+    CHECK_INT(parse("-b 127.0.0.1:9 -X group.id="), TC_OPTIONS_RUN);
+    CHECK(!opts.in_group && opts.assign_all);
 }
 
 static void test_partitions(void)
@@ -413,7 +447,7 @@ static void test_help_version(void)
                            "--topic",
                            "--group",
                            "--partitions",
-                           "default: join the group -G",
+                           "as kcat without -G",
                            "--offset",
                            "--exit-at-end",
                            "-X",
@@ -460,6 +494,7 @@ int main(void)
     RUN(test_kafka);
     RUN(test_input_choice);
     RUN(test_kafka_only_table);
+    RUN(test_groups);
     RUN(test_partitions);
     RUN(test_errors);
     RUN(test_shared_syntax);
