@@ -12,9 +12,11 @@
  * take partitions added since.
  *
  * Where a newly assigned partition starts: the checkpoint's next offset,
- * else -o beginning/end the first time this process reads the partition,
- * else the group's committed offset, else auto.offset.reset (latest;
- * earliest with -o beginning).
+ * else -o beginning (offset 0) or end the first time this process reads
+ * the partition, else the group's committed offset, else where the user's
+ * auto.offset.reset says (the end; the first offset with earliest).  Each
+ * is resolved to an explicit offset, so that a start in deleted data is
+ * reported as lost (tc_kafka_loss.h), never silently moved.
  */
 #ifndef TC_KAFKA_ASSIGN_H
 #define TC_KAFKA_ASSIGN_H

@@ -23,6 +23,7 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_MAX_RECORD,
     OPT_MAX_USERS,
+    OPT_ALLOW_DATA_LOSS,
 };
 
 static const char short_options[] = ":b:t:G:p:o:eX:F:w:l:n:f:qvhV";
@@ -35,6 +36,7 @@ static const struct option long_options[] = {
     {"offset", required_argument, NULL, 'o'},
     {"exit-at-end", no_argument, NULL, 'e'},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"allow-data-loss", no_argument, NULL, OPT_ALLOW_DATA_LOSS},
     {"window", required_argument, NULL, 'w'},
     {"lateness", required_argument, NULL, 'l'},
     {"no-dedup", no_argument, NULL, OPT_NO_DEDUP},
@@ -74,6 +76,7 @@ static const struct {
     {OPT_CONNECT_TIMEOUT, "--connect-timeout"},
     {OPT_CHECKPOINT, "--checkpoint"},
     {OPT_CHECKPOINT_INTERVAL, "--checkpoint-interval"},
+    {OPT_ALLOW_DATA_LOSS, "--allow-data-loss"},
 };
 
 /* The name of option c when it is Kafka-only, else NULL. */
@@ -257,6 +260,9 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         if (tg_cli_kafka_option(&opts->kafka_conf, c, arg, NULL, err, errlen) != 0) {
             return TC_OPTIONS_CONFIG;
         }
+        break;
+    case OPT_ALLOW_DATA_LOSS:
+        opts->allow_data_loss = true;
         break;
     case OPT_CONNECT_TIMEOUT:
         return parse_duration("--connect-timeout", arg, false, TG_CLI_DURATION_MAX_MS,
@@ -454,6 +460,9 @@ void tc_options_help(FILE *out)
         "property)\n"
         "  -F FILE                   librdkafka properties file (name=value lines)\n"
         "      --connect-timeout DUR give up when no broker answers (default: 30s)\n"
+        "      --allow-data-loss     offsets deleted before they were read are still\n"
+        "                            reported and counted (lost=), but -e exits 0\n"
+        "                            (default: exit 65)\n"
         "\n"
         "Windows:\n"
         "  -w, --window SPEC         SIZE (tumbling) or SIZE/SLIDE (sliding); "
@@ -488,9 +497,10 @@ void tc_options_help(FILE *out)
         "  -V, --version             version\n"
         "\n"
         "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
-        "Exit status: 0 done (skipped records included), 64 usage, 65 unreadable\n"
-        "input, 69 brokers unreachable, 70 internal error, 75 writing the output\n"
-        "failed, 78 bad configuration.  See tgcount(1).\n",
+        "Exit status: 0 done (skipped records included), 64 usage, 65 input\n"
+        "incomplete (a FILE unreadable; with -e, Kafka offsets deleted before they\n"
+        "were read), 69 brokers unreachable, 70 internal error, 75 writing the\n"
+        "output failed, 78 bad configuration.  See tgcount(1).\n",
         out);
 }
 

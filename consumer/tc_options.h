@@ -43,7 +43,7 @@ struct tg_kafka_conf;
  * (what kcat does without -G). */
 enum tc_offset_start {
     TC_OFFSET_STORED,    /* the group's committed offset, else auto.offset.reset */
-    TC_OFFSET_BEGINNING, /* -o beginning */
+    TC_OFFSET_BEGINNING, /* -o beginning: offset 0, where every history begins */
     TC_OFFSET_END,       /* -o end */
 };
 
@@ -88,6 +88,9 @@ struct tc_options {
     bool exit_at_end;                 /* -e */
     struct tg_kafka_conf *kafka_conf; /* -X/-F applied in command-line order */
     int64_t connect_timeout_ms;       /* --connect-timeout */
+    /* --allow-data-loss: offsets deleted before they were read are still
+     * reported and counted, but -e then exits 0 instead of 65. */
+    bool allow_data_loss;
 
     /* Windows and counting. */
     struct tg_window_spec windows[TC_MAX_WINDOWS];

@@ -95,6 +95,9 @@ static void test_kafka(void)
     CHECK_STR(opts.checkpoint_dir, "/tmp/x");
     CHECK_INT(opts.checkpoint_interval_ms, 1000);
     CHECK(opts.kafka_by_option);
+    CHECK(!opts.allow_data_loss);
+    CHECK_INT(parse("--allow-data-loss -e"), TC_OPTIONS_RUN);
+    CHECK(opts.allow_data_loss && opts.use_kafka);
     CHECK_INT(parse("-X bootstrap.servers=127.0.0.1:9"), TC_OPTIONS_RUN);
     CHECK(opts.use_kafka);
     /* Any Kafka-only option chooses Kafka, brokers or not. */
@@ -164,6 +167,7 @@ static void test_kafka_only_table(void)
         {"--connect-timeout", "1s"},
         {"--checkpoint", "/tmp/x"},
         {"--checkpoint-interval", "1s"},
+        {"--allow-data-loss", NULL},
     };
     char *buf = NULL;
     size_t len = 0;
