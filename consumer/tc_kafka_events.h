@@ -66,6 +66,13 @@ bool tc_kafka_events_take_rebalance(struct tc_kafka_events *ev,
  * taken, which the yield rules out: it was dropped. */
 bool tc_kafka_events_overrun(const struct tc_kafka_events *ev);
 
+/* Records how a commit ended, as the commit callback does: a failure is a
+ * warning when it differs from the last commit's.  The callback calls it;
+ * so does a synchronous commit with its result, since librdkafka queues
+ * the callback and may drop it (a commit refused as from an unknown member
+ * marks the assignment lost): recorded twice, a result is told once. */
+void tc_kafka_events_commit_result(struct tc_kafka *k, rd_kafka_resp_err_t err);
+
 /* Frees what a taken rebalance owns. */
 void tc_kafka_rebalance_clear(struct tc_kafka_rebalance *r);
 
