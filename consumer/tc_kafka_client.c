@@ -100,6 +100,8 @@ static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
             return NULL;
         }
     }
+    char debug[1024];
+    k->debug_asked = tg_kafka_conf_get(kc, "debug", debug, sizeof(debug)) == 0;
     rd_kafka_conf_t *conf = NULL;
     if (tg_kafka_conf_apply_brokers(kc, o->brokers, err, errlen) == 0)
         conf = tg_kafka_conf_take(kc);

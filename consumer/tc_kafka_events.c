@@ -121,8 +121,10 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     const struct tc_kafka *k = rd_kafka_opaque(rk);
-    tc_notes_add(k->events->notes, k->log, TG_LOG_DEBUG, "librdkafka %d %s: %s", level,
-                 fac, buf);
+    /* Asked for with -X debug=...: shown at the normal level, as the stats
+     * line is; else detail, at -vv. */
+    tc_notes_add(k->events->notes, k->log, k->debug_asked ? TG_LOG_ERROR : TG_LOG_DEBUG,
+                 "librdkafka %d %s: %s", level, fac, buf);
 }
 
 void tc_kafka_events_commit_result(struct tc_kafka *k, rd_kafka_resp_err_t err)

@@ -13,8 +13,9 @@
  *     a bounded buffer (tc_notes.h), printed by tc_kafka_events_flush.  A
  *     fatal error also raises a flag that the loop turns into exit 69.
  * Which lines are worth recording is decided as before: a log line only at
- * -vv, an unreachable broker as a warning only once connected, a commit
- * failure only when it differs from the last commit's.
+ * -vv (at the normal level when -X debug=... asked for them), an
+ * unreachable broker as a warning only once connected, a commit failure
+ * only when it differs from the last commit's.
  *
  * Threads: librdkafka calls the log callback from its own threads, and
  * the buffer takes lines from any thread; the other callbacks run on the

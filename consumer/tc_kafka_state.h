@@ -73,6 +73,9 @@ struct tc_kafka {
     /* The user's auto.offset.reset (librdkafka's is set to "error"): where
      * a partition without a stored offset starts, earliest or latest. */
     bool reset_earliest;
+    /* -X debug=...: the user asked for librdkafka's lines, which are then
+     * shown at the normal level (else at -vv only). */
+    bool debug_asked;
     /* tc_kafka_loss: the partitions whose fetch stopped out of range, with
      * the offset it stopped at (owned; NULL when none), and when to try
      * restarting them again after a failed attempt (monotonic). */

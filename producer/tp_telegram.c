@@ -301,7 +301,7 @@ static int write_batch(struct run *r, const struct tp_update_batch *b)
             if (tg_signal_stop_requested() || tp_sink_broken_pipe(r->sink))
                 return STEP_STOPPED;
             tg_log_error(r->log, "%s", err);
-            return TG_EXIT_UNAVAILABLE;
+            return r->opts->to_stdout ? TG_EXIT_TEMPFAIL : TG_EXIT_UNAVAILABLE;
         }
     }
     return STEP_OK;
@@ -367,6 +367,12 @@ static int deliver(struct run *r, const struct tp_update_batch *b)
             return STEP_OK;
         if (tp_sink_broken_pipe(r->sink))
             return STEP_STOPPED;
+        if (r->opts->to_stdout) {
+            /* Writing stdout failed (disk full): nothing to retry into;
+             * the batch stays unconfirmed.  Exit 75, as tgcount. */
+            tg_log_error(r->log, "%s", err);
+            return TG_EXIT_TEMPFAIL;
+        }
         r->stats.delivery_failures++;
         r->stats.retries++;
         int64_t wait_ms = tp_backoff_next(&r->backoff);
