@@ -154,6 +154,16 @@ int tg_cli_size(const char *option, const char *text, uint64_t min, uint64_t max
     return parse_bounded(option, text, true, min, max, out, err, errlen);
 }
 
+int tg_cli_brokers(const char *option, const char *text, char *err, size_t errlen)
+{
+    if (text[strspn(text, " ,")] != '\0') {
+        return 0;
+    }
+    snprintf(err, errlen, "%s: expected host:port[,host:port...], got an empty list",
+             option);
+    return -1;
+}
+
 /* ---- getopt ----------------------------------------------------------- */
 
 void tg_cli_begin(void)

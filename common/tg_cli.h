@@ -72,6 +72,12 @@ int tg_cli_count(const char *option, const char *text, uint64_t min, uint64_t ma
 int tg_cli_size(const char *option, const char *text, uint64_t min, uint64_t max,
                 uint64_t *out, char *err, size_t errlen);
 
+/* A broker list (-b): "host:port[,host:port...]", refused when it names no
+ * broker at all (empty, or only commas and spaces), which would otherwise
+ * fall back to another source of brokers unseen.  Returns 0, or -1 with
+ * err: "OPTION: expected host:port[,host:port...], got an empty list". */
+int tg_cli_brokers(const char *option, const char *text, char *err, size_t errlen);
+
 /* ---- getopt ----------------------------------------------------------- */
 
 /* Call before the first tg_cli_next_option of a command line: getopt

@@ -8,8 +8,8 @@
  * librdkafka's callbacks recorded (tc_kafka_events.h): their lines, a
  * fatal error, a rebalance.  Around the polling and counting
  * (tc_kafka_feed.h), wall-clock duties:
- *   - -p: assigning the partitions once the brokers answer, and again
- *     while some are missing (tc_kafka_assign.h);
+ *   - without a group, or with -p: assigning the partitions once the
+ *     brokers answer, and again while some are missing (tc_kafka_assign.h);
  *   - the watermark: in follow mode a quiet topic lets W move with the
  *     wall clock;
  *   - offsets: the next offset of the last message consumed per partition
@@ -17,8 +17,12 @@
  *     without --checkpoint), when partitions are revoked, and at the end;
  *     with -p still in the group -G, as a simple consumer outside any
  *     membership (a broker that refuses that gets a warning each time);
+ *     without a group, never;
  *   - connection: until a broker has answered, a metadata probe every half
- *     second; no answer within --connect-timeout is exit 69.
+ *     second; no answer within --connect-timeout is exit 69;
+ *   - lost data: a partition whose fetch stopped in deleted data is
+ *     restarted at its log start, the loss told and counted
+ *     (tc_kafka_loss.h), and with -e the run ends with exit 65.
  */
 #include "tc_kafka.h"
 
@@ -26,6 +30,7 @@
 #include "tc_kafka_client.h"
 #include "tc_kafka_events.h"
 #include "tc_kafka_feed.h"
+#include "tc_kafka_loss.h"
 #include "tc_kafka_offsets.h"
 #include "tc_kafka_state.h"
 #include "tc_options.h"
@@ -163,6 +168,8 @@ static void consume(struct tc_kafka *k)
         if (taken < 0)
             break;
         int64_t now = tg_time_monotonic_ms();
+        if (tc_kafka_loss_pending(k) && tc_kafka_loss_recover(k, now) < 0)
+            break;
         if (!k->connected && await_brokers(k, start, now, &next_probe) < 0)
             break;
         if ((polled == 0 && taken == 0) || now >= next_duty) {
@@ -252,6 +259,7 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
         close_consumer(&k);
     tc_kafka_feed_stop(&k);
     tc_kafka_offsets_free(&k);
+    tc_kafka_loss_free(&k);
     tc_kafka_events_free(k.events);
-    return k.status;
+    return tc_kafka_loss_exit_status(&k, k.status);
 }

@@ -1,10 +1,10 @@
-/* tc_kafka.h - tgcount's Kafka input: a high-level consumer, in a group or
- * (-p) on partitions it assigns itself, that feeds every message of the
- * topic into the counting pipeline (parsed on the batch queue's stage
- * thread, counted on the caller's, see tc_kafka_feed.h), drives the
- * watermark from the slowest live partition (tc_partitions.h), commits the
- * offsets of what was counted, and checkpoints.  tc_kafka_state.h lists
- * the modules it is made of.
+/* tc_kafka.h - tgcount's Kafka input: a high-level consumer, in a group
+ * (-G) or on partitions it assigns itself (no group, or -p), that feeds
+ * every message of the topic into the counting pipeline (parsed on the
+ * batch queue's stage thread, counted on the caller's, see
+ * tc_kafka_feed.h), drives the watermark from the slowest live partition
+ * (tc_partitions.h), commits the offsets of what was counted (in a group),
+ * and checkpoints.  tc_kafka_state.h lists the modules it is made of.
  */
 #ifndef TC_KAFKA_H
 #define TC_KAFKA_H

@@ -2,6 +2,7 @@
 #include "tc_kafka_assign.h"
 
 #include "tc_kafka_events.h"
+#include "tc_kafka_loss.h"
 #include "tc_kafka_offsets.h"
 #include "tc_kafka_state.h"
 #include "tc_options.h"
@@ -13,38 +14,86 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-/* Querying a partition's first and next offsets for -o beginning/end. */
-#define TC_KAFKA_WATERMARK_WAIT_MS 5000
+/* Reading the group's committed offsets, and partitions' first or next
+ * offsets. */
+#define TC_KAFKA_OFFSETS_WAIT_MS 5000
 /* -p: reading the topic's partitions from metadata; how soon to look again
  * while the topic or a listed partition is missing, and how often -p all
  * looks for added partitions in follow mode. */
 #define TC_KAFKA_METADATA_WAIT_MS 2000
 #define TC_KAFKA_MISSING_EVERY_MS 1000
 #define TC_KAFKA_ADDED_EVERY_MS 5000
+/* The timestamps that ask ListOffsets for a partition's first and next
+ * offsets (rd_kafka_offsets_for_times). */
+#define TC_KAFKA_LIST_EARLIEST (-2)
+#define TC_KAFKA_LIST_LATEST (-1)
 
-/* Where a newly assigned partition starts; see the header. */
-static int64_t start_offset(const struct tc_kafka *k, int32_t partition)
+/* Sets the partitions of wanted (their offset is the timestamp
+ * TC_KAFKA_LIST_EARLIEST or _LATEST) to their first or next offsets, one
+ * ListOffsets request for them all, and copies them into list.  Where the
+ * request fails, librdkafka's logical offset resolves them instead. */
+static void start_at_ends(struct tc_kafka *k, rd_kafka_topic_partition_list_t *list,
+                          rd_kafka_topic_partition_list_t *wanted)
 {
-    if (tc_partitions_was_assigned(k->parts, partition))
-        return RD_KAFKA_OFFSET_INVALID;
-    int64_t restored;
-    if (tc_kafka_offsets_restored(k, partition, &restored))
-        return restored;
-    if (k->opts->offset == TC_OFFSET_STORED)
-        return RD_KAFKA_OFFSET_INVALID;
-    /* A concrete offset starts fetching at once; a logical one is resolved by
-     * the fetcher, which in librdkafka 2.0.2 can stall up to a second when
-     * it asks before the partition's leader is known.  Once partitions are
-     * being fetched, the leaders are known, and each query would wait behind
-     * a fetch's long poll (fetch.wait.max.ms): 12 s for 124 partitions added
-     * to -p all.  Then the fetcher resolves the logical offset. */
-    int64_t low, high;
-    if (!k->fetching && rd_kafka_query_watermark_offsets(
-                            k->rk, k->opts->topic, partition, &low, &high,
-                            TC_KAFKA_WATERMARK_WAIT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        return k->opts->offset == TC_OFFSET_BEGINNING ? low : high;
-    return k->opts->offset == TC_OFFSET_BEGINNING ? RD_KAFKA_OFFSET_BEGINNING
-                                                  : RD_KAFKA_OFFSET_END;
+    if (wanted->cnt == 0)
+        return;
+    rd_kafka_topic_partition_list_t *found = rd_kafka_topic_partition_list_copy(wanted);
+    rd_kafka_resp_err_t err =
+        rd_kafka_offsets_for_times(k->rk, found, TC_KAFKA_OFFSETS_WAIT_MS);
+    for (int i = 0; i < wanted->cnt; i++) {
+        const rd_kafka_topic_partition_t *f = &found->elems[i];
+        bool earliest = wanted->elems[i].offset == TC_KAFKA_LIST_EARLIEST;
+        int64_t offset = f->offset;
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR || f->err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+            offset < 0)
+            offset = earliest ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+        rd_kafka_topic_partition_list_find(list, f->topic, f->partition)->offset = offset;
+    }
+    rd_kafka_topic_partition_list_destroy(found);
+}
+
+/* Sets where each partition of list starts (see the header), always at an
+ * explicit offset when the brokers answer: then an offset out of range is
+ * reported as deleted data (tc_kafka_loss.h) instead of being reset.  The
+ * committed offsets are read in one request, the ends in another. */
+static void set_start_offsets(struct tc_kafka *k, rd_kafka_topic_partition_list_t *list)
+{
+    rd_kafka_topic_partition_list_t *stored =
+        rd_kafka_topic_partition_list_new(list->cnt);
+    rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(list->cnt);
+    for (int i = 0; i < list->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &list->elems[i];
+        bool again = tc_partitions_was_assigned(k->parts, tp->partition);
+        int64_t restored;
+        if (!again && tc_kafka_offsets_restored(k, tp->partition, &restored))
+            tp->offset = restored;
+        else if (again || k->opts->offset == TC_OFFSET_STORED)
+            rd_kafka_topic_partition_list_add(stored, tp->topic, tp->partition);
+        else if (k->opts->offset == TC_OFFSET_BEGINNING)
+            tp->offset = 0; /* where every history begins: a later log start is a loss */
+        else
+            rd_kafka_topic_partition_list_add(ends, tp->topic, tp->partition)->offset =
+                TC_KAFKA_LIST_LATEST;
+    }
+    if (stored->cnt > 0) {
+        rd_kafka_resp_err_t err =
+            rd_kafka_committed(k->rk, stored, TC_KAFKA_OFFSETS_WAIT_MS);
+        for (int i = 0; i < stored->cnt; i++) {
+            const rd_kafka_topic_partition_t *c = &stored->elems[i];
+            rd_kafka_topic_partition_t *tp =
+                rd_kafka_topic_partition_list_find(list, c->topic, c->partition);
+            if (err != RD_KAFKA_RESP_ERR_NO_ERROR || c->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+                tp->offset = RD_KAFKA_OFFSET_INVALID; /* librdkafka reads it */
+            else if (c->offset >= 0)
+                tp->offset = c->offset;
+            else /* none stored: where the user's auto.offset.reset says */
+                rd_kafka_topic_partition_list_add(ends, c->topic, c->partition)->offset =
+                    k->reset_earliest ? TC_KAFKA_LIST_EARLIEST : TC_KAFKA_LIST_LATEST;
+        }
+    }
+    start_at_ends(k, list, ends);
+    rd_kafka_topic_partition_list_destroy(stored);
+    rd_kafka_topic_partition_list_destroy(ends);
 }
 
 /* Lists the partitions as "topic[0,2,3]" for the log. */
@@ -65,22 +114,24 @@ void tc_kafka_assign_take(struct tc_kafka *k, rd_kafka_topic_partition_list_t *l
     int64_t now = tg_time_monotonic_ms();
     char err[256];
 
+    set_start_offsets(k, list);
     for (int i = 0; i < list->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &list->elems[i];
-        tp->offset = start_offset(k, tp->partition);
         if (tc_partitions_assign(k->parts, tp->partition, now, err, sizeof(err)) < 0) {
             tg_log_error(k->log, "%s", err);
             k->status = TG_EXIT_SOFTWARE;
         }
+        tc_partitions_set_start(k->parts, tp->partition, tp->offset);
     }
     k->connected = true;
     k->assigned = true;
-    k->fetching = true;
     k->last_activity_ms = now;
     char desc[1024];
     describe_partitions(list, desc, sizeof(desc));
     tg_log_info(k->log, "assigned %s%s", list->cnt > 0 ? desc : "no partitions",
-                k->opts->assign ? " by -p, without joining the group" : "");
+                !k->opts->in_group ? " by tgcount, without a group (no -G)"
+                : k->opts->assign  ? " by -p, without joining the group"
+                                   : "");
 }
 
 void tc_kafka_assign_drop(struct tc_kafka *k, const rd_kafka_topic_partition_list_t *list,
@@ -93,6 +144,7 @@ void tc_kafka_assign_drop(struct tc_kafka *k, const rd_kafka_topic_partition_lis
      * has been finished, so it must not be checkpointed again. */
     if (!lost && list != NULL && !k->closing && !k->checkpoint_broken)
         tc_kafka_offsets_persist(k, list, false);
+    tc_kafka_loss_forget(k, list);
     if (list == NULL) {
         tc_partitions_revoke_all(k->parts);
     } else {

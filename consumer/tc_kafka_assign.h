@@ -1,18 +1,22 @@
 /* tc_kafka_assign.h - which partitions tgcount's Kafka input reads, and
  * where each starts.
  *
- * By default the group -G assigns them (rebalances).  With -p tgcount
- * assigns them itself, as kcat -C without -G does: it never joins the
- * group, so it skips the join's rebalance delay (about 3 s), and several
+ * With -G (and no -p) the group assigns them (rebalances).  Without a
+ * group, or with -p, tgcount assigns them itself ("-p" below), as kcat -C
+ * without -G does: it never joins a group, so it skips the join's
+ * rebalance delay (about 3 s) and disturbs no member, and several
  * processes can split a topic by hand.  It reads the topic's partitions
  * from metadata once the brokers answer, again every second while the
  * topic or a listed partition is missing (follow mode), and every few
- * seconds with -p all in follow mode, to take partitions added since.
+ * seconds for all partitions (-p all, or no group) in follow mode, to
+ * take partitions added since.
  *
  * Where a newly assigned partition starts: the checkpoint's next offset,
- * else -o beginning/end the first time this process reads the partition,
- * else the group's committed offset, else auto.offset.reset (latest;
- * earliest with -o beginning).
+ * else -o beginning (offset 0) or end the first time this process reads
+ * the partition, else the group's committed offset, else where the user's
+ * auto.offset.reset says (the end; the first offset with earliest).  Each
+ * is resolved to an explicit offset, so that a start in deleted data is
+ * reported as lost (tc_kafka_loss.h), never silently moved.
  */
 #ifndef TC_KAFKA_ASSIGN_H
 #define TC_KAFKA_ASSIGN_H

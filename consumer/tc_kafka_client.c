@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The group.id librdkafka's consumer is given when there is no group. */
+#define TC_KAFKA_UNJOINED_GROUP "tgcount-without-group"
+
 static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
                     size_t errlen)
 {
@@ -57,6 +60,31 @@ static const struct {
     {"fetch.wait.max.ms", "500", "100"},
 };
 
+/* Takes the user's auto.offset.reset (where a partition without a stored
+ * offset starts) before tgcount sets librdkafka's to "error", through which
+ * an offset out of range is reported rather than reset (tc_kafka_loss.h).
+ * Returns 0, or -1 with err when the user asked for "error" itself, which
+ * tgcount's own handling replaces. */
+static int read_offset_reset(struct tc_kafka *k, const rd_kafka_conf_t *conf, char *err,
+                             size_t errlen)
+{
+    char value[32] = "";
+    size_t size = sizeof(value);
+    if (rd_kafka_conf_get(conf, "auto.offset.reset", value, &size) != RD_KAFKA_CONF_OK)
+        value[0] = '\0';
+    if (strcmp(value, "error") == 0) {
+        snprintf(err, errlen,
+                 "-X auto.offset.reset=error: tgcount reports offsets deleted before "
+                 "they were read itself (see --allow-data-loss); use earliest or latest "
+                 "for partitions without a stored offset");
+        return -1;
+    }
+    /* librdkafka names an enum value by its first alias: smallest. */
+    k->reset_earliest = strcmp(value, "smallest") == 0 ||
+                        strcmp(value, "earliest") == 0 || strcmp(value, "beginning") == 0;
+    return 0;
+}
+
 /* The client configuration: the user's -X/-F and brokers, then what the
  * consumer loop relies on, then the tuning above. */
 static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
@@ -72,6 +100,8 @@ static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
             return NULL;
         }
     }
+    char debug[1024];
+    k->debug_asked = tg_kafka_conf_get(kc, "debug", debug, sizeof(debug)) == 0;
     rd_kafka_conf_t *conf = NULL;
     if (tg_kafka_conf_apply_brokers(kc, o->brokers, err, errlen) == 0)
         conf = tg_kafka_conf_take(kc);
@@ -81,20 +111,21 @@ static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
     if (conf == NULL)
         return NULL;
 
-    char group[256];
-    size_t size = sizeof(group);
-    /* -X group.id=... stands when -G was left at its default */
-    bool user_group =
-        strcmp(o->group, TC_DEFAULT_GROUP) == 0 &&
-        rd_kafka_conf_get(conf, "group.id", group, &size) == RD_KAFKA_CONF_OK &&
-        group[0] != '\0';
-    const char *reset = o->offset == TC_OFFSET_BEGINNING ? "earliest" : "latest";
+    if (read_offset_reset(k, conf, err, errlen) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    /* -G wins over a group.id from -X/-F.  Without a group librdkafka's
+     * consumer still wants a group.id, which tgcount never joins nor
+     * commits to (it assigns the partitions and stores no offsets). */
     int rc = 0;
-    if (!user_group)
+    if (o->group != NULL)
         rc |= conf_set(conf, "group.id", o->group, err, errlen);
+    else if (!o->in_group)
+        rc |= conf_set(conf, "group.id", TC_KAFKA_UNJOINED_GROUP, err, errlen);
     rc |= conf_set(conf, "enable.partition.eof", "true", err, errlen);
     rc |= conf_set(conf, "enable.auto.commit", "false", err, errlen);
-    rc |= conf_tune(conf, "auto.offset.reset", "largest", reset, err, errlen);
+    rc |= conf_set(conf, "auto.offset.reset", "error", err, errlen);
     for (size_t i = 0; rc == 0 && i < sizeof(tc_kafka_tuning) / sizeof(*tc_kafka_tuning);
          i++)
         rc |= conf_tune(conf, tc_kafka_tuning[i].name, tc_kafka_tuning[i].lib_default,

@@ -121,16 +121,14 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     const struct tc_kafka *k = rd_kafka_opaque(rk);
-    tc_notes_add(k->events->notes, k->log, TG_LOG_DEBUG, "librdkafka %d %s: %s", level,
-                 fac, buf);
+    /* Asked for with -X debug=...: shown at the normal level, as the stats
+     * line is; else detail, at -vv. */
+    tc_notes_add(k->events->notes, k->log, k->debug_asked ? TG_LOG_ERROR : TG_LOG_DEBUG,
+                 "librdkafka %d %s: %s", level, fac, buf);
 }
 
-static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                      rd_kafka_topic_partition_list_t *offsets, void *opaque)
+void tc_kafka_events_commit_result(struct tc_kafka *k, rd_kafka_resp_err_t err)
 {
-    struct tc_kafka *k = opaque;
-    (void)rk;
-    (void)offsets;
     if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
         return;
     /* The same failure at every commit (a broker refusing commits from
@@ -139,6 +137,14 @@ static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         tc_notes_add(k->events->notes, k->log, TG_LOG_WARN,
                      "committing offsets failed: %s", rd_kafka_err2str(err));
     k->commit_error = err;
+}
+
+static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    (void)rk;
+    (void)offsets;
+    tc_kafka_events_commit_result(opaque, err);
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,

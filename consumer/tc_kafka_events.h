@@ -13,8 +13,9 @@
  *     a bounded buffer (tc_notes.h), printed by tc_kafka_events_flush.  A
  *     fatal error also raises a flag that the loop turns into exit 69.
  * Which lines are worth recording is decided as before: a log line only at
- * -vv, an unreachable broker as a warning only once connected, a commit
- * failure only when it differs from the last commit's.
+ * -vv (at the normal level when -X debug=... asked for them), an
+ * unreachable broker as a warning only once connected, a commit failure
+ * only when it differs from the last commit's.
  *
  * Threads: librdkafka calls the log callback from its own threads, and
  * the buffer takes lines from any thread; the other callbacks run on the
@@ -65,6 +66,13 @@ bool tc_kafka_events_take_rebalance(struct tc_kafka_events *ev,
 /* True when a rebalance arrived while another was still waiting to be
  * taken, which the yield rules out: it was dropped. */
 bool tc_kafka_events_overrun(const struct tc_kafka_events *ev);
+
+/* Records how a commit ended, as the commit callback does: a failure is a
+ * warning when it differs from the last commit's.  The callback calls it;
+ * so does a synchronous commit with its result, since librdkafka queues
+ * the callback and may drop it (a commit refused as from an unknown member
+ * marks the assignment lost): recorded twice, a result is told once. */
+void tc_kafka_events_commit_result(struct tc_kafka *k, rd_kafka_resp_err_t err);
 
 /* Frees what a taken rebalance owns. */
 void tc_kafka_rebalance_clear(struct tc_kafka_rebalance *r);

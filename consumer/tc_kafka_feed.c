@@ -3,6 +3,7 @@
 
 #include "tc_batchq.h"
 #include "tc_kafka_assign.h"
+#include "tc_kafka_loss.h"
 #include "tc_kafka_state.h"
 #include "tc_options.h"
 #include "tg_record.h"
@@ -137,6 +138,11 @@ static int handle_error_message(struct tc_kafka *k, const rd_kafka_message_t *m)
         tc_partitions_eof(k->parts, m->partition);
         tg_log_debug(k->log, "%s[%" PRId32 "] at its end, offset %" PRId64,
                      k->opts->topic, m->partition, m->offset);
+        return 0;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+        /* Its fetch stopped out of range; the loop restarts it. */
+        tc_kafka_loss_note(k, m->partition, m->offset);
         return 0;
     }
     if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||

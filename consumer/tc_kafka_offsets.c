@@ -107,6 +107,10 @@ static void add_offset(void *arg, int32_t partition, int64_t next_offset)
 void tc_kafka_offsets_commit(struct tc_kafka *k,
                              const rd_kafka_topic_partition_list_t *only, bool async)
 {
+    if (!k->opts->in_group) {
+        k->uncommitted = false;
+        return;
+    }
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
     if (only == NULL) {
         struct commit_list arg = {list, k->opts->topic};
@@ -120,13 +124,16 @@ void tc_kafka_offsets_commit(struct tc_kafka *k,
                     ->offset = next;
         }
     }
-    /* A failure reaches the commit callback, which librdkafka calls for
-     * synchronous commits too (reporting it here as well printed it twice);
-     * a synchronous one's is reported now, before what follows it. */
+    /* A failure reaches the commit callback; a synchronous commit's result
+     * is also recorded from its return value (the callback may come late,
+     * or never: tc_kafka_events_commit_result) and reported now, before
+     * what follows it. */
     if (list->cnt > 0) {
-        rd_kafka_commit(k->rk, list, async);
-        if (!async)
+        rd_kafka_resp_err_t err = rd_kafka_commit(k->rk, list, async);
+        if (!async) {
+            tc_kafka_events_commit_result(k, err);
             tc_kafka_events_flush(k->events, k->log);
+        }
     }
     if (only == NULL)
         k->uncommitted = false;

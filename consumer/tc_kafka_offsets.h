@@ -34,7 +34,8 @@ bool tc_kafka_offsets_restored(const struct tc_kafka *k, int32_t partition,
 int tc_kafka_offsets_save(struct tc_kafka *k);
 
 /* Commits the next offsets of the assigned partitions, or of those in only
- * (borrowed; when not NULL).  Failures are reported through the commit
+ * (borrowed; when not NULL), when there is a consumer group; without one
+ * nothing is ever committed.  Failures are reported through the commit
  * callback, never fatal: the next commit covers them. */
 void tc_kafka_offsets_commit(struct tc_kafka *k,
                              const rd_kafka_topic_partition_list_t *only, bool async);

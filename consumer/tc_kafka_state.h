@@ -5,6 +5,7 @@
  *   tc_kafka_events.c   librdkafka's callbacks, which only record;
  *   tc_kafka_assign.c   which partitions, from where: rebalances, -p;
  *   tc_kafka_offsets.c  next offsets: commits, checkpoints;
+ *   tc_kafka_loss.c     offsets deleted before they were read;
  *   tc_kafka_feed.c     polled messages into the pipeline, in order.
  *
  * One struct tc_kafka lives on tc_kafka_run's stack for the run.  Every
@@ -59,7 +60,6 @@ struct tc_kafka {
 
     bool connected;         /* a broker has answered */
     bool assigned;          /* between an assignment and the next revocation */
-    bool fetching;          /* since the first assignment (see tc_kafka_assign.c) */
     bool uncommitted;       /* offsets moved since the last commit */
     bool topic_missing;     /* reported once */
     bool partition_missing; /* -p: a listed partition is missing; reported once */
@@ -70,6 +70,17 @@ struct tc_kafka {
     int status;             /* TG_EXIT_OK, or the exit code of a fatal error */
     bool checkpoint_broken; /* a save failed: the run stops without emitting */
     int64_t last_activity_ms; /* monotonic: last message or assignment */
+    /* The user's auto.offset.reset (librdkafka's is set to "error"): where
+     * a partition without a stored offset starts, earliest or latest. */
+    bool reset_earliest;
+    /* -X debug=...: the user asked for librdkafka's lines, which are then
+     * shown at the normal level (else at -vv only). */
+    bool debug_asked;
+    /* tc_kafka_loss: the partitions whose fetch stopped out of range, with
+     * the offset it stopped at (owned; NULL when none), and when to try
+     * restarting them again after a failed attempt (monotonic). */
+    rd_kafka_topic_partition_list_t *out_of_range;
+    int64_t next_recovery_ms;
     /* Written by the error and commit callbacks (tc_kafka_events.h): the
      * most telling reason brokers are unreachable, and how the last commit
      * ended (a failure is reported when it differs). */

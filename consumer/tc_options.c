@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tc_engine.h"
 #include "tg_cli.h"
@@ -22,6 +23,7 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_MAX_RECORD,
     OPT_MAX_USERS,
+    OPT_ALLOW_DATA_LOSS,
 };
 
 static const char short_options[] = ":b:t:G:p:o:eX:F:w:l:n:f:qvhV";
@@ -34,6 +36,7 @@ static const struct option long_options[] = {
     {"offset", required_argument, NULL, 'o'},
     {"exit-at-end", no_argument, NULL, 'e'},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"allow-data-loss", no_argument, NULL, OPT_ALLOW_DATA_LOSS},
     {"window", required_argument, NULL, 'w'},
     {"lateness", required_argument, NULL, 'l'},
     {"no-dedup", no_argument, NULL, OPT_NO_DEDUP},
@@ -54,12 +57,44 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The options that only mean something for Kafka input.  Any of them
+ * chooses Kafka input, and with FILE operands it is a usage error, so that
+ * none is ever silently ignored.  A new Kafka-only option goes here (the
+ * unit test checks every option --help lists under "Kafka input"). */
+static const struct {
+    int code;
+    const char *name;
+} kafka_only[] = {
+    {'b', "-b"},
+    {'t', "-t"},
+    {'G', "-G"},
+    {'p', "-p"},
+    {'o', "-o"},
+    {'e', "-e"},
+    {'X', "-X"},
+    {'F', "-F"},
+    {OPT_CONNECT_TIMEOUT, "--connect-timeout"},
+    {OPT_CHECKPOINT, "--checkpoint"},
+    {OPT_CHECKPOINT_INTERVAL, "--checkpoint-interval"},
+    {OPT_ALLOW_DATA_LOSS, "--allow-data-loss"},
+};
+
+/* The name of option c when it is Kafka-only, else NULL. */
+static const char *kafka_only_name(int c)
+{
+    for (size_t i = 0; i < sizeof kafka_only / sizeof *kafka_only; i++) {
+        if (kafka_only[i].code == c) {
+            return kafka_only[i].name;
+        }
+    }
+    return NULL;
+}
+
 void tc_options_init(struct tc_options *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->topic = TG_KAFKA_DEFAULT_TOPIC;
-    opts->group = TC_DEFAULT_GROUP;
-    opts->offset = TC_OFFSET_STORED;
+    opts->offset = TC_OFFSET_BEGINNING;
     opts->connect_timeout_ms = TC_DEFAULT_CONNECT_TIMEOUT_MS;
     char err[64];
     tg_window_spec_parse("1m", &opts->windows[0], err, sizeof err);
@@ -74,6 +109,7 @@ void tc_options_init(struct tc_options *opts)
     opts->format = TC_FORMAT_TEXT;
     opts->checkpoint_interval_ms = TC_DEFAULT_CHECKPOINT_INTERVAL_MS;
     opts->stats_interval_ms = TC_DEFAULT_STATS_INTERVAL_MS;
+    opts->stdin_terminal = isatty(STDIN_FILENO) == 1;
 }
 
 void tc_options_clear(struct tc_options *opts)
@@ -192,6 +228,9 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
     uint64_t n;
     switch (c) {
     case 'b':
+        if (tg_cli_brokers("--brokers", arg, err, errlen) != 0) {
+            return TC_OPTIONS_USAGE;
+        }
         opts->brokers = arg;
         break;
     case 't':
@@ -221,6 +260,9 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         if (tg_cli_kafka_option(&opts->kafka_conf, c, arg, NULL, err, errlen) != 0) {
             return TC_OPTIONS_CONFIG;
         }
+        break;
+    case OPT_ALLOW_DATA_LOSS:
+        opts->allow_data_loss = true;
         break;
     case OPT_CONNECT_TIMEOUT:
         return parse_duration("--connect-timeout", arg, false, TG_CLI_DURATION_MAX_MS,
@@ -322,10 +364,41 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
     return TC_OPTIONS_RUN;
 }
 
+/* kcat's rule: no -G (nor group.id from -X/-F), no group.  Without one,
+ * tgcount assigns itself every partition (unless -p chose some) and starts
+ * at the beginning (unless -o says otherwise); with one, it starts at the
+ * stored offsets.  Returns an enum tc_options_result. */
+static int resolve_group(struct tc_options *opts, bool offset_given, char *err,
+                         size_t errlen)
+{
+    char group_id[1024];
+    opts->in_group =
+        opts->group != NULL || (opts->kafka_conf != NULL &&
+                                tg_kafka_conf_get(opts->kafka_conf, "group.id", group_id,
+                                                  sizeof group_id) == 0 &&
+                                group_id[0] != '\0');
+    if (!offset_given) {
+        opts->offset = opts->in_group ? TC_OFFSET_STORED : TC_OFFSET_BEGINNING;
+    }
+    if (opts->offset == TC_OFFSET_STORED && !opts->in_group) {
+        snprintf(err, errlen,
+                 "-o stored needs a consumer group (-G): without one no offsets are "
+                 "stored");
+        return TC_OPTIONS_USAGE;
+    }
+    if (!opts->in_group && !opts->assign) {
+        opts->assign = true;
+        opts->assign_all = true;
+    }
+    return TC_OPTIONS_RUN;
+}
+
 int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
                      size_t errlen)
 {
     tg_cli_begin();
+    const char *kafka_option = NULL; /* the first Kafka-only option given */
+    bool offset_given = false;
     int c;
     while ((c = tg_cli_next_option(argc, argv, short_options, long_options, err,
                                    errlen)) != -1) {
@@ -336,51 +409,60 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
         if (r != TC_OPTIONS_RUN) {
             return r;
         }
+        if (kafka_option == NULL) {
+            kafka_option = kafka_only_name(c);
+        }
+        offset_given = offset_given || c == 'o';
     }
     opts->files = argv + optind;
     opts->nfiles = (size_t)(argc - optind);
+    /* The input is what the user gave: FILE operands, else Kafka when the
+     * command line asks for it, else stdin, unless stdin is a terminal
+     * (nothing was piped in) and the environment names brokers. */
+    if (opts->nfiles > 0 && kafka_option != NULL) {
+        snprintf(err, errlen, "%s: Kafka input only, but FILE operands were given",
+                 kafka_option);
+        return TC_OPTIONS_USAGE;
+    }
+    opts->kafka_by_option = kafka_option != NULL;
     opts->use_kafka =
-        opts->nfiles == 0 &&
-        (tg_kafka_brokers_requested(opts->brokers) != NULL ||
-         (opts->kafka_conf != NULL && tg_kafka_conf_has_brokers(opts->kafka_conf)));
-    if (opts->checkpoint_dir != NULL && !opts->use_kafka) {
-        snprintf(err, errlen,
-                 "--checkpoint needs Kafka input (no FILE, brokers "
-                 "configured): files and stdin have no offsets to resume");
-        return TC_OPTIONS_USAGE;
-    }
-    if (opts->assign && !opts->use_kafka) {
-        snprintf(err, errlen,
-                 "--partitions needs Kafka input (no FILE, brokers "
-                 "configured): files and stdin have no partitions");
-        return TC_OPTIONS_USAGE;
-    }
-    return TC_OPTIONS_RUN;
+        opts->kafka_by_option || (opts->nfiles == 0 && opts->stdin_terminal &&
+                                  tg_kafka_brokers_requested(NULL) != NULL);
+    return opts->use_kafka ? resolve_group(opts, offset_given, err, errlen)
+                           : TC_OPTIONS_RUN;
 }
 
 void tc_options_help(FILE *out)
 {
     fputs(
         "Usage: tgcount [OPTIONS] [FILE...]\n"
-        "Counts messages per user in event-time windows, exactly, from JSON-lines\n"
-        "FILEs ('-' = stdin), or from Kafka when no FILE is given and brokers are\n"
-        "configured (-b, $KAFKA_BOOTSTRAP_SERVERS or -X bootstrap.servers), else stdin.\n"
+        "Counts messages per user in event-time windows, exactly.  Input: the\n"
+        "JSON-lines FILEs ('-' = stdin); else Kafka, when a Kafka-only option is\n"
+        "given (Kafka input below, --checkpoint*; refused with FILEs); else stdin,\n"
+        "unless stdin is a terminal and $KAFKA_BOOTSTRAP_SERVERS is set (Kafka).\n"
         "\n"
         "Kafka input:\n"
         "  -b, --brokers LIST        bootstrap servers (default: "
         "$KAFKA_BOOTSTRAP_SERVERS)\n"
         "  -t, --topic NAME          topic (default: telegram_messages)\n"
-        "  -G, --group NAME          consumer group (default: tgcount)\n"
+        "  -G, --group NAME          join this consumer group and commit offsets to it\n"
+        "                            (default: none: every partition, no join, no\n"
+        "                            commit, as kcat without -G)\n"
         "  -p, --partitions LIST|all read only these partitions (numbers such as 0,2,5,\n"
-        "                            or all), assigned directly: no group join, offsets\n"
-        "                            still committed in -G (default: join the group -G)\n"
-        "  -o, --offset WHERE        beginning, end or stored (default: stored; a group\n"
+        "                            or all), assigned directly: no group join; with -G\n"
+        "                            offsets are still committed there (default: all\n"
+        "                            without -G, the group's share with -G)\n"
+        "  -o, --offset WHERE        beginning, end or stored (default: beginning\n"
+        "                            without -G; stored with -G, where a partition\n"
         "                            without a stored offset starts at the end)\n"
         "  -e, --exit-at-end         stop once every assigned partition is at its end\n"
         "  -X NAME=VALUE             librdkafka property (topic. prefix: topic "
         "property)\n"
         "  -F FILE                   librdkafka properties file (name=value lines)\n"
         "      --connect-timeout DUR give up when no broker answers (default: 30s)\n"
+        "      --allow-data-loss     offsets deleted before they were read are still\n"
+        "                            reported and counted (lost=), but -e exits 0\n"
+        "                            (default: exit 65)\n"
         "\n"
         "Windows:\n"
         "  -w, --window SPEC         SIZE (tumbling) or SIZE/SLIDE (sliding); "
@@ -406,7 +488,7 @@ void tc_options_help(FILE *out)
         "State and reporting:\n"
         "      --checkpoint DIR      save state and offsets in DIR, resume from it\n"
         "                            (Kafka input only; default: none)\n"
-        "      --checkpoint-interval DUR  how often (default: 5s)\n"
+        "      --checkpoint-interval DUR  how often (Kafka input only; default: 5s)\n"
         "      --stats               print counters to stderr at the end\n"
         "      --stats-interval DUR  and this often in follow mode (default: 10s)\n"
         "  -q, --quiet               errors only\n"
@@ -415,9 +497,10 @@ void tc_options_help(FILE *out)
         "  -V, --version             version\n"
         "\n"
         "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
-        "Exit status: 0 done (skipped records included), 64 usage, 65 unreadable\n"
-        "input, 69 brokers unreachable, 70 internal error, 75 writing the output\n"
-        "failed, 78 bad configuration.  See tgcount(1).\n",
+        "Exit status: 0 done (skipped records included), 64 usage, 65 input\n"
+        "incomplete (a FILE unreadable; with -e, Kafka offsets deleted before they\n"
+        "were read), 69 brokers unreachable, 70 internal error, 75 writing the\n"
+        "output failed, 78 bad configuration.  See tgcount(1).\n",
         out);
 }
 

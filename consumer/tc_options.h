@@ -26,7 +26,6 @@ struct tg_kafka_conf;
 /* At most this many -w options. */
 #define TC_MAX_WINDOWS 16
 
-#define TC_DEFAULT_GROUP "tgcount"
 #define TC_DEFAULT_LATENESS_MS 30000
 #define TC_DEFAULT_TRIGGER_MS 30000
 #define TC_DEFAULT_CHECKPOINT_INTERVAL_MS 5000
@@ -40,9 +39,11 @@ struct tg_kafka_conf;
 #define TC_MAX_RECORD_LIMIT (UINT64_C(1) << 30)
 #define TC_MAX_USERS_LIMIT (UINT32_MAX - 2)
 
+/* -o.  Without it: stored in a consumer group, beginning without one
+ * (what kcat does without -G). */
 enum tc_offset_start {
-    TC_OFFSET_STORED,    /* the group's committed offset, else the end (default) */
-    TC_OFFSET_BEGINNING, /* -o beginning */
+    TC_OFFSET_STORED,    /* the group's committed offset, else auto.offset.reset */
+    TC_OFFSET_BEGINNING, /* -o beginning: offset 0, where every history begins */
     TC_OFFSET_END,       /* -o end */
 };
 
@@ -53,19 +54,32 @@ struct tc_options {
     /* Input.  files/nfiles: the FILE operands ("-" = stdin), in order. */
     char **files;
     size_t nfiles;
-    /* True when the input is Kafka: no FILE operand and brokers requested
-     * by -b, $KAFKA_BOOTSTRAP_SERVERS or -X/-F bootstrap.servers. */
+    /* True when the input is Kafka: a Kafka-only option was given (-b, -t,
+     * -G, ...; the table in tc_options.c), or no FILE operand, stdin is a
+     * terminal and $KAFKA_BOOTSTRAP_SERVERS is set.  A Kafka-only option
+     * with FILE operands is a usage error. */
     bool use_kafka;
+    /* True when the command line chose Kafka (not the environment): stdin
+     * is then left unread, which tgcount tells when it holds data. */
+    bool kafka_by_option;
+    /* Whether stdin is a terminal: set by tc_options_init (isatty); a test
+     * may change it before tc_options_parse. */
+    bool stdin_terminal;
 
     /* Kafka (only meaningful when use_kafka). */
     const char *brokers; /* -b as given, NULL when absent */
     const char *topic;   /* -t, default TG_KAFKA_DEFAULT_TOPIC */
-    const char *group;   /* -G, default TC_DEFAULT_GROUP */
-    /* -p: read partitions by assignment instead of joining the group.
-     * assign: -p was given; assign_all: -p all (every partition the
-     * topic has, from metadata); otherwise partitions[npartitions]: the
-     * numbers listed, each once, in the order given (owned, released by
-     * tc_options_clear). */
+    const char *group;   /* -G as given, NULL when absent */
+    /* A consumer group owns the offsets: -G, or a group.id from -X/-F
+     * (kcat's rule: no -G, no group).  Only then are offsets committed,
+     * and -o stored allowed; without one tgcount never joins, commits to
+     * or disturbs any group. */
+    bool in_group;
+    /* assign: tgcount assigns the partitions itself instead of joining the
+     * group: with -p, and always without a group.  assign_all: every
+     * partition the topic has, from metadata (-p all, or no group and no
+     * -p); otherwise partitions[npartitions]: the numbers listed, each
+     * once, in the order given (owned, released by tc_options_clear). */
     bool assign;
     bool assign_all;
     int32_t *partitions;
@@ -74,6 +88,9 @@ struct tc_options {
     bool exit_at_end;                 /* -e */
     struct tg_kafka_conf *kafka_conf; /* -X/-F applied in command-line order */
     int64_t connect_timeout_ms;       /* --connect-timeout */
+    /* --allow-data-loss: offsets deleted before they were read are still
+     * reported and counted, but -e then exits 0 instead of 65. */
+    bool allow_data_loss;
 
     /* Windows and counting. */
     struct tg_window_spec windows[TC_MAX_WINDOWS];
@@ -107,7 +124,8 @@ enum tc_options_result {
     TC_OPTIONS_CONFIG = TG_CLI_CONFIG,   /* bad -X/-F: exit TG_EXIT_CONFIG */
 };
 
-/* Sets every default.  kafka_conf is created lazily by the parser. */
+/* Sets every default, and stdin_terminal.  kafka_conf is created lazily
+ * by the parser. */
 void tc_options_init(struct tc_options *opts);
 
 /* Parses argv (getopt_long; argv is borrowed and must outlive opts).

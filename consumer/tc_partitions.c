@@ -23,6 +23,7 @@ struct tc_partition_state {
     int64_t max_event_ms;
     int64_t last_wall_ms; /* last record with an event time, or assignment */
     int64_t next_offset;
+    int64_t start_offset;
 };
 
 struct tc_partitions {
@@ -114,6 +115,7 @@ int tc_partitions_assign(struct tc_partitions *parts, int32_t partition, int64_t
         .ever_assigned = true,
         .last_wall_ms = now_ms,
         .next_offset = TC_PARTITIONS_NO_OFFSET,
+        .start_offset = TC_PARTITIONS_NO_OFFSET,
     };
     parts->assigned++;
     parts->cache_valid = false;
@@ -191,6 +193,22 @@ int64_t tc_partitions_offset(const struct tc_partitions *parts, int32_t partitio
 {
     const struct tc_partition_state *s = slot_of(parts, partition);
     return s ? s->next_offset : TC_PARTITIONS_NO_OFFSET;
+}
+
+void tc_partitions_set_start(struct tc_partitions *parts, int32_t partition,
+                             int64_t start_offset)
+{
+    struct tc_partition_state *s = slot_of(parts, partition);
+    if (s != NULL)
+        s->start_offset = start_offset;
+}
+
+int64_t tc_partitions_position(const struct tc_partitions *parts, int32_t partition)
+{
+    const struct tc_partition_state *s = slot_of(parts, partition);
+    if (s == NULL)
+        return TC_PARTITIONS_NO_OFFSET;
+    return s->next_offset != TC_PARTITIONS_NO_OFFSET ? s->next_offset : s->start_offset;
 }
 
 void tc_partitions_eof(struct tc_partitions *parts, int32_t partition)

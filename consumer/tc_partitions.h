@@ -79,6 +79,17 @@ void tc_partitions_set_offset(struct tc_partitions *parts, int32_t partition,
 /* The offset set above, or TC_PARTITIONS_NO_OFFSET. */
 int64_t tc_partitions_offset(const struct tc_partitions *parts, int32_t partition);
 
+/* Remembers where the partition was started (an offset, or one of
+ * librdkafka's logical offsets), for tc_partitions_position.  Ignored for
+ * a partition that is not assigned. */
+void tc_partitions_set_start(struct tc_partitions *parts, int32_t partition,
+                             int64_t start_offset);
+
+/* Where reading the partition would go on: the offset set by
+ * tc_partitions_set_offset, else the start (TC_PARTITIONS_NO_OFFSET when
+ * neither is known or the partition is not assigned). */
+int64_t tc_partitions_position(const struct tc_partitions *parts, int32_t partition);
+
 /* The partition reached its end (the consumer's partition EOF).  A later
  * record or offset clears the flag.  Ignored when not assigned. */
 void tc_partitions_eof(struct tc_partitions *parts, int32_t partition);

@@ -249,6 +249,11 @@ int64_t tc_pipeline_min_slide_ms(const struct tc_pipeline *p)
     return p->min_slide_ms;
 }
 
+void tc_pipeline_add_lost(struct tc_pipeline *p, uint64_t n)
+{
+    p->stats.lost += n;
+}
+
 const struct tc_stats *tc_pipeline_stats(const struct tc_pipeline *p)
 {
     return &p->stats;
@@ -263,10 +268,10 @@ void tc_pipeline_print_stats(struct tc_pipeline *p, int64_t elapsed_ms)
                "stats: read=%" PRIu64 " counted=%" PRIu64 " malformed=%" PRIu64
                " late=%" PRIu64 " duplicates=%" PRIu64 " windows=%" PRIu64
                " users=%" PRIu64 " peak_entries=%" PRIu64 " truncated=%" PRIu64
-               " other=%" PRIu64 " records_per_s=%" PRIu64,
+               " other=%" PRIu64 " lost=%" PRIu64 " records_per_s=%" PRIu64,
                s->read, s->counted, s->malformed, s->late, s->duplicates,
                s->windows_emitted, s->users, s->peak_state_entries, s->truncated,
-               s->overflowed, rate);
+               s->overflowed, s->lost, rate);
 }
 
 /* ---- checkpoints ------------------------------------------------------ */

@@ -89,6 +89,7 @@ struct tc_stats {
     uint64_t malformed;       /* skipped: not JSON, no event_time, too large, ... */
     uint64_t late;            /* every window already final */
     uint64_t duplicates;      /* (channel_id, message_id) already counted */
+    uint64_t lost;            /* Kafka offsets deleted before they were read */
     uint64_t truncated;       /* usernames cut to TG_RECORD_USERNAME_MAX bytes */
     uint64_t overflowed;      /* counted as "(other)" because of --max-users */
     uint64_t windows_emitted; /* windows written (--emit changes: each update) */
@@ -125,6 +126,10 @@ int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
  * than --max-record, or one another thread's parser refused): counted as
  * malformed with this reason (borrowed). */
 void tc_pipeline_reject(struct tc_pipeline *p, const char *reason);
+
+/* n offsets of a Kafka partition were deleted before they were read:
+ * counted in the stats (the input reports them). */
+void tc_pipeline_add_lost(struct tc_pipeline *p, uint64_t n);
 
 /* The reason the last MALFORMED record was rejected (borrowed, valid until
  * the next feed). */

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tc_input.h"
 #include "tc_kafka.h"
@@ -34,6 +36,19 @@ static int run_files(const struct tc_options *opts, struct tc_pipeline *p,
     return status;
 }
 
+/* The command line chose Kafka, so whatever is piped or redirected into
+ * stdin is not read: say so once.  /dev/null (what cron and systemd give)
+ * and a terminal hold nothing to miss. */
+static void warn_unread_stdin(const struct tc_options *opts, const struct tg_log *log)
+{
+    struct stat st;
+    if (opts->kafka_by_option && fstat(STDIN_FILENO, &st) == 0 &&
+        (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))) {
+        tg_log_warn(log, "stdin is not read: Kafka input options were given "
+                         "(without them tgcount counts stdin)");
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct tg_log log;
@@ -60,6 +75,7 @@ int main(int argc, char **argv)
     for (int v = 0; v < opts.verbosity; v++) {
         tg_log_louder(&log);
     }
+    warn_unread_stdin(&opts, &log);
     if (tg_signal_install() != 0) {
         tg_log_error(&log, "cannot install signal handlers: %s", strerror(errno));
         tc_options_clear(&opts);

@@ -95,9 +95,9 @@ static int finish(const struct tp_options *opts, struct tp_sink *sink,
         tg_log_error(log, "%s (--delivery-timeout)", err);
         return TG_EXIT_TEMPFAIL;
     }
-    if (rc < 0 && opts->to_stdout) {
+    if (rc < 0 && opts->to_stdout) { /* writing stdout failed, as tgcount's 75 */
         tg_log_error(log, "%s", err);
-        return TG_EXIT_UNAVAILABLE;
+        return TG_EXIT_TEMPFAIL;
     }
     if (st.failed > 0) {
         tg_log_error(log, "%" PRIu64 " of %" PRIu64 " records failed delivery%s%s",
@@ -127,7 +127,9 @@ int tp_fake_run(const struct tp_options *opts, struct tp_sink *sink,
     int64_t wall_start_ns = monotonic_ns();
     double ns_per_event_ms = opts->speed > 0 ? 1e6 / opts->speed : 0;
     enum outcome outcome = GO_ON;
-    int fail_rc = TG_EXIT_UNAVAILABLE;
+    /* A failed write: the brokers refused it, or stdout could not be
+     * written (disk full: exit 75, as tgcount). */
+    int fail_rc = opts->to_stdout ? TG_EXIT_TEMPFAIL : TG_EXIT_UNAVAILABLE;
     struct tp_fake_record rec;
     for (int64_t n = 0; (opts->count < 0 || n < opts->count) && outcome == GO_ON; n++) {
         if (tg_signal_stop_requested())

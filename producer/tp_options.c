@@ -327,7 +327,7 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
     case 'b':
         *given |= GIVEN_KAFKA;
         opts->brokers = arg;
-        return 0;
+        return tg_cli_brokers("--brokers", arg, err, errlen) == 0 ? 0 : TG_CLI_USAGE;
     case 't':
         *given |= GIVEN_KAFKA;
         opts->topic = arg;
@@ -481,7 +481,8 @@ void tp_options_usage(FILE *out, const char *program)
             "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
             "The token is never accepted on the command line.  Exit codes: 0 ok,\n"
             "64 usage, 69 Kafka or Telegram unreachable, 75 try later (lock held,\n"
-            "delivery timeout), 77 token rejected, 78 configuration.\n"
+            "delivery timeout, writing stdout failed), 77 token rejected, 78\n"
+            "configuration.\n"
             "See tgproducer(1).\n",
             program, TP_DEFAULT_FAKE_SEED, TP_DEFAULT_FAKE_USERS, TP_DEFAULT_FAKE_ZIPF,
             TP_DEFAULT_FAKE_RATE, TP_TOKEN_ENV, TP_DEFAULT_API_URL, TP_MAX_POLL_TIMEOUT_S,

@@ -47,6 +47,7 @@ struct tp_sink {
     uint64_t reported;       /* delivery reports received, good or bad */
     bool failed_since_flush; /* a report failed since the last tp_sink_flush */
     char last_failure[256];  /* reason of the latest failed report */
+    bool debug_asked;        /* -X debug=...: librdkafka's lines are wanted */
 
     struct tp_sink_stats stats;
 };
@@ -86,24 +87,27 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     }
 }
 
-/* librdkafka's own log lines are detail; its errors also reach on_error. */
+/* librdkafka's own log lines are detail (its errors also reach on_error),
+ * unless the user asked for them with -X debug=...: then they are shown at
+ * the normal level, without -vv. */
 static void on_log(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
 {
     const struct tp_sink *s = rd_kafka_opaque(rk);
     if (s == NULL)
         return;
-    tg_log_msg(s->log, level <= LOG_CRIT ? TG_LOG_ERROR : TG_LOG_DEBUG, "kafka: %s: %s",
-               facility, buf);
+    tg_log_msg(s->log, level <= LOG_CRIT || s->debug_asked ? TG_LOG_ERROR : TG_LOG_DEBUG,
+               "kafka: %s: %s", facility, buf);
 }
 
 /* ---- construction ----------------------------------------------------- */
 
 /* The configuration -X/-F built over tp_kafka_defaults (or the defaults
- * alone), with the brokers.  Returns it, owned by the caller, or NULL with
- * err set.  Ownership: opts->kafka_conf is taken over (it may then only be
- * freed), or a new one is made. */
-static rd_kafka_conf_t *build_conf(const struct tp_options *opts, char *err,
-                                   size_t errlen)
+ * alone), with the brokers; *debug_asked tells whether -X/-F set debug
+ * contexts.  Returns it, owned by the caller, or NULL with err set.
+ * Ownership: opts->kafka_conf is taken over (it may then only be freed),
+ * or a new one is made. */
+static rd_kafka_conf_t *build_conf(const struct tp_options *opts, bool *debug_asked,
+                                   char *err, size_t errlen)
 {
     char why[512];
     struct tg_kafka_conf *owned = NULL;
@@ -113,6 +117,8 @@ static rd_kafka_conf_t *build_conf(const struct tp_options *opts, char *err,
         if (kc == NULL)
             return NULL;
     }
+    char debug[1024];
+    *debug_asked = tg_kafka_conf_get(kc, "debug", debug, sizeof debug) == 0;
     rd_kafka_conf_t *conf = NULL;
     if (tg_kafka_conf_apply_brokers(kc, opts->brokers, why, sizeof why) != 0) {
         snprintf(err, errlen, "brokers: %s", why);
@@ -141,7 +147,7 @@ struct tp_sink *tp_sink_new_kafka(const struct tp_options *opts, const struct tg
     }
     s->out_fd = -1;
     s->log = log;
-    conf = build_conf(opts, err, errlen);
+    conf = build_conf(opts, &s->debug_asked, err, errlen);
     if (conf == NULL)
         goto fail;
     rd_kafka_conf_set_opaque(conf, s);

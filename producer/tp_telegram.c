@@ -370,7 +370,7 @@ static int write_record(struct run *r, struct delivery *d, size_t i, size_t *len
         if (tg_signal_stop_requested() || tp_sink_broken_pipe(r->sink))
             return STEP_STOPPED;
         tg_log_error(r->log, "%s", err);
-        return TG_EXIT_UNAVAILABLE;
+        return r->opts->to_stdout ? TG_EXIT_TEMPFAIL : TG_EXIT_UNAVAILABLE;
     }
     return STEP_OK;
 }
@@ -495,6 +495,13 @@ static int deliver(struct run *r, const struct tp_update_batch *b, size_t *too_l
             break;
         if (tp_sink_broken_pipe(r->sink)) {
             rc = STEP_STOPPED;
+            break;
+        }
+        if (r->opts->to_stdout) {
+            /* Writing stdout failed (disk full): nothing to retry into;
+             * the batch stays unconfirmed.  Exit 75, as tgcount. */
+            tg_log_error(r->log, "%s", err);
+            rc = TG_EXIT_TEMPFAIL;
             break;
         }
         r->stats.delivery_failures++;

@@ -231,6 +231,23 @@ static void test_sizes(void)
     CHECK_INT(tg_cli_count("--x", "4K", 0, max, &n, err, sizeof err), -1);
 }
 
+/* A broker list names at least one broker. */
+static void test_brokers(void)
+{
+    CHECK_INT(tg_cli_brokers("--brokers", "localhost:9092", err, sizeof err), 0);
+    CHECK_INT(tg_cli_brokers("--brokers", "h1:9092,h2:9092", err, sizeof err), 0);
+    const char *bad[] = {"", ",", " ", " , ,"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        if (tg_cli_brokers("--brokers", bad[i], err, sizeof err) != -1 ||
+            strcmp(err, "--brokers: expected host:port[,host:port...], got an empty "
+                        "list") != 0) {
+            fprintf(stderr, "  \"%s\": err \"%s\"\n", bad[i], err);
+            CHECK(false);
+        }
+    }
+}
+
 /* ---- getopt ------------------------------------------------------------- */
 
 enum { OPT_STATS = 256, OPT_LATENESS };
@@ -431,6 +448,7 @@ int main(void)
     RUN(test_window);
     RUN(test_counts);
     RUN(test_sizes);
+    RUN(test_brokers);
     RUN(test_getopt_accepts);
     RUN(test_getopt_refusals);
     RUN(test_exit_status);

@@ -99,7 +99,7 @@ static bool await_log(const char *text)
 static void test_missing_topic_exit(void)
 {
     rd_kafka_mock_topic_set_error(mock, "gone", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
-    const char *modes[] = {"-p all", "-p 0", ""};
+    const char *modes[] = {"-p all", "-p 0", "-G g0", ""};
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
         struct run r;
         char args[64];
@@ -190,6 +190,84 @@ static void test_group_run(void)
     CHECK(strstr(text, "tgcount: stats: read=300 ") != NULL);
 }
 
+/* Writes n records of about size bytes to one partition of topic. */
+static int produce_to(const char *topic, int32_t partition, int n, int size)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, err, sizeof err);
+    rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err);
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (p == NULL)
+        return -1;
+    char *value = malloc((size_t)size + 200);
+    for (int i = 0; value != NULL && i < n; i++) {
+        int len =
+            snprintf(value, (size_t)size + 200,
+                     "{\"event_time\":\"2024-05-01T12:%02d:%02dZ\",\"username\":\"u%d\","
+                     "\"text\":\"%0*d\"}",
+                     i / 60 % 60, i % 60, i % 7, size, i);
+        while (rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic),
+                                 RD_KAFKA_V_PARTITION(partition),
+                                 RD_KAFKA_V_VALUE(value, (size_t)len),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(p, 10);
+        rd_kafka_poll(p, 0);
+    }
+    free(value);
+    int left = rd_kafka_flush(p, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
+    rd_kafka_destroy(p);
+    return left;
+}
+
+/* A partition whose log start is past offset 0 (the mock keeps about 5 MiB
+ * per partition) loses its first offsets to -o beginning: reported,
+ * counted, read on from the log start, exit 65 with -e.  However the
+ * partition is restarted (reassigning all, in an eager group and without
+ * one; incrementally, in a cooperative group), the other partition is read
+ * exactly once. */
+static void test_lost_offsets(void)
+{
+    char err[256];
+    CHECK_INT(rd_kafka_mock_topic_create(mock, "lossy", 2, 1), 0);
+    CHECK_INT(produce_to("lossy", 0, 8000, 1000), 0);
+    CHECK_INT(produce_to("lossy", 1, 3000, 10), 0);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, err, sizeof err);
+    rd_kafka_t *probe = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    int64_t low = -1, high = -1;
+    CHECK_INT(rd_kafka_query_watermark_offsets(probe, "lossy", 0, &low, &high, 10000), 0);
+    rd_kafka_destroy(probe);
+    CHECK(low > 0 && high == 8000);
+    const char *modes[] = {"", "-p 1,0", "-G gl1 -X session.timeout.ms=6000",
+                           "-G gl2 -X session.timeout.ms=6000 "
+                           "-X partition.assignment.strategy=cooperative-sticky"};
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+        struct run r;
+        char args[200];
+        snprintf(args, sizeof args, "-t lossy -o beginning -e --stats %s", modes[i]);
+        CHECK(run_start(&r, args, TG_LOG_WARN) == 0);
+        int status = tc_kafka_run(&r.opts, r.p, &r.log);
+        const struct tc_stats *st = tc_pipeline_stats(r.p);
+        if (status != TG_EXIT_DATAERR || st->lost != (uint64_t)low ||
+            st->read != (uint64_t)(8000 - low + 3000)) {
+            printf("  '%s': exit %d, lost %llu (want %lld), read %llu\n", modes[i],
+                   status, (unsigned long long)st->lost, (long long)low,
+                   (unsigned long long)st->read);
+            CHECK(0);
+        }
+        run_end(&r);
+        char want[160];
+        snprintf(want, sizeof want,
+                 "tgcount: warning: lossy[0]: offsets 0..%lld were deleted before they "
+                 "were read (%lld lost)\n",
+                 (long long)low - 1, (long long)low);
+        CHECK(strstr(log_text(), want) != NULL);
+        CHECK_INT(tg_test_count(log_text(), "deleted before they were read"), 2);
+    }
+}
+
 int main(void)
 {
     char err[256];
@@ -208,6 +286,7 @@ int main(void)
     bootstraps = rd_kafka_mock_cluster_bootstraps(mock);
     RUN(test_missing_topic_exit);
     RUN(test_group_run);
+    RUN(test_lost_offsets);
     RUN(test_missing_topic_follow);
     rd_kafka_mock_cluster_destroy(mock);
     rd_kafka_destroy(host);

@@ -7,6 +7,8 @@
 
 static struct tc_options opts;
 static char err[512];
+/* What parse() tells the parser about stdin. */
+static bool stdin_terminal;
 
 /* Parses a space-separated command line (tokens must not contain spaces). */
 static int parse(const char *line)
@@ -22,6 +24,7 @@ static int parse(const char *line)
     argv[argc] = NULL;
     tc_options_clear(&opts);
     tc_options_init(&opts);
+    opts.stdin_terminal = stdin_terminal;
     err[0] = '\0';
     return tc_options_parse(&opts, argc, argv, err, sizeof err);
 }
@@ -41,8 +44,8 @@ static void test_defaults(void)
     CHECK_INT(opts.format, TC_FORMAT_TEXT);
     CHECK_INT(opts.max_record, 1024 * 1024);
     CHECK_STR(opts.topic, "telegram_messages");
-    CHECK_STR(opts.group, "tgcount");
-    CHECK_INT(opts.offset, TC_OFFSET_STORED);
+    CHECK(opts.group == NULL);
+    CHECK(!opts.in_group);
     CHECK_INT(opts.checkpoint_interval_ms, 5000);
     CHECK_INT(opts.connect_timeout_ms, 30000);
     CHECK(!opts.assign);
@@ -91,19 +94,170 @@ static void test_kafka(void)
     CHECK_INT(opts.connect_timeout_ms, 2000);
     CHECK_STR(opts.checkpoint_dir, "/tmp/x");
     CHECK_INT(opts.checkpoint_interval_ms, 1000);
-    /* FILE operands win over brokers. */
-    CHECK_INT(parse("-b 127.0.0.1:9 f.jsonl"), TC_OPTIONS_RUN);
-    CHECK(!opts.use_kafka);
+    CHECK(opts.kafka_by_option);
+    CHECK(!opts.allow_data_loss);
+    CHECK_INT(parse("--allow-data-loss -e"), TC_OPTIONS_RUN);
+    CHECK(opts.allow_data_loss && opts.use_kafka);
     CHECK_INT(parse("-X bootstrap.servers=127.0.0.1:9"), TC_OPTIONS_RUN);
     CHECK(opts.use_kafka);
+    /* Any Kafka-only option chooses Kafka, brokers or not. */
+    CHECK_INT(parse("-t t1"), TC_OPTIONS_RUN);
+    CHECK(opts.use_kafka);
+    CHECK_INT(parse("--checkpoint /tmp/x"), TC_OPTIONS_RUN);
+    CHECK(opts.use_kafka && opts.kafka_by_option);
+    CHECK_INT(parse("-w 1m"), TC_OPTIONS_RUN);
+    CHECK(!opts.use_kafka);
+}
+
+/* The input is what the user gave: FILE operands or a stdin that is not a
+ * terminal are read whatever the environment says; with FILEs a Kafka-only
+ * option is refused, naming it. */
+static void test_input_choice(void)
+{
     setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9", 1);
+    stdin_terminal = true;
     CHECK_INT(parse(""), TC_OPTIONS_RUN);
     CHECK(opts.use_kafka);
+    CHECK(!opts.kafka_by_option);
+    CHECK_INT(parse("f.jsonl"), TC_OPTIONS_RUN);
+    CHECK(!opts.use_kafka);
+    CHECK_INT(parse("-"), TC_OPTIONS_RUN);
+    CHECK(!opts.use_kafka);
+    stdin_terminal = false; /* a pipe or a file on stdin */
+    CHECK_INT(parse("-w 1m"), TC_OPTIONS_RUN);
+    CHECK(!opts.use_kafka);
+    CHECK_INT(parse("-e"), TC_OPTIONS_RUN);
+    CHECK(opts.use_kafka && opts.kafka_by_option);
     unsetenv("KAFKA_BOOTSTRAP_SERVERS");
+    stdin_terminal = true;
+    CHECK_INT(parse(""), TC_OPTIONS_RUN);
+    CHECK(!opts.use_kafka);
+    stdin_terminal = false;
+
+    /* An empty broker list would fall back to another source of brokers. */
+    char a0[] = "tgcount", a1[] = "-b", a2[] = "", a3[] = "-e";
+    char *empty_b[] = {a0, a1, a2, a3, NULL};
+    tc_options_clear(&opts);
+    tc_options_init(&opts);
+    CHECK_INT(tc_options_parse(&opts, 4, empty_b, err, sizeof err), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--brokers: expected host:port[,host:port...], got an empty list");
+
+    CHECK_INT(parse("-b 127.0.0.1:9 f.jsonl"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "-b: Kafka input only, but FILE operands were given");
+    CHECK_INT(parse("-w 1m --topic t1 -G g - f.jsonl"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "-t: Kafka input only, but FILE operands were given");
+}
+
+/* Every option --help lists under "Kafka input", or says is for Kafka input
+ * only, is refused with FILE operands: the table of Kafka-only options in
+ * tc_options.c cannot miss one that --help documents. */
+static void test_kafka_only_table(void)
+{
+    static const struct {
+        const char *name, *arg; /* arg NULL: takes none */
+    } samples[] = {
+        {"--brokers", "127.0.0.1:9"},
+        {"--topic", "t1"},
+        {"--group", "g1"},
+        {"--partitions", "0"},
+        {"--offset", "end"},
+        {"--exit-at-end", NULL},
+        {"-X", "client.id=x"},
+        {"-F", "/dev/null"},
+        {"--connect-timeout", "1s"},
+        {"--checkpoint", "/tmp/x"},
+        {"--checkpoint-interval", "1s"},
+        {"--allow-data-loss", NULL},
+    };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    tc_options_help(f);
+    fclose(f);
+    bool in_section = false;
+    int checked = 0;
+    char option[64] = "";
+    char *rest = NULL; /* parse() uses strtok */
+    for (char *line = strtok_r(buf, "\n", &rest); line != NULL;
+         line = strtok_r(NULL, "\n", &rest)) {
+        if (line[0] != ' ') {
+            in_section = strcmp(line, "Kafka input:") == 0;
+            option[0] = '\0';
+            continue;
+        }
+        const char *p = line + strspn(line, " ");
+        bool kafka_only = strstr(line, "Kafka input only") != NULL;
+        if (*p == '-') {
+            /* "-b, --brokers LIST ..." or "-X NAME=VALUE ...": the long
+             * name when there is one. */
+            size_t n = strcspn(p, ", ");
+            if (p[n] == ',')
+                p += n + 2;
+            snprintf(option, sizeof option, "%.*s", (int)strcspn(p, " "), p);
+            kafka_only = kafka_only || in_section;
+        }
+        if (!kafka_only || option[0] == '\0')
+            continue;
+        size_t i = 0;
+        while (i < sizeof samples / sizeof *samples &&
+               strcmp(samples[i].name, option) != 0)
+            i++;
+        if (i == sizeof samples / sizeof *samples) {
+            printf("  %s: Kafka-only in --help, no sample value in this test\n", option);
+            CHECK(0);
+            continue;
+        }
+        char line_args[160];
+        snprintf(line_args, sizeof line_args, "%s %s f.jsonl", option,
+                 samples[i].arg ? samples[i].arg : "");
+        if (parse(line_args) != TC_OPTIONS_USAGE ||
+            strstr(err, ": Kafka input only, but FILE operands were given") == NULL) {
+            printf("  %s with a FILE: '%s'\n", option, err);
+            CHECK(0);
+        }
+        checked++;
+        option[0] = '\0'; /* once per option */
+    }
+    free(buf);
+    CHECK_INT(checked, (int)(sizeof samples / sizeof *samples));
     CHECK_INT(parse("-X no.such.property=1"), TC_OPTIONS_CONFIG);
     CHECK(err[0] != '\0');
     CHECK_INT(parse("-F /nonexistent/props"), TC_OPTIONS_CONFIG);
     CHECK_INT(parse("-o middle"), TC_OPTIONS_USAGE);
+}
+
+/* kcat's rule: no -G, no group.  Without one, every partition is assigned
+ * by tgcount, from the beginning, and -o stored has nothing to read. */
+static void test_groups(void)
+{
+    CHECK_INT(parse("-b 127.0.0.1:9 -e"), TC_OPTIONS_RUN);
+    CHECK(!opts.in_group);
+    CHECK(opts.group == NULL);
+    CHECK(opts.assign && opts.assign_all);
+    CHECK_INT(opts.offset, TC_OFFSET_BEGINNING);
+    CHECK_INT(parse("-b 127.0.0.1:9 -o end"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.offset, TC_OFFSET_END);
+    CHECK_INT(parse("-b 127.0.0.1:9 -o stored"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "-o stored needs a consumer group (-G): without one no offsets are "
+                   "stored");
+    CHECK_INT(parse("-b 127.0.0.1:9 -p 1,2 -o stored"), TC_OPTIONS_USAGE);
+
+    CHECK_INT(parse("-b 127.0.0.1:9 -G g1"), TC_OPTIONS_RUN);
+    CHECK(opts.in_group);
+    CHECK(!opts.assign && !opts.assign_all);
+    CHECK_INT(opts.offset, TC_OFFSET_STORED);
+    CHECK_INT(parse("-b 127.0.0.1:9 -G g1 -o beginning"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.offset, TC_OFFSET_BEGINNING);
+    /* -p with -G: assigned by tgcount, offsets in the group. */
+    CHECK_INT(parse("-b 127.0.0.1:9 -G g1 -p 3"), TC_OPTIONS_RUN);
+    CHECK(opts.in_group && opts.assign && !opts.assign_all);
+    CHECK_INT(opts.offset, TC_OFFSET_STORED);
+    /* A group.id from -X (or -F) is a group too. */
+    CHECK_INT(parse("-b 127.0.0.1:9 -X group.id=g2"), TC_OPTIONS_RUN);
+    CHECK(opts.in_group && opts.group == NULL && !opts.assign);
+    CHECK_INT(opts.offset, TC_OFFSET_STORED);
+    CHECK_INT(parse("-b 127.0.0.1:9 -X group.id="), TC_OPTIONS_RUN);
+    CHECK(!opts.in_group && opts.assign_all);
 }
 
 static void test_partitions(void)
@@ -152,10 +306,10 @@ static void test_partitions(void)
     CHECK_STR(err, "--partitions: expected partition numbers 0 to 2147483647 or all, "
                    "got '2147483648'");
     /* Files and stdin have no partitions, as they have no offsets. */
-    CHECK_INT(parse("-b 127.0.0.1:9 -p 0 f.jsonl"), TC_OPTIONS_USAGE);
-    CHECK(strstr(err, "--partitions needs Kafka input") == err);
-    CHECK_INT(parse("-p all"), TC_OPTIONS_USAGE);
-    CHECK(strstr(err, "--partitions needs Kafka input") == err);
+    CHECK_INT(parse("-p 0 f.jsonl"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "-p: Kafka input only, but FILE operands were given");
+    CHECK_INT(parse("-p all"), TC_OPTIONS_RUN);
+    CHECK(opts.use_kafka);
 }
 
 static void test_errors(void)
@@ -178,7 +332,7 @@ static void test_errors(void)
         "-w",
         "-Z",
         "--checkpoint /tmp/x f.jsonl",
-        "--checkpoint /tmp/x",
+        "--checkpoint-interval 1s -",
         "-w 4000d",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -297,7 +451,7 @@ static void test_help_version(void)
                            "--topic",
                            "--group",
                            "--partitions",
-                           "default: join the group -G",
+                           "as kcat without -G",
                            "--offset",
                            "--exit-at-end",
                            "-X",
@@ -342,6 +496,9 @@ int main(void)
     RUN(test_defaults);
     RUN(test_values);
     RUN(test_kafka);
+    RUN(test_input_choice);
+    RUN(test_kafka_only_table);
+    RUN(test_groups);
     RUN(test_partitions);
     RUN(test_errors);
     RUN(test_shared_syntax);

@@ -278,6 +278,29 @@ static void test_reassign_keeps_state(void)
     tc_partitions_free(p);
 }
 
+/* The position: the next offset once something was consumed, else where
+ * the partition was started; a restart after a revocation starts over. */
+static void test_position(void)
+{
+    char err[128];
+    struct tc_partitions *p = with_partitions(2, T0);
+    CHECK_INT(tc_partitions_position(p, 0), TC_PARTITIONS_NO_OFFSET);
+    tc_partitions_set_start(p, 0, 40);
+    tc_partitions_set_start(p, 1, -1); /* a logical offset (the end) */
+    tc_partitions_set_start(p, 5, 7);  /* not assigned: ignored */
+    CHECK_INT(tc_partitions_position(p, 0), 40);
+    CHECK_INT(tc_partitions_position(p, 1), -1);
+    CHECK_INT(tc_partitions_position(p, 5), TC_PARTITIONS_NO_OFFSET);
+    tc_partitions_set_offset(p, 0, 45);
+    CHECK_INT(tc_partitions_position(p, 0), 45);
+    CHECK_INT(tc_partitions_offset(p, 1), TC_PARTITIONS_NO_OFFSET);
+    tc_partitions_revoke(p, 0);
+    CHECK_INT(tc_partitions_position(p, 0), TC_PARTITIONS_NO_OFFSET);
+    CHECK_INT(tc_partitions_assign(p, 0, T0, err, sizeof(err)), 0);
+    CHECK_INT(tc_partitions_position(p, 0), TC_PARTITIONS_NO_OFFSET);
+    tc_partitions_free(p);
+}
+
 int main(void)
 {
     RUN(test_empty_has_no_driving_time);
@@ -292,5 +315,6 @@ int main(void)
     RUN(test_cached_value_follows_every_change);
     RUN(test_offsets_and_visit_order);
     RUN(test_reassign_keeps_state);
+    RUN(test_position);
     return tg_test_finish();
 }

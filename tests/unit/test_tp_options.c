@@ -192,6 +192,9 @@ static void test_telegram_values_checked(void)
     CHECK(rejected(parse("--state", "", NULL), "--state"));
     CHECK(rejected(parse("-t", "", NULL), "--topic"));
     CHECK(rejected(parse("-b", NULL), "needs an argument"));
+    CHECK(rejected(parse("-b", "", NULL),
+                   "--brokers: expected host:port[,host:port...], got an empty list"));
+    CHECK(rejected(parse("--brokers", " , ", NULL), "--brokers: expected host:port"));
 }
 
 static void test_durations(void)
