@@ -52,7 +52,8 @@ int tg_cli_exit_status(int result);
 
 /* A duration option's value (see the file comment); "0", "0s" and the like
  * only when zero_ok.  Returns 0 with *ms set, or -1 with err set: "OPTION:
- * <tg_duration's reason>" or "OPTION: 4000d is too long (at most 3660d)". */
+ * <tg_duration's reason>" (a zero where none is allowed: "OPTION: duration
+ * \"0\" must be positive") or "OPTION: 4000d is too long (at most 3660d)". */
 int tg_cli_duration(const char *option, const char *text, bool zero_ok, int64_t max_ms,
                     int64_t *ms, char *err, size_t errlen);
 

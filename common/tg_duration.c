@@ -111,7 +111,7 @@ int tg_duration_parse_flags(const char *text, unsigned flags, int64_t *ms, char 
         return -1;
     }
     if (total == 0 && !(flags & TG_DURATION_ZERO_OK)) {
-        snprintf(err, errlen, "duration \"%s\" must be greater than zero", text);
+        snprintf(err, errlen, "duration \"%s\" must be positive", text);
         return -1;
     }
     *ms = total;

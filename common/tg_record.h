@@ -26,7 +26,8 @@
  * A record is accepted when it is exactly one JSON object as jansson's
  * json_loadb with JSON_REJECT_DUPLICATES accepts it (valid UTF-8, no
  * duplicate keys, no trailing garbage; whitespace around it, such as the
- * line's "\r\n", is fine) and:
+ * line's "\r\n", is fine), holds no NUL byte anywhere (jansson would let
+ * one pass right after a number, true, false or null), and:
  *   - event_time, the only required field, is a string tg_time_parse
  *     accepts (a zone offset or a fraction may be given; no zone means
  *     UTC), from 1970-01-01T00:00:00Z (inclusive) to 2100-01-01T00:00:00Z
@@ -34,7 +35,9 @@
  *     range: one record dated 9999 would move tgcount's watermark there and
  *     make every later record late, so one hostile record could drop all
  *     the good ones.  The bounds are fixed, not taken from the wall clock,
- *     so what a file yields depends on the file alone;
+ *     so what a file yields depends on the file alone (tgcount adds its own
+ *     bound on the future from the clock, --max-future, which a file of
+ *     past records never meets);
  *   - message_id and user_id, when integers, are not negative
  *     ("message_id is negative", "user_id is negative"): Telegram gives
  *     none below 1, while the chat ids of groups and channels are negative

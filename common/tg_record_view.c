@@ -65,6 +65,16 @@ int tg_record_read_strict(struct tg_record_reader *r, const char *data, size_t l
         return -1;
     }
     int rc = -1;
+    /* jansson refuses a NUL inside a string or between tokens, but its
+     * lexer lets one pass right after a number, true, false or null; the
+     * contract allows none anywhere.  (The decoder needs no such check: its
+     * trailing-garbage check refuses the bytes jansson's position then
+     * leaves inside the object.) */
+    const char *nul = len > 0 ? memchr(data, '\0', len) : NULL;
+    if (nul != NULL) {
+        snprintf(err, errlen, "not JSON: NUL byte at byte %zu", (size_t)(nul - data));
+        goto out;
+    }
     if (!json_is_object(root)) {
         snprintf(err, errlen, "not a JSON object");
         goto out;

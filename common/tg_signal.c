@@ -3,13 +3,16 @@
 #include <signal.h>
 #include <stddef.h>
 
-/* The only mutable global of the project: written by the handler, read by
- * the loops.  It holds the signal number, 0 while running. */
+/* The only mutable global state of the project: written by the handler,
+ * read by the loops.  The signal number, 0 while running, and how many
+ * have arrived. */
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_count;
 
 static void on_stop_signal(int signo)
 {
     stop_signal = signo;
+    stop_count = stop_count + 1;
 }
 
 int tg_signal_install(void)
@@ -44,7 +47,13 @@ int tg_signal_received(void)
     return (int)stop_signal;
 }
 
+unsigned tg_signal_count(void)
+{
+    return (unsigned)stop_count;
+}
+
 void tg_signal_request_stop(int signo)
 {
     stop_signal = signo;
+    stop_count = stop_count + 1;
 }

@@ -1,7 +1,8 @@
 /* tg_signal.h - the one piece of global mutable state: the stop flag.
  *
- * SIGINT, SIGTERM, SIGHUP and SIGPIPE only record which signal arrived; the
- * tools' loops look at the flag and wind down (drain, flush, emit).
+ * SIGINT, SIGTERM, SIGHUP and SIGPIPE only record which signal arrived and
+ * count them; the tools' loops look at the flag and wind down (drain,
+ * flush, emit).
  * Handlers are installed with sigaction and without SA_RESTART, so blocking
  * reads return EINTR and the loop sees the flag promptly.
  */
@@ -19,6 +20,11 @@ bool tg_signal_stop_requested(void);
 
 /* The signal that asked to stop, or 0. */
 int tg_signal_received(void);
+
+/* How many stop signals have arrived (tg_signal_request_stop included): a
+ * tool that goes on working after the first, to print what it holds, can
+ * tell that another one asks it to stop that too. */
+unsigned tg_signal_count(void);
 
 /* Fills set with the stop signals sent to the process from outside
  * (SIGINT, SIGTERM, SIGHUP): a tool with helper threads blocks them there,

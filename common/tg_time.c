@@ -1,5 +1,6 @@
 #include "tg_time.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -267,6 +268,12 @@ int tg_time_format(int64_t epoch_ms, char *buf, size_t buflen)
     if (n < 0 || (size_t)n >= buflen)
         return -1;
     return n;
+}
+
+void tg_time_format_any(int64_t epoch_ms, char *buf, size_t buflen)
+{
+    if (tg_time_format(epoch_ms, buf, buflen) < 0)
+        snprintf(buf, buflen, "%" PRId64, epoch_ms);
 }
 
 /* ---- clocks ------------------------------------------------------------- */

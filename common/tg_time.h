@@ -30,6 +30,11 @@ int tg_time_parse(const char *text, size_t len, int64_t *epoch_ms, char *err,
  * outside years 0000-9999 or buf is too small. */
 int tg_time_format(int64_t epoch_ms, char *buf, size_t buflen);
 
+/* tg_time_format, or outside years 0000-9999 the epoch milliseconds in
+ * decimal, so that a message always says when (buflen at least
+ * TG_TIME_TEXT_MAX). */
+void tg_time_format_any(int64_t epoch_ms, char *buf, size_t buflen);
+
 /* Wall-clock time (CLOCK_REALTIME) in epoch milliseconds. */
 int64_t tg_time_now_ms(void);
 

@@ -48,12 +48,18 @@ static int validate(const struct tc_engine_config *cfg, struct tc_window_set *ws
         snprintf(err, errlen, "lateness out of range");
         return -1;
     }
-    int64_t pane = 0;
+    int64_t pane = 0, overlap = 0;
     for (size_t i = 0; i < cfg->nspecs; i++) {
         const struct tg_window_spec *s = &cfg->specs[i];
         if (s->size_ms <= 0 || s->slide_ms <= 0 || s->slide_ms > s->size_ms ||
             s->size_ms > TC_ENGINE_MAX_SPAN_MS) {
             snprintf(err, errlen, "window %s out of range", s->text);
+            return -1;
+        }
+        overlap += tc_window_overlap(s);
+        if (overlap > TC_ENGINE_MAX_OVERLAP) {
+            snprintf(err, errlen, "windows overlap too much (at most %d per instant)",
+                     TC_ENGINE_MAX_OVERLAP);
             return -1;
         }
         pane = pane == 0 ? s->size_ms : tg_gcd(pane, s->size_ms);

@@ -55,6 +55,13 @@ struct tc_ckreader;
  * far from int64 overflow. */
 #define TC_ENGINE_MAX_SPAN_MS (3660LL * 24 * 3600 * 1000) /* about 10 years */
 
+/* Most windows one instant may belong to, summed over the specs
+ * (tc_window_overlap): emission enumerates them for every live pane, so
+ * 1d/1ms (86,400,000 per instant) would make one record cost gigabytes.
+ * 10,000 keeps a lone record's emission within a quarter of a megabyte of
+ * candidates and allows every usual set (1d/10s is 8,640). */
+#define TC_ENGINE_MAX_OVERLAP 10000
+
 /* Rows handed to the emitter per call (see struct tc_emitter). */
 #define TC_ENGINE_ROWS_PER_CALL TC_EMIT_ROWS_PER_CALL
 
@@ -81,7 +88,8 @@ struct tc_engine_counters {
 struct tc_engine;
 
 /* A new engine.  Returns NULL with err on a bad config (no window, a span
- * above TC_ENGINE_MAX_SPAN_MS) or out of memory. */
+ * above TC_ENGINE_MAX_SPAN_MS, windows overlapping more than
+ * TC_ENGINE_MAX_OVERLAP) or out of memory. */
 struct tc_engine *tc_engine_new(const struct tc_engine_config *cfg, char *err,
                                 size_t errlen);
 

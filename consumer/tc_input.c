@@ -43,7 +43,7 @@
 #define QUEUE_BATCHES 4
 #define BATCH_LINES 1024
 
-enum { STOP_OUTPUT = 1, STOP_NOMEM = 2, STOP_READER = 3 };
+enum { STOP_OUTPUT = 1, STOP_NOMEM = 2, STOP_READER = 3, STOP_LATE_FILE = 4 };
 
 /* Hooks of split() beyond tc_input_split's: called before each read(),
  * and a descriptor whose readability ends the split (-1: none). */
@@ -172,7 +172,7 @@ struct reader {
     struct tg_record_reader *parser;
     char **files;
     size_t nfiles;
-    size_t max_record;
+    struct tc_read_rules rules;
     size_t file;            /* index of the file being read */
     struct tc_batch *batch; /* being filled, NULL when none */
     sigset_t stop_signals;
@@ -196,7 +196,7 @@ static int before_read(void *ctx)
  * when the queue is cancelled. */
 static bool room_for_one(struct reader *r)
 {
-    if (r->batch != NULL && r->batch->count == r->batch->capacity) {
+    if (r->batch != NULL && tc_batch_full(r->batch)) {
         hand_over(r);
     }
     if (r->batch == NULL) {
@@ -221,11 +221,6 @@ static struct tc_item *add_item(struct reader *r, enum tc_item_kind kind,
     return room_for_one(r) ? added(r, tc_batch_add(r->batch, kind, text, len)) : NULL;
 }
 
-static struct tc_item *add_record(struct reader *r, const struct tg_record_view *rec)
-{
-    return room_for_one(r) ? added(r, tc_batch_add_record(r->batch, rec)) : NULL;
-}
-
 static bool blank(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
@@ -242,14 +237,10 @@ static int on_line(void *ctx, const char *line, size_t len, size_t lineno)
     if (blank(line, len)) {
         return 0;
     }
-    struct tg_record_view rec;
-    char why[TC_REASON_MAX];
-    struct tc_item *it;
-    if (tg_record_read(r->parser, line, len, &rec, why, sizeof why) != 0) {
-        it = add_item(r, TC_ITEM_MALFORMED, why, strlen(why));
-    } else {
-        it = add_record(r, &rec);
-    }
+    struct tc_item *it =
+        room_for_one(r)
+            ? added(r, tc_batch_read(r->batch, r->parser, line, len, &r->rules))
+            : NULL;
     if (it == NULL) {
         return STOP_READER;
     }
@@ -261,7 +252,8 @@ static int on_long_line(void *ctx, size_t lineno)
 {
     struct reader *r = ctx;
     char why[TC_REASON_MAX];
-    snprintf(why, sizeof why, "line longer than --max-record (%zu bytes)", r->max_record);
+    snprintf(why, sizeof why, "line longer than --max-record (%zu bytes)",
+             r->rules.max_record);
     struct tc_item *it = add_item(r, TC_ITEM_MALFORMED, why, strlen(why));
     if (it == NULL) {
         return STOP_READER;
@@ -299,10 +291,15 @@ static void *reader_main(void *arg)
             }
             continue;
         }
-        int rc = split(fd, r->max_record, on_line, on_long_line, r, &hooks);
+        int rc = split(fd, r->rules.max_record, on_line, on_long_line, r, &hooks);
         int saved = errno;
         if (!is_stdin) {
             close(fd);
+        }
+        if (rc < 0 && saved == ENOMEM) {
+            /* split's buffer: not the file's fault, and the end of the run */
+            add_item(r, TC_ITEM_NO_MEMORY, "", 0);
+            break;
         }
         if (rc == STOP_READER || (rc < 0 && !add_file_error(r, saved))) {
             break;
@@ -328,12 +325,22 @@ static const char *display_name(const struct counter *c, size_t file)
     return strcmp(c->files[file], "-") == 0 ? "(stdin)" : c->files[file];
 }
 
-static void report(struct counter *c, const struct tc_where *at)
+/* Tells a skipped record (malformed or late) when it is one to tell. */
+static void tell(struct counter *c, int result, const struct tc_where *at)
 {
+    if (!tc_pipeline_tells(c->p, result)) {
+        return;
+    }
     char where[512];
     snprintf(where, sizeof where, "%s:%" PRId64, display_name(c, (size_t)at->unit),
              at->pos);
-    tc_pipeline_report_malformed(c->p, where);
+    tc_pipeline_tell(c->p, result, where);
+}
+
+/* Why emitting windows failed (errno, see tc_pipeline_advance). */
+static int emit_failed(void)
+{
+    return errno == ENOMEM ? STOP_NOMEM : STOP_OUTPUT;
 }
 
 /* What one line of the input makes of the pipeline.  Returns 0 or a STOP_
@@ -357,15 +364,20 @@ static int count_item(struct counter *c, const struct tc_batch *b,
     if (res == TC_FEED_ERROR) {
         return STOP_NOMEM;
     }
-    if (res == TC_FEED_MALFORMED) {
-        report(c, &it->where);
-    } else if (tc_pipeline_advance(c->p, t) != 0) {
-        return errno == ENOMEM ? STOP_NOMEM : STOP_OUTPUT;
+    if (res == TC_FEED_FAILED) {
+        c->status = TG_EXIT_TEMPFAIL;
+        return STOP_LATE_FILE;
+    }
+    if (res == TC_FEED_MALFORMED || res == TC_FEED_LATE) {
+        tell(c, res, &it->where);
+    }
+    if (res != TC_FEED_MALFORMED && tc_pipeline_advance(c->p, t) != 0) {
+        return emit_failed();
     }
     if (++c->since_tick >= TICK_LINES) {
         c->since_tick = 0;
         if (tc_pipeline_tick(c->p, tg_time_now_ms()) != 0) {
-            return STOP_OUTPUT;
+            return emit_failed();
         }
     }
     return 0;
@@ -392,8 +404,8 @@ static int count_batches(struct counter *c, struct tc_batchq *q)
     return 0;
 }
 
-int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_record,
-                 const struct tg_log *log)
+int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles,
+                 const struct tc_read_rules *rules, const struct tg_log *log)
 {
     char dash[] = "-";
     char *stdin_only[] = {dash};
@@ -406,7 +418,7 @@ int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_
         .parser = tg_record_reader_new(),
         .files = files,
         .nfiles = nfiles,
-        .max_record = max_record,
+        .rules = *rules,
     };
     struct counter c = {.p = p, .log = log, .files = files, .status = TG_EXIT_OK};
     if (r.queue == NULL || r.parser == NULL) {

@@ -6,8 +6,8 @@
  * newline is fine; NUL bytes are ordinary bytes (the parser rejects them).
  * Blank lines (nothing but spaces, tabs or '\r') are ignored, neither
  * counted nor malformed.  A line longer than --max-record is skipped as
- * malformed without being held in memory whole.  Malformed lines are
- * reported as "tgcount: FILE:LINE: reason" (the first few).
+ * malformed without being held in memory whole.  Malformed and late lines
+ * are told as "tgcount: FILE:LINE: reason" (the first few, tc_skips.h).
  */
 #ifndef TC_INPUT_H
 #define TC_INPUT_H
@@ -15,17 +15,20 @@
 #include <stddef.h>
 
 struct tc_pipeline;
+struct tc_read_rules;
 struct tg_log;
 
 /* Reads every file in order ("-" = standard input; no files = standard
  * input) into the pipeline, stopping early on a stop signal.  A file that
  * cannot be opened or read is reported and skipped; the others are still
- * read.  Does not finish the pipeline.  max_record bounds a line.
+ * read.  Does not finish the pipeline.  rules (copied; tc_batch.h) bound
+ * a line and its event time.
  * Returns a tg_exit code: TG_EXIT_OK; TG_EXIT_DATAERR when a file could not
- * be read; TG_EXIT_SOFTWARE when memory ran out; -1 when writing the
- * output failed (stop quietly: the reader went away). */
-int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles, size_t max_record,
-                 const struct tg_log *log);
+ * be read; TG_EXIT_SOFTWARE when memory ran out; TG_EXIT_TEMPFAIL when the
+ * late file could not be written (said); -1 when writing the output
+ * failed (errno says why; EPIPE: the reader went away). */
+int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles,
+                 const struct tc_read_rules *rules, const struct tg_log *log);
 
 /* Splits the bytes of one descriptor into lines and calls fn for each
  * (blank lines included; line excludes the newline and a trailing '\r'),

@@ -33,13 +33,14 @@ static void release_message(void *handle)
 static void parse_stage(void *ctx, struct tc_batch *b)
 {
     const struct tc_kafka *k = ctx;
-    tc_batch_parse_raw(b, k->parser, k->opts->max_record, release_message);
+    tc_batch_parse_raw(b, k->parser, &k->rules, release_message);
 }
 
 int tc_kafka_feed_start(struct tc_kafka *k)
 {
     k->parts = tc_partitions_new(tc_pipeline_min_slide_ms(k->pipeline));
     k->parser = tg_record_reader_new();
+    tc_options_read_rules(k->opts, &k->rules);
     if (k->parts == NULL || k->parser == NULL) {
         tg_log_error(k->log, "out of memory");
         return TG_EXIT_SOFTWARE;
@@ -66,7 +67,10 @@ void tc_kafka_feed_stop(struct tc_kafka *k)
 
 int tc_kafka_feed_output_failed(struct tc_kafka *k)
 {
-    if (errno != EPIPE && k->status == TG_EXIT_OK) {
+    if (errno == ENOMEM && k->status == TG_EXIT_OK) {
+        tg_log_error(k->log, "out of memory");
+        k->status = TG_EXIT_SOFTWARE;
+    } else if (errno != EPIPE && k->status == TG_EXIT_OK) {
         tg_log_error(k->log, "writing the output: %s", strerror(errno));
         k->status = TG_EXIT_TEMPFAIL;
     }
@@ -171,12 +175,19 @@ static int handle_message(struct tc_kafka *k, const struct tc_batch *b,
         k->status = TG_EXIT_SOFTWARE;
         return -1;
     }
-    if (r == TC_FEED_MALFORMED) {
+    if (r == TC_FEED_FAILED) { /* the late file: said; stop as if stdout had */
+        k->status = TG_EXIT_TEMPFAIL;
+        k->output_closed = true;
+        return -1;
+    }
+    if ((r == TC_FEED_MALFORMED || r == TC_FEED_LATE) &&
+        tc_pipeline_tells(k->pipeline, r)) {
         char where[320];
         snprintf(where, sizeof(where), "%s[%" PRId32 "]@%" PRId64, k->opts->topic,
                  partition, offset);
-        tc_pipeline_report_malformed(k->pipeline, where);
-    } else {
+        tc_pipeline_tell(k->pipeline, r, where);
+    }
+    if (r != TC_FEED_MALFORMED) {
         tc_partitions_record(k->parts, partition, event_ms, now);
     }
     tc_partitions_set_offset(k->parts, partition, offset + 1);

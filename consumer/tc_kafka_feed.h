@@ -50,9 +50,10 @@ int tc_kafka_feed_count(struct tc_kafka *k, int timeout_ms, bool counting);
  * next poll. */
 void tc_kafka_feed_drain(struct tc_kafka *k);
 
-/* An output write failed (errno says why): nothing more can be delivered,
- * so stop.  A reader that went away (EPIPE, as with `tgcount | head`) is a
- * normal end, as in file mode.  Returns -1. */
+/* An output write failed (errno says why), or emitting ran out of memory
+ * (ENOMEM: exit TG_EXIT_SOFTWARE): nothing more can be delivered, so stop.
+ * A reader that went away (EPIPE, as with `tgcount | head`) is a normal
+ * end, as in file mode.  Returns -1. */
 int tc_kafka_feed_output_failed(struct tc_kafka *k);
 
 #endif

@@ -23,7 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct tc_batch;
+#include "tc_batch.h"
+
 struct tc_batchq;
 struct tc_kafka_events;
 struct tc_options;
@@ -45,6 +46,7 @@ struct tc_kafka {
     struct tc_partitions *parts;     /* tc_kafka_feed_start */
     struct tc_batchq *queue;         /* tc_kafka_feed_start: parses what is polled */
     struct tg_record_reader *parser; /* tc_kafka_feed_start; the queue's stage only */
+    struct tc_read_rules rules;      /* tc_kafka_feed_start; the queue's stage only */
     struct tc_batch *filling;        /* borrowed from the queue until published */
     struct tc_kafka_events *events;  /* tc_kafka_run: what the callbacks record */
 

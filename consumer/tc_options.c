@@ -24,6 +24,8 @@ enum {
     OPT_MAX_RECORD,
     OPT_MAX_USERS,
     OPT_ALLOW_DATA_LOSS,
+    OPT_MAX_FUTURE,
+    OPT_LATE_FILE,
 };
 
 static const char short_options[] = ":b:t:G:p:o:eX:F:w:l:n:f:qvhV";
@@ -50,6 +52,8 @@ static const struct option long_options[] = {
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"max-record", required_argument, NULL, OPT_MAX_RECORD},
     {"max-users", required_argument, NULL, OPT_MAX_USERS},
+    {"max-future", required_argument, NULL, OPT_MAX_FUTURE},
+    {"late-file", required_argument, NULL, OPT_LATE_FILE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -104,6 +108,7 @@ void tc_options_init(struct tc_options *opts)
     opts->dedup = true;
     opts->max_record = TC_DEFAULT_MAX_RECORD;
     opts->max_users = TC_DEFAULT_MAX_USERS;
+    opts->max_future_ms = TC_DEFAULT_MAX_FUTURE_MS;
     opts->emit = TC_EMIT_FINAL;
     opts->trigger_ms = TC_DEFAULT_TRIGGER_MS;
     opts->format = TC_FORMAT_TEXT;
@@ -282,6 +287,14 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
             snprintf(err, errlen, "--window: at most %d windows", TC_MAX_WINDOWS);
             return TC_OPTIONS_USAGE;
         }
+        for (size_t i = 0; i < opts->nwindows; i++) {
+            const struct tg_window_spec *w = &opts->windows[i];
+            if (w->size_ms == spec.size_ms && w->slide_ms == spec.slide_ms) {
+                snprintf(err, errlen, "--window: %s is the same window as %s", spec.text,
+                         w->text);
+                return TC_OPTIONS_USAGE;
+            }
+        }
         opts->windows[opts->nwindows++] = spec;
         break;
     }
@@ -324,6 +337,8 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         break;
     case OPT_CHECKPOINT:
         return set_name(&opts->checkpoint_dir, "--checkpoint", arg, err, errlen);
+    case OPT_LATE_FILE:
+        return set_name(&opts->late_file, "--late-file", arg, err, errlen);
     case OPT_CHECKPOINT_INTERVAL:
         return parse_duration("--checkpoint-interval", arg, false, TG_CLI_DURATION_MAX_MS,
                               &opts->checkpoint_interval_ms, err, errlen);
@@ -347,6 +362,13 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         }
         opts->max_users = (size_t)n;
         break;
+    case OPT_MAX_FUTURE:
+        if (strcmp(arg, "off") == 0) {
+            opts->max_future_ms = TC_MAX_FUTURE_OFF;
+            return TC_OPTIONS_RUN;
+        }
+        return parse_duration("--max-future", arg, true, TG_CLI_DURATION_MAX_MS,
+                              &opts->max_future_ms, err, errlen);
     case 'q':
         opts->verbosity--;
         break;
@@ -393,6 +415,25 @@ static int resolve_group(struct tc_options *opts, bool offset_given, char *err,
     return TC_OPTIONS_RUN;
 }
 
+/* Refuses window sets whose windows overlap more than the engine allows
+ * (TC_ENGINE_MAX_OVERLAP).  Returns 0, or -1 with err set. */
+static int check_overlap(const struct tc_options *opts, char *err, size_t errlen)
+{
+    int64_t overlap = 0;
+    for (size_t i = 0; i < opts->nwindows; i++) {
+        overlap += tc_window_overlap(&opts->windows[i]);
+    }
+    if (overlap <= TC_ENGINE_MAX_OVERLAP) {
+        return 0;
+    }
+    snprintf(err, errlen,
+             "--window: the windows overlap too much: each record would be in %" PRId64
+             " windows at once (size/slide, rounded up, summed over the specs; at most "
+             "%d): make a slide larger",
+             overlap, TC_ENGINE_MAX_OVERLAP);
+    return -1;
+}
+
 int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
                      size_t errlen)
 {
@@ -413,6 +454,9 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
             kafka_option = kafka_only_name(c);
         }
         offset_given = offset_given || c == 'o';
+    }
+    if (check_overlap(opts, err, errlen) != 0) {
+        return TC_OPTIONS_USAGE;
     }
     opts->files = argv + optind;
     opts->nfiles = (size_t)(argc - optind);
@@ -467,7 +511,8 @@ void tc_options_help(FILE *out)
         "Windows:\n"
         "  -w, --window SPEC         SIZE (tumbling) or SIZE/SLIDE (sliding); "
         "repeatable\n"
-        "                            (default: 1m and 10m/30s)\n"
+        "                            (default: 1m and 10m/30s); at most 10000 windows\n"
+        "                            per instant: sum of SIZE/SLIDE, rounded up\n"
         "  -l, --lateness DUR        watermark = greatest event time - DUR (default: "
         "30s)\n"
         "      --no-dedup            count repeated (channel_id, message_id) records\n"
@@ -475,6 +520,8 @@ void tc_options_help(FILE *out)
         "      --max-record BYTES    larger records are malformed (default: 1M)\n"
         "      --max-users N         users with live counts kept; beyond, new users\n"
         "                            count as \"(other)\" (default: 10000000)\n"
+        "      --max-future DUR|off  records stamped more than DUR ahead of the clock\n"
+        "                            are malformed (default: 1h)\n"
         "\n"
         "Output:\n"
         "      --emit MODE           final: each window once, when final; changes: "
@@ -484,11 +531,16 @@ void tc_options_help(FILE *out)
         "      --trigger DUR         wall-clock period of --emit changes (default: 30s)\n"
         "  -n, --top N               at most N rows per window (default: 0 = all)\n"
         "  -f, --format FMT          text, csv or json (default: text)\n"
-        "\n"
+        "\n",
+        out);
+    fputs(
         "State and reporting:\n"
         "      --checkpoint DIR      save state and offsets in DIR, resume from it\n"
         "                            (Kafka input only; default: none)\n"
         "      --checkpoint-interval DUR  how often (Kafka input only; default: 5s)\n"
+        "      --late-file FILE      append every late record to FILE, as read, one\n"
+        "                            per line (default: none; late records are only\n"
+        "                            told: the first five, then a total)\n"
         "      --stats               print counters to stderr at the end\n"
         "      --stats-interval DUR  and this often in follow mode (default: 10s)\n"
         "  -q, --quiet               errors only\n"
@@ -499,8 +551,9 @@ void tc_options_help(FILE *out)
         "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
         "Exit status: 0 done (skipped records included), 64 usage, 65 input\n"
         "incomplete (a FILE unreadable; with -e, Kafka offsets deleted before they\n"
-        "were read), 69 brokers unreachable, 70 internal error, 75 writing the\n"
-        "output failed, 78 bad configuration.  See tgcount(1).\n",
+        "were read), 69 brokers unreachable, 70 internal error (out of memory), 75\n"
+        "writing the output or --late-file failed, 78 bad configuration (or a\n"
+        "--late-file that cannot be opened).  See tgcount(1).\n",
         out);
 }
 
@@ -522,6 +575,16 @@ void tc_options_pipeline_config(const struct tc_options *opts,
         .stats_interval_ms = opts->stats_interval_ms,
         .checkpoint_dir = opts->checkpoint_dir,
         .topic = opts->topic,
+        .late_file = opts->late_file,
+    };
+}
+
+void tc_options_read_rules(const struct tc_options *opts, struct tc_read_rules *rules)
+{
+    *rules = (struct tc_read_rules){
+        .max_record = opts->max_record,
+        .max_future_ms = opts->max_future_ms,
+        .keep_line = opts->late_file != NULL,
     };
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tc_batch.h"
 #include "tc_output.h"
 #include "tc_pipeline.h"
 #include "tg_cli.h"
@@ -33,6 +34,7 @@ struct tg_kafka_conf;
 #define TC_DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define TC_DEFAULT_MAX_RECORD (1024 * 1024)
 #define TC_DEFAULT_MAX_USERS 10000000
+#define TC_DEFAULT_MAX_FUTURE_MS 3600000
 /* Bounds of --max-record (a record is held whole in memory) and of
  * --max-users (the user table numbers users with 32 bits, the last values
  * being reserved). */
@@ -100,6 +102,7 @@ struct tc_options {
     bool dedup; /* false with --no-dedup */
     size_t max_record;
     size_t max_users;
+    int64_t max_future_ms; /* --max-future; TC_MAX_FUTURE_OFF: "off" */
 
     /* Output. */
     enum tc_emit_mode emit;
@@ -110,6 +113,7 @@ struct tc_options {
     /* State and reporting. */
     const char *checkpoint_dir; /* NULL = no checkpoints */
     int64_t checkpoint_interval_ms;
+    const char *late_file; /* --late-file; NULL = none */
     bool stats;
     int64_t stats_interval_ms; /* follow mode only */
     int verbosity;             /* -v count minus -q count */
@@ -143,6 +147,9 @@ void tc_options_clear(struct tc_options *opts);
  * outlive the pipeline. */
 void tc_options_pipeline_config(const struct tc_options *opts,
                                 struct tc_pipeline_config *cfg);
+
+/* Fills *rules with how the input reads each record (tc_batch.h). */
+void tc_options_read_rules(const struct tc_options *opts, struct tc_read_rules *rules);
 
 /* Writes the --help text (every option and its default) to out. */
 void tc_options_help(FILE *out);

@@ -51,43 +51,64 @@ static void put_count(FILE *f, const char *prefix, uint64_t v, char end)
     fwrite_unlocked(p, 1, (size_t)(buf + sizeof buf - p), f);
 }
 
-static void put_text_name(FILE *f, const char *s, size_t len)
+/* True for the bytes at s[i] (of len) that start a character a quoted text
+ * name escapes: C0 controls, DEL, the C1 controls U+0080-U+009F (U+0085,
+ * NEXT LINE, among them) and the separators U+2028 and U+2029, which some
+ * readers take for line ends.  *n is set to its length in bytes. */
+static inline bool is_break_or_control(const unsigned char *s, size_t len, size_t i,
+                                       size_t *n)
 {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f) {
-            fwrite_unlocked(s, 1, i, f);
-            for (; i < len; i++) {
-                c = (unsigned char)s[i];
-                putc_unlocked(c < 0x20 || c == 0x7f ? '?' : c, f);
-            }
-            return;
-        }
+    unsigned char c = s[i];
+    *n = 1;
+    if (c < 0x20 || c == 0x7f) {
+        return true;
     }
-    fwrite_unlocked(s, 1, len, f);
+    if (c == 0xc2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) {
+        *n = 2;
+        return true;
+    }
+    if (c == 0xe2 && i + 2 < len && s[i + 1] == 0x80 &&
+        (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+        *n = 3;
+        return true;
+    }
+    return false;
 }
 
-static void put_csv_field(FILE *f, const char *s, size_t len)
+/* A text row is "name, count": a name written raw must not read as a
+ * header ('#' first), hold the row's separator or a line end, or start
+ * like a quoted name ('"' first), so that quoting stays reversible. */
+static bool text_name_needs_quotes(const char *name, size_t len)
 {
-    if (strcspn(s, ",\"\r\n") >= len) {
-        fwrite_unlocked(s, 1, len, f);
-        return;
+    const unsigned char *s = (const unsigned char *)name;
+    if (len > 0 && (s[0] == '#' || s[0] == '"')) {
+        return true;
     }
-    putc('"', f);
     for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"') {
-            putc('"', f);
+        unsigned char c = s[i];
+        size_t n;
+        /* Printable ASCII other than ',' (nearly every byte) goes by at once. */
+        if (c >= 0x20 && c < 0x7f && c != ',') {
+            continue;
         }
-        putc(s[i], f);
+        if (c == ',' ? i + 1 < len && s[i + 1] == ' '
+                     : is_break_or_control(s, len, i, &n)) {
+            return true;
+        }
     }
-    putc('"', f);
+    return false;
 }
 
-static void put_json_string(FILE *f, const char *s, size_t len)
+/* A JSON string literal: '"' and '\\' escaped, \n \r \t, other C0
+ * controls as \u00XX; with all_breaks also DEL, the C1 controls and
+ * U+2028/U+2029 as \uXXXX (JSON allows them raw).  UTF-8 is kept. */
+static void put_json_string(FILE *f, const char *s, size_t len, bool all_breaks)
 {
+    const unsigned char *u = (const unsigned char *)s;
     putc('"', f);
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned char c = u[i];
+        size_t n;
         switch (c) {
         case '"':
             fputs("\\\"", f);
@@ -107,10 +128,43 @@ static void put_json_string(FILE *f, const char *s, size_t len)
         default:
             if (c < 0x20) {
                 fprintf(f, "\\u%04x", c);
+            } else if (all_breaks && c >= 0x7f && is_break_or_control(u, len, i, &n)) {
+                /* DEL is itself; C1 is U+00XX from its second byte;
+                 * U+2028/9 from their third. */
+                unsigned cp = n == 1   ? c
+                              : n == 2 ? u[i + 1]
+                                       : 0x2000u | (u[i + 2] - 0x80u);
+                fprintf(f, "\\u%04x", cp);
+                i += n - 1;
             } else {
                 putc(c, f);
             }
         }
+    }
+    putc('"', f);
+}
+
+static void put_text_name(FILE *f, const char *s, size_t len)
+{
+    if (text_name_needs_quotes(s, len)) {
+        put_json_string(f, s, len, true);
+    } else {
+        fwrite_unlocked(s, 1, len, f);
+    }
+}
+
+static void put_csv_field(FILE *f, const char *s, size_t len)
+{
+    if (strcspn(s, ",\"\r\n") >= len) {
+        fwrite_unlocked(s, 1, len, f);
+        return;
+    }
+    putc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"') {
+            putc('"', f);
+        }
+        putc(s[i], f);
     }
     putc('"', f);
 }
@@ -155,9 +209,9 @@ int tc_output_part(struct tc_output *o, const char *spec, int64_t start_ms,
             break;
         case TC_FORMAT_JSON:
             fputs("{\"window\":", f);
-            put_json_string(f, spec, strlen(spec));
+            put_json_string(f, spec, strlen(spec), false);
             fprintf(f, ",\"start\":\"%s\",\"end\":\"%s\",\"username\":", start, end);
-            put_json_string(f, rows[i].name, rows[i].len);
+            put_json_string(f, rows[i].name, rows[i].len, false);
             fprintf(f, ",\"count\":%" PRIu64 "}\n", rows[i].count);
             break;
         }

@@ -1,8 +1,13 @@
 /* tc_output.h - writes tgcount's windows in the three output formats.
  *
- *   text  "# <spec> <start> <end>" then one "username, count" line per row;
- *         control bytes in a username are written as '?' so that every
- *         row stays one line (csv and json carry the exact bytes).
+ *   text  "# <spec> <start> <end>" then one "username, count" line per row.
+ *         A username that could be taken for a header or another row is
+ *         written quoted, as a JSON string literal: one that starts with
+ *         '#' or '"', or holds ", ", a control character (U+0000-U+001F,
+ *         U+007F-U+009F) or U+2028/U+2029.  In quotes, '"' and '\\' are
+ *         escaped, \n \r \t are written so, the other controls and
+ *         U+2028/U+2029 as \u and 4 lowercase hex digits; UTF-8 is kept.
+ *         Other names are written as they are.
  *   csv   a "window,start,end,username,count" header once, then one line
  *         per row; fields quoted as RFC 4180 requires (comma, quote, CR or
  *         LF inside), lines end in LF.

@@ -14,9 +14,13 @@
 #include "tc_batch.h"
 #include "tc_checkpoint.h"
 #include "tc_engine.h"
+#include "tc_latefile.h"
 #include "tc_output.h"
+#include "tc_skips.h"
+#include "tg_duration.h"
 #include "tg_log.h"
 #include "tg_record.h"
+#include "tg_signal.h"
 #include "tg_time.h"
 
 struct tc_pipeline {
@@ -34,14 +38,53 @@ struct tc_pipeline {
     int64_t next_stats_ms;
     int64_t started_ms; /* monotonic */
     int64_t min_slide_ms;
+    bool output_failed; /* a write failed: errno told why */
+    /* Memory ran out (the counts are not whole), or the late file failed
+     * (the run stops short): no window is emitted any more. */
+    bool broken;
+    struct tc_latefile *late_file; /* NULL without --late-file */
+    bool late_file_failed;
+    int64_t last_late_ms; /* the last late record's event time... */
+    int64_t last_late_w;  /* ...and the watermark that made it late */
+    /* The end-of-input printing stops at the next stop signal: the one
+     * that ended the input (if any) was counted before it began. */
+    bool finishing;
+    unsigned signals_before_finish;
+    bool interrupted; /* it did stop so */
 };
 
 static int emit_to_output(void *ctx, const struct tc_window *w, const struct tc_row *rows,
                           size_t n, bool first, bool last)
 {
     struct tc_pipeline *p = ctx;
-    return tc_output_part(p->output, p->cfg.windows[w->spec].text, w->start_ms, w->end_ms,
-                          rows, n, first, last);
+    if (first && p->finishing && tg_signal_count() != p->signals_before_finish) {
+        p->interrupted = true;
+        return -1;
+    }
+    if (tc_output_part(p->output, p->cfg.windows[w->spec].text, w->start_ms, w->end_ms,
+                       rows, n, first, last) != 0) {
+        p->output_failed = true;
+        return -1;
+    }
+    return 0;
+}
+
+/* Memory ran out: what was counted is no longer the whole input read, so
+ * nothing more is emitted. */
+static int out_of_memory(struct tc_pipeline *p)
+{
+    p->broken = true;
+    errno = ENOMEM;
+    return TC_FEED_ERROR;
+}
+
+/* After an engine call that failed: the emitter's error stands (errno
+ * from the write), anything else is the engine running out of memory. */
+static void set_engine_errno(struct tc_pipeline *p)
+{
+    if (!p->output_failed) {
+        out_of_memory(p);
+    }
 }
 
 struct tc_pipeline *tc_pipeline_new(const struct tc_pipeline_config *cfg, FILE *out,
@@ -83,7 +126,27 @@ struct tc_pipeline *tc_pipeline_new(const struct tc_pipeline_config *cfg, FILE *
         }
     }
     p->started_ms = tg_time_monotonic_ms();
+    if (cfg->late_file != NULL) {
+        p->late_file = tc_latefile_open(cfg->late_file);
+        if (p->late_file == NULL) {
+            snprintf(err, errlen, "--late-file: %s: %s", cfg->late_file, strerror(errno));
+            tc_pipeline_free(p);
+            return NULL;
+        }
+    }
     return p;
+}
+
+/* Says that the late file failed (errno: why), once; nothing more is
+ * emitted then.  Returns TC_FEED_FAILED. */
+static int late_file_failed(struct tc_pipeline *p)
+{
+    if (!p->late_file_failed) {
+        tg_log_error(p->log, "--late-file: %s: %s", p->cfg.late_file, strerror(errno));
+    }
+    p->late_file_failed = true;
+    p->broken = true;
+    return TC_FEED_FAILED;
 }
 
 void tc_pipeline_free(struct tc_pipeline *p)
@@ -93,6 +156,10 @@ void tc_pipeline_free(struct tc_pipeline *p)
     }
     tc_engine_free(p->engine);
     tc_output_free(p->output);
+    if (p->late_file != NULL && tc_latefile_close(p->late_file) != 0 &&
+        !p->late_file_failed) {
+        tg_log_error(p->log, "--late-file: %s: %s", p->cfg.late_file, strerror(errno));
+    }
     free(p);
 }
 
@@ -128,13 +195,14 @@ int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec)
         break;
     case TC_COUNT_LATE:
         p->stats.late++;
+        p->last_late_ms = rec->event_time_ms;
+        p->last_late_w = tc_engine_watermark(p->engine);
         return TC_FEED_LATE;
     case TC_COUNT_DUPLICATE:
         p->stats.duplicates++;
         return TC_FEED_DUPLICATE;
     default:
-        errno = ENOMEM;
-        return TC_FEED_ERROR;
+        return out_of_memory(p);
     }
     const struct tc_engine_counters *c = tc_engine_counters(p->engine);
     if (c->overflowed > 0 && !p->overflow_warned) {
@@ -155,12 +223,18 @@ int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
         return TC_FEED_MALFORMED;
     }
     if (it->kind != TC_ITEM_RECORD) {
-        errno = ENOMEM;
-        return TC_FEED_ERROR;
+        return out_of_memory(p);
     }
     struct tg_record_view rec = tc_item_record(b, it);
     *event_time_ms = rec.event_time_ms;
-    return tc_pipeline_count(p, &rec);
+    int r = tc_pipeline_count(p, &rec);
+    size_t len;
+    const char *line = tc_item_line(b, it, &len);
+    if (r == TC_FEED_LATE && p->late_file != NULL && line != NULL &&
+        tc_latefile_write(p->late_file, line, len) != 0) {
+        return late_file_failed(p);
+    }
+    return r;
 }
 
 void tc_pipeline_reject(struct tc_pipeline *p, const char *reason)
@@ -175,10 +249,24 @@ const char *tc_pipeline_last_error(const struct tc_pipeline *p)
     return p->last_err;
 }
 
-void tc_pipeline_report_malformed(struct tc_pipeline *p, const char *where)
+bool tc_pipeline_tells(const struct tc_pipeline *p, int result)
 {
-    if (p->stats.malformed <= TC_MALFORMED_REPORT_MAX) {
-        tg_log_warn(p->log, "%s: %s", where, p->last_err);
+    return (result == TC_FEED_MALFORMED && tc_skips_told(p->stats.malformed)) ||
+           (result == TC_FEED_LATE && tc_skips_told(p->stats.late));
+}
+
+void tc_pipeline_tell(struct tc_pipeline *p, int result, const char *where)
+{
+    if (result == TC_FEED_MALFORMED) {
+        tc_skips_tell(p->log, p->stats.malformed, where, p->last_err);
+    } else if (result == TC_FEED_LATE && tc_skips_told(p->stats.late)) {
+        char t[TG_TIME_TEXT_MAX], w[TG_TIME_TEXT_MAX], why[TC_REASON_MAX];
+        tg_time_format_any(p->last_late_ms, t, sizeof t);
+        tg_time_format_any(p->last_late_w, w, sizeof w);
+        snprintf(why, sizeof why,
+                 "late: event_time %s is behind the watermark %s (its windows are final)",
+                 t, w);
+        tc_skips_tell(p->log, p->stats.late, where, why);
     }
 }
 
@@ -187,6 +275,9 @@ void tc_pipeline_report_malformed(struct tc_pipeline *p, const char *where)
 int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms)
 {
     int rc = tc_engine_advance(p->engine, driving_event_time_ms, &p->emitter);
+    if (rc != 0) {
+        set_engine_errno(p);
+    }
     sync_stats(p);
     return rc;
 }
@@ -202,6 +293,7 @@ int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms)
             int rc = tc_engine_emit_changes(p->engine, &p->emitter);
             sync_stats(p);
             if (rc != 0) {
+                set_engine_errno(p);
                 return -1;
             }
         }
@@ -217,17 +309,45 @@ int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms)
     return 0;
 }
 
+/* The totals of the records skipped, said at the end. */
+static void tell_totals(const struct tc_pipeline *p)
+{
+    tc_skips_total(p->log, p->stats.malformed, "malformed", "%s", "");
+    char lateness[32];
+    if (tg_duration_format(p->cfg.lateness_ms, lateness, sizeof lateness) < 0) {
+        snprintf(lateness, sizeof lateness, "0");
+    }
+    const char *late_file = p->cfg.late_file;
+    tc_skips_total(p->log, p->stats.late, "late", " (--lateness %s); %s%s", lateness,
+                   late_file == NULL     ? "see --late-file"
+                   : p->late_file_failed ? "not all written to "
+                                         : "written to ",
+                   late_file != NULL ? late_file : "");
+}
+
 int tc_pipeline_finish(struct tc_pipeline *p)
 {
-    int rc = tc_engine_emit_open(p->engine, &p->emitter);
+    p->finishing = true;
+    p->signals_before_finish = tg_signal_count();
+    int rc = p->broken ? 0 : tc_engine_emit_open(p->engine, &p->emitter);
+    p->finishing = false;
+    if (p->interrupted) {
+        tg_log_warn(p->log, "stopped by a signal before every open window was printed");
+        rc = 0;
+    } else if (rc != 0) {
+        set_engine_errno(p);
+    }
     if (rc == 0) {
         rc = tc_output_finish(p->output);
     }
     sync_stats(p);
-    if (p->stats.malformed > 0) {
-        tg_log_warn(p->log, "%" PRIu64 " malformed record%s skipped", p->stats.malformed,
-                    p->stats.malformed == 1 ? "" : "s");
+    if (p->late_file != NULL) {
+        if (tc_latefile_close(p->late_file) != 0) {
+            late_file_failed(p);
+        }
+        p->late_file = NULL;
     }
+    tell_totals(p);
     if (p->cfg.stats) {
         tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
     }
@@ -252,6 +372,11 @@ int64_t tc_pipeline_min_slide_ms(const struct tc_pipeline *p)
 void tc_pipeline_add_lost(struct tc_pipeline *p, uint64_t n)
 {
     p->stats.lost += n;
+}
+
+bool tc_pipeline_failed(const struct tc_pipeline *p)
+{
+    return p->late_file_failed;
 }
 
 const struct tc_stats *tc_pipeline_stats(const struct tc_pipeline *p)

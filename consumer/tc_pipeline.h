@@ -60,6 +60,10 @@ struct tc_pipeline_config {
     int64_t stats_interval_ms;
     const char *checkpoint_dir; /* NULL = no checkpoints */
     const char *topic;          /* part of the checkpoint's fingerprint; NULL = none */
+    /* --late-file: every late record's bytes are appended there (see
+     * tc_latefile.h); the input must keep them (tc_read_rules.keep_line).
+     * NULL = none. */
+    const char *late_file;
 };
 
 /* What became of one record. */
@@ -69,16 +73,14 @@ enum tc_feed_result {
     TC_FEED_DUPLICATE = 2, /* same (channel_id, message_id) already counted */
     TC_FEED_MALFORMED = 3, /* not a record; reason in tc_pipeline_last_error */
     TC_FEED_ERROR = -1,    /* out of memory: stop, exit TG_EXIT_SOFTWARE */
+    TC_FEED_FAILED = -2,   /* late, and writing it to --late-file failed (said on
+                            * the log): stop, exit TG_EXIT_TEMPFAIL */
 };
 
 /* Longest reason kept for a malformed record (with its NUL): parsers on
  * other threads write theirs into buffers of this size, so a reason is
  * cut the same way whoever parsed the record. */
 #define TC_REASON_MAX 256
-
-/* First this many malformed records are reported one by one; the rest only
- * in the summary at the end. */
-#define TC_MALFORMED_REPORT_MAX 5
 
 /* Watermark before any record: minus infinity. */
 #define TC_WATERMARK_NONE INT64_MIN
@@ -101,12 +103,14 @@ struct tc_stats {
 
 /* Creates a pipeline for cfg (copied; see struct tc_pipeline_config for
  * what stays borrowed), writing windows to out (borrowed) and diagnostics
- * to log (borrowed).  Returns NULL with a message in err (out of memory, a
- * window or lateness out of range). */
+ * to log (borrowed), and opens cfg->late_file.  Returns NULL with a
+ * message in err (out of memory, a window or lateness out of range, a
+ * late file that cannot be opened: "--late-file: PATH: why"). */
 struct tc_pipeline *tc_pipeline_new(const struct tc_pipeline_config *cfg, FILE *out,
                                     const struct tg_log *log, char *err, size_t errlen);
 
-/* Frees everything.  Emits nothing (call tc_pipeline_finish first).
+/* Frees everything.  Emits nothing (call tc_pipeline_finish first); a
+ * late file left open is closed (a failure then said on the log).
  * NULL-safe. */
 void tc_pipeline_free(struct tc_pipeline *p);
 
@@ -117,8 +121,10 @@ int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec);
 
 /* One record another thread parsed into an item of b (tc_batch.h): a
  * TC_ITEM_RECORD is counted as tc_pipeline_count (and *event_time_ms set,
- * to drive the watermark), a TC_ITEM_MALFORMED rejected with its reason
- * (TC_FEED_MALFORMED).  TC_FEED_ERROR (errno ENOMEM) for any other kind. */
+ * to drive the watermark), and when late written to the late file with
+ * the bytes the item kept (TC_FEED_FAILED when that fails); a
+ * TC_ITEM_MALFORMED rejected with its reason (TC_FEED_MALFORMED).
+ * TC_FEED_ERROR (errno ENOMEM) for any other kind. */
 int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
                             const struct tc_item *it, int64_t *event_time_ms);
 
@@ -135,30 +141,49 @@ void tc_pipeline_add_lost(struct tc_pipeline *p, uint64_t n);
  * the next feed). */
 const char *tc_pipeline_last_error(const struct tc_pipeline *p);
 
-/* Reports the last malformed record as "<program>: <where>: <reason>" when
- * it is among the first TC_MALFORMED_REPORT_MAX (a warning); silent after
- * that.  where: "file:line" or "topic[partition]@offset". */
-void tc_pipeline_report_malformed(struct tc_pipeline *p, const char *where);
+/* Skipped records are told as tc_skips.h says: the first few of each
+ * kind one by one, then a total at the end (tc_pipeline_finish).
+ * tc_pipeline_tells: true when the record just fed, whose feed returned
+ * result (TC_FEED_MALFORMED or TC_FEED_LATE), is one to tell, so that the
+ * input formats where it came from only then.  tc_pipeline_tell tells it:
+ * "<where>: <reason>", or for a late one "<where>: late: event_time T is
+ * behind the watermark W (its windows are final)".  where (borrowed):
+ * "file:line" or "topic[partition]@offset". */
+bool tc_pipeline_tells(const struct tc_pipeline *p, int result);
+void tc_pipeline_tell(struct tc_pipeline *p, int result, const char *where);
 
 /* W = max(W, driving_event_time_ms - lateness); emits (in --emit final
  * mode) every window that became final, in order of end, then start, then
  * --window order, and forgets state no open window needs.  Returns 0, or
- * -1 when writing the output failed (EPIPE included): stop reading then. */
+ * -1 when writing the output failed (errno from the write, EPIPE
+ * included) or memory ran out (errno ENOMEM): stop reading then. */
 int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms);
 
 /* Wall-clock duties, to be called often (every poll or every few thousand
  * lines): in --emit changes mode, every trigger_ms print the windows that
  * changed since the last trigger; with stats_periodic, every
- * stats_interval_ms print the stats.  Never moves the watermark.
- * Returns 0, or -1 when writing the output failed. */
+ * stats_interval_ms print the stats; hand the late file's buffered records
+ * to the kernel.  Never moves the watermark.
+ * Returns 0, or -1 as tc_pipeline_advance. */
 int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms);
 
 /* End of input (EOF, -e, a stop signal): emits every window that has
  * counts and is not final yet (in the usual order; in --emit changes mode
  * also the last changes of windows that became final since the last
- * trigger), then the malformed summary, then the stats when cfg->stats.
- * Call once.  Returns 0, or -1 when writing the output failed. */
+ * trigger), then the totals of malformed and late records, then the stats
+ * when cfg->stats, and closes the late file (a failure is said on the log
+ * and makes tc_pipeline_failed true).
+ * A stop signal that arrives while it prints (after the one that may have
+ * ended the input: tg_signal_count) stops the printing before the next
+ * window, with a warning that not every window was printed.  After memory
+ * ran out (a TC_FEED_ERROR, or ENOMEM from another call) it prints no
+ * window: the counts are not those of the input read.  Call once.
+ * Returns 0, or -1 as tc_pipeline_advance. */
 int tc_pipeline_finish(struct tc_pipeline *p);
+
+/* True once writing the late file failed (said on the log): the run must
+ * end with TG_EXIT_TEMPFAIL.  No window is emitted after that. */
+bool tc_pipeline_failed(const struct tc_pipeline *p);
 
 /* Current watermark, TC_WATERMARK_NONE before the first advance. */
 int64_t tc_pipeline_watermark(const struct tc_pipeline *p);

@@ -37,6 +37,14 @@ static inline int64_t tc_window_first_open(const struct tg_window_spec *s, int64
     return tg_floor_div(w - s->size_ms, s->slide_ms) + 1;
 }
 
+/* The most windows of spec s that contain one instant: ceil(size / slide).
+ * Emission enumerates, for each live pane, every window containing it, so
+ * this (summed over the specs) is what one record can cost. */
+static inline int64_t tc_window_overlap(const struct tg_window_spec *s)
+{
+    return (s->size_ms + s->slide_ms - 1) / s->slide_ms;
+}
+
 /* The pane holding event time t. */
 static inline int64_t tc_window_pane(const struct tc_window_set *ws, int64_t t)
 {

@@ -20,13 +20,19 @@
 static int run_files(const struct tc_options *opts, struct tc_pipeline *p,
                      const struct tg_log *log)
 {
-    int status = tc_input_run(p, opts->files, opts->nfiles, opts->max_record, log);
+    struct tc_read_rules rules;
+    tc_options_read_rules(opts, &rules);
+    int status = tc_input_run(p, opts->files, opts->nfiles, &rules, log);
     int out_errno = status < 0 ? errno : 0;
     if (tc_pipeline_finish(p) != 0 && out_errno == 0) {
         out_errno = errno;
     }
     if (status < 0) {
         status = TG_EXIT_OK;
+    }
+    if (out_errno == ENOMEM) {
+        tg_log_error(log, "out of memory");
+        return TG_EXIT_SOFTWARE;
     }
     /* The reader of stdout went away (EPIPE): nothing more to say. */
     if (out_errno != 0 && out_errno != EPIPE) {
@@ -93,6 +99,10 @@ int main(int argc, char **argv)
         status = tc_kafka_run(&opts, p, &log);
     } else {
         status = run_files(&opts, p, &log);
+    }
+    /* --late-file failed at the end (it said why): what it holds is short. */
+    if (status == TG_EXIT_OK && tc_pipeline_failed(p)) {
+        status = TG_EXIT_TEMPFAIL;
     }
     tc_pipeline_free(p);
     tc_options_clear(&opts);

@@ -107,6 +107,22 @@ static int finish(const struct tp_options *opts, struct tp_sink *sink,
     return TG_EXIT_OK;
 }
 
+/* The event time of the first record: --start, else now; but N records
+ * written at --speed max from now would run N/rate seconds ahead of the
+ * clock (100,000 at 5/s: 5.5 hours), and tgcount refuses records stamped
+ * far in the future (--max-future), so those start N/rate seconds ago
+ * instead and end near now (never before 1970). */
+static int64_t first_event_time(const struct tp_options *opts)
+{
+    if (opts->start_set)
+        return opts->start_ms;
+    int64_t now = tg_time_now_ms();
+    if (opts->speed > 0 || opts->count < 0)
+        return now;
+    double span_ms = (double)opts->count * 1000.0 / opts->rate;
+    return span_ms < (double)now ? now - (int64_t)span_ms : 0;
+}
+
 int tp_fake_run(const struct tp_options *opts, struct tp_sink *sink,
                 const struct tg_log *log)
 {
@@ -116,7 +132,7 @@ int tp_fake_run(const struct tp_options *opts, struct tp_sink *sink,
         .users = opts->users,
         .zipf = opts->zipf,
         .rate = opts->rate,
-        .start_ms = opts->start_set ? opts->start_ms : tg_time_now_ms(),
+        .start_ms = first_event_time(opts),
     };
     struct tp_fake *fake = tp_fake_new(&cfg, err, sizeof err);
     if (fake == NULL) {

@@ -8,7 +8,9 @@ struct tp_options;
 struct tp_sink;
 struct tg_log;
 
-/* Generates opts->count records (unlimited when -1) with tp_fake, waiting
+/* Generates opts->count records (unlimited when -1) with tp_fake, the
+ * first at --start, else now, else (--speed max and --count N without
+ * --start) N/rate seconds before now, so that they end near now; waiting
  * before each one until its event time, scaled by opts->speed, has come on
  * the monotonic clock (no waiting when speed is 0, "max").  Stops early on
  * the stop flag (tg_signal.h) or when stdout's reader has gone.  Then

@@ -59,7 +59,7 @@ struct tp_options {
     int64_t users;    /* --users; default 50, 1..TP_MAX_FAKE_USERS */
     double zipf;      /* --zipf: activity exponent, 0 (uniform)..10; default 1 */
     double rate;      /* --rate: messages per second of event time, > 0 */
-    bool start_set;   /* --start given; otherwise the generator uses now */
+    bool start_set;   /* --start given; otherwise now (see tp_fake_run.h) */
     int64_t start_ms; /* --start as epoch ms (valid when start_set) */
     double speed;     /* --speed: event time per wall time; 0 = "max" */
 

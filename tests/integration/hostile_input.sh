@@ -80,13 +80,18 @@ hostile garbage 4
 
 # ---- NUL bytes inside a line -------------------------------------------------
 {
+    # right after a number, true or null, where jansson alone would let it pass
+    printf '{"event_time":"2024-05-01T12:00:03Z","user_id":5\0,"username":"alice"}\n'
+    printf '{"event_time":"2024-05-01T12:00:03Z","username":"alice","user_id":true\0}\n'
+    printf '{"event_time":"2024-05-01T12:00:03Z","username":null\0,"user_id":1}\n'
     printf '{"event_time":"2024-05-01T12:00:03Z","username":"al\0ice"}\n'
     printf '{"event_time":"2024-05-01T12:00:03Z","username":"alice"}\0\n'
     printf '\0{"event_time":"2024-05-01T12:00:03Z","username":"alice"}\n'
     printf '{"event_time":"2024-05-01T12:00:03Z\0","username":"alice"}\n'
     printf '\0\0\0\0\n'
 } >"$TG_TMP/nul.lines"
-hostile nul 5
+hostile nul 8
+reason nul "NUL byte at byte"
 
 # ---- a 10 MB line --------------------------------------------------------------
 # A well-formed record, only too large (--max-record is 1 MiB by default).

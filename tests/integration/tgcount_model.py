@@ -56,6 +56,12 @@ def fmt(ms):
     return s+'Z'
 
 
+# Names the text format must quote (README, "Output formats"), and some it
+# must not.
+ODD_NAMES=['#h%d','"q%d','a, b%d','n\u0085%d','l\u2028%d','p\u2029%d','c\x01\x7f%d',
+           't\t\\%d','a,b%d','mid#%d"','\u00a0%d']
+
+
 def generate(seed):
     random.seed(seed)
     n=random.choice([1,5,50,400,2000])
@@ -74,11 +80,26 @@ def generate(seed):
             rec["channel_id"]=random.choice([-1,-2]); rec["message_id"]=random.randint(1,n*2 if random.random()<0.8 else 10)
         u=random.randrange(users)
         rr=random.random()
-        if rr<0.8: rec["username"]="u%d"%u if u%7 else "U_%d"%u
+        if rr<0.04: rec["username"]=random.choice(ODD_NAMES)%u
+        elif rr<0.8: rec["username"]="u%d"%u if u%7 else "U_%d"%u
         elif rr<0.9: rec["user_id"]=u
         lines.append(json.dumps(rec))
         if random.random()<0.03: lines.append(random.choice(['garbage','{"x":1}','[]','']))
     print("\n".join(lines))
+
+
+def text_name(u):
+    # README, "Output formats", text: a name that starts with '#' or '"', or
+    # contains ", ", a control character (U+0000-U+001F, U+007F-U+009F) or
+    # U+2028/U+2029 is written as a JSON string literal: \" \\ \n \r \t,
+    # the other controls and U+2028/U+2029 as \u and four lowercase hex
+    # digits, everything else as it is; every other name as it is.
+    special=lambda c: ord(c)<0x20 or 0x7f<=ord(c)<=0x9f or c in '\u2028\u2029'
+    if not (u[:1] in ('#','"') or ', ' in u or any(special(c) for c in u)):
+        return u
+    short={'"':'\\"','\\':'\\\\','\n':'\\n','\r':'\\r','\t':'\\t'}
+    return '"'+''.join(short[c] if c in short else '\\u%04x'%ord(c) if special(c) else c
+                       for c in u)+'"'
 
 
 def model(args):
@@ -112,7 +133,7 @@ def model(args):
             st,en=fmt(k*D),fmt(k*D+S)
             if form=='text':
                 out.append('# %s %s %s'%(text,st,en))
-                for u,n in rows: out.append('%s, %d'%(u,n))
+                for u,n in rows: out.append('%s, %d'%(text_name(u),n))
             elif form=='csv':
                 for u,n in rows:
                     q=lambda f: '"'+f.replace('"','""')+'"' if re.search('[,"\r\n]',f) else f

@@ -70,11 +70,11 @@ static void test_duration_zero(void)
     CHECK(duration_is("0ms", true, 0));
     CHECK(duration_is("0m0s", true, 0));
     CHECK(duration_refused("0", false, TG_CLI_DURATION_MAX_MS,
-                           "--opt: duration \"0\" must be greater than zero"));
+                           "--opt: duration \"0\" must be positive"));
     CHECK(duration_refused("0s", false, TG_CLI_DURATION_MAX_MS,
-                           "--opt: duration \"0s\" must be greater than zero"));
+                           "--opt: duration \"0s\" must be positive"));
     CHECK(duration_refused("0m0s", false, TG_CLI_DURATION_MAX_MS,
-                           "--opt: duration \"0m0s\" must be greater than zero"));
+                           "--opt: duration \"0m0s\" must be positive"));
 }
 
 static void test_duration_refused(void)
@@ -149,11 +149,9 @@ static void test_window(void)
     memset(&spec, 0x5a, sizeof spec);
     struct tg_window_spec before = spec;
     CHECK_INT(tg_cli_window("--window", "0", max, &spec, err, sizeof err), -1);
-    CHECK_STR(err, "--window: window \"0\": size: duration \"0\" must be greater than "
-                   "zero");
+    CHECK_STR(err, "--window: window \"0\": size: duration \"0\" must be positive");
     CHECK_INT(tg_cli_window("--window", "1m/0s", max, &spec, err, sizeof err), -1);
-    CHECK_STR(err, "--window: window \"1m/0s\": slide: duration \"0s\" must be greater "
-                   "than zero");
+    CHECK_STR(err, "--window: window \"1m/0s\": slide: duration \"0s\" must be positive");
     CHECK_INT(tg_cli_window("--window", "30s/1m", max, &spec, err, sizeof err), -1);
     CHECK_STR(err, "--window: window \"30s/1m\": slide larger than the size");
     CHECK_INT(tg_cli_window("--window", "1.5s", max, &spec, err, sizeof err), -1);

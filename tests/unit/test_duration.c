@@ -65,9 +65,9 @@ static void test_compound(void)
 
 static void test_rejects_zero_negative_unitless(void)
 {
-    CHECK(rejects("0s", "duration \"0s\" must be greater than zero"));
-    CHECK(rejects("0ms", "duration \"0ms\" must be greater than zero"));
-    CHECK(rejects("0m0s", "duration \"0m0s\" must be greater than zero"));
+    CHECK(rejects("0s", "duration \"0s\" must be positive"));
+    CHECK(rejects("0ms", "duration \"0ms\" must be positive"));
+    CHECK(rejects("0m0s", "duration \"0m0s\" must be positive"));
     CHECK(rejects("-5s", "negative duration \"-5s\""));
     CHECK(rejects("-0s", "negative duration \"-0s\""));
     CHECK(rejects("10", "invalid duration \"10\": expected a unit (ms, s, m, h or d)"));
@@ -111,7 +111,7 @@ static void test_flags(void)
     CHECK(flags_parse_to("9223372036854775", bare, INT64_C(9223372036854775000)));
     CHECK(flags_reject("9223372036854776", bare,
                        "duration \"9223372036854776\" is too large"));
-    CHECK(flags_reject("0", bare, "duration \"0\" must be greater than zero"));
+    CHECK(flags_reject("0", bare, "duration \"0\" must be positive"));
     CHECK(flags_parse_to("0", bare | zero, 0));
     CHECK(flags_parse_to("0s", zero, 0));
     CHECK(flags_parse_to("0m0ms", zero, 0));
@@ -136,7 +136,7 @@ static void test_flags(void)
     CHECK_STR(spec.text, "60/20");
     /* A window is never empty, whatever the flags say. */
     CHECK_INT(tg_window_spec_parse_flags("0s", bare | zero, &spec, err, sizeof err), -1);
-    CHECK_STR(err, "window \"0s\": size: duration \"0s\" must be greater than zero");
+    CHECK_STR(err, "window \"0s\": size: duration \"0s\" must be positive");
     CHECK_INT(tg_window_spec_parse_flags("60", 0, &spec, err, sizeof err), -1);
 }
 
@@ -291,9 +291,9 @@ static void test_window_rejects(void)
     CHECK(window_rejects("/30s", "window \"/30s\": size: empty duration"));
     CHECK(window_rejects("10m/", "window \"10m/\": slide: empty duration"));
     CHECK(window_rejects(
-        "0s", "window \"0s\": size: duration \"0s\" must be greater than zero"));
+        "0s", "window \"0s\": size: duration \"0s\" must be positive"));
     CHECK(window_rejects(
-        "10m/0s", "window \"10m/0s\": slide: duration \"0s\" must be greater than zero"));
+        "10m/0s", "window \"10m/0s\": slide: duration \"0s\" must be positive"));
     CHECK(window_rejects("10m/-1s",
                          "window \"10m/-1s\": slide: negative duration \"-1s\""));
     CHECK(window_rejects("10/5s", "window \"10/5s\": size: invalid duration \"10\": "

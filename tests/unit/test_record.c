@@ -331,6 +331,20 @@ static void test_decode_not_one_object(void)
                      "trailing garbage after JSON object"));
     CHECK(fails_with(GOOD_HEAD "}\n\x01", "trailing garbage"));
     CHECK(fails_with(GOOD_HEAD ",\"channel_id\":3}", "duplicate object key"));
+    /* A NUL byte anywhere, also right after a number or a literal, where
+     * jansson's lexer lets it pass (its position then lands inside the
+     * object, so what follows reads as trailing garbage). */
+    static const char *const values[] = {"3", "true", "null", "1.5"};
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+        char line[256];
+        int n = snprintf(line, sizeof line, "%s,\"user_id\":%s", GOOD_HEAD, values[i]);
+        memcpy(line + n, "\0}", 2);
+        struct tg_record rec;
+        tg_record_init(&rec);
+        CHECK_INT(tg_record_decode(line, (size_t)n + 2, &rec, err, sizeof err), -1);
+        CHECK(err[0] != '\0');
+        tg_record_clear(&rec);
+    }
 }
 
 static void test_decode_bad_strings(void)

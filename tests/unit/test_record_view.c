@@ -213,6 +213,19 @@ static void test_rejections(void)
     CHECK_INT(tg_record_read(ps, nul, sizeof nul - 1, &rec, err, sizeof err), -1);
     const char nul2[] = "{\"event_time\":\"2024-05-01T12:00:00Z\",\"u\":\"a\0\"}";
     CHECK_INT(tg_record_read(ps, nul2, sizeof nul2 - 1, &rec, err, sizeof err), -1);
+    /* Right after a number or a literal, where jansson lets one pass. */
+    static const char *const after[] = {"5", "-7", "1.5", "1e3", "true", "false", "null"};
+    for (size_t i = 0; i < sizeof after / sizeof *after; i++) {
+        char line[128];
+        int n =
+            snprintf(line, sizeof line,
+                     "{\"event_time\":\"2024-05-01T12:00:00Z\",\"user_id\":%s", after[i]);
+        memcpy(line + n, "\0}", 2);
+        size_t len = (size_t)n + 2;
+        CHECK_INT(tg_record_read(ps, line, len, &rec, err, sizeof err), -1);
+        CHECK(strstr(err, "NUL byte") != NULL);
+        CHECK_INT(tg_record_read_fast(ps, line, len, &rec), 0);
+    }
     /* Surrounding whitespace and a newline are fine. */
     CHECK_INT(parse(" {\"event_time\":\"2024-05-01T12:00:00Z\"}\r\n"), 0);
 }
@@ -342,7 +355,7 @@ static size_t make_line(char *buf, size_t cap)
     }
     static const char junk[] = "{}[]\",:\\ \t\n\x00\xff\x80"
                                "e-0aZ";
-    switch (pick(4)) {
+    switch (pick(5)) {
     case 0: /* flip a byte */
         buf[pick(n)] = junk[pick(sizeof junk - 1)];
         break;
@@ -357,6 +370,18 @@ static size_t make_line(char *buf, size_t cap)
             n++;
         }
         break;
+    case 3: /* a NUL right after a number or a literal, which jansson lets pass */
+        for (size_t at = 1 + pick(n); at < n && n + 1 < cap; at++) {
+            char c = buf[at - 1];
+            if (((c >= '0' && c <= '9') || c == 'e' || c == 'l') &&
+                (buf[at] == ',' || buf[at] == '}')) {
+                memmove(buf + at + 1, buf + at, n - at);
+                buf[at] = '\0';
+                n++;
+                break;
+            }
+        }
+        break;
     default:
         break;
     }
@@ -367,7 +392,7 @@ static void test_fast_equals_strict(void)
 {
     char line[2048];
     struct tg_record_view fast, strict;
-    int fast_yes = 0, strict_yes = 0, mismatches = 0;
+    int fast_yes = 0, strict_yes = 0, mismatches = 0, with_nul = 0, nul_accepted = 0;
     for (int i = 0; i < 200000; i++) {
         size_t n = make_line(line, sizeof line);
         int f = tg_record_read_fast(ps, line, n, &fast);
@@ -377,6 +402,14 @@ static void test_fast_equals_strict(void)
         }
         int s = tg_record_read_strict(ps, line, n, &strict, err, sizeof err) == 0;
         strict_yes += s;
+        if (memchr(line, '\0', n) != NULL) {
+            with_nul++;
+            if (s || f) {
+                if (nul_accepted++ < 5) {
+                    printf("  accepted with a NUL byte: %.*s\n", (int)n, line);
+                }
+            }
+        }
         if (!f) {
             continue;
         }
@@ -393,6 +426,9 @@ static void test_fast_equals_strict(void)
         }
     }
     CHECK_INT(mismatches, 0);
+    /* A NUL byte anywhere makes a line malformed, for both readers. */
+    CHECK_INT(nul_accepted, 0);
+    CHECK(with_nul > 1000);
     /* The fast path must carry most of the valid records, or it is useless. */
     printf("  strict accepted %d, fast decided %d\n", strict_yes, fast_yes);
     CHECK(fast_yes > strict_yes / 3);

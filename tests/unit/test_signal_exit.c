@@ -64,9 +64,15 @@ static void test_sigterm_sets_flag(void)
     CHECK_INT(tg_signal_received(), 0);
     CHECK_INT(tg_signal_install(), 0);
     CHECK(!tg_signal_stop_requested());
+    CHECK_INT(tg_signal_count(), 0);
     CHECK_INT(raise(SIGTERM), 0); /* the process survives: the handler ran */
     CHECK(tg_signal_stop_requested());
     CHECK_INT(tg_signal_received(), SIGTERM);
+    CHECK_INT(tg_signal_count(), 1);
+    /* A second one is counted: a tool still printing can tell it apart. */
+    CHECK_INT(raise(SIGINT), 0);
+    CHECK_INT(tg_signal_count(), 2);
+    CHECK_INT(tg_signal_received(), SIGINT);
 }
 
 static void test_other_stop_signals(void)

@@ -24,6 +24,7 @@
 #include "tg_record.h"
 #include "tg_signal.h"
 #include "tg_test.h"
+#include "tg_time.h"
 
 /* ---- without a stage ---------------------------------------------------- */
 
@@ -222,7 +223,9 @@ static void parse_stage(void *ctx, struct tc_batch *b)
     sigset_t mask;
     pthread_sigmask(SIG_SETMASK, NULL, &mask);
     ps->signals_blocked = sigismember(&mask, SIGTERM) == 1;
-    tc_batch_parse_raw(b, ps->parser, ps->max_record, ps->release);
+    struct tc_read_rules rules = {.max_record = ps->max_record,
+                                  .max_future_ms = TC_MAX_FUTURE_OFF};
+    tc_batch_parse_raw(b, ps->parser, &rules, ps->release);
 }
 
 static struct tc_batchq *parsing_queue(struct parsing *ps, size_t nbatches, size_t items,
@@ -377,7 +380,8 @@ static void test_parse_leaves_parsed_items(void)
         "{\"event_time\":\"2024-01-01T00:00:01Z\",\"username\":\"z\"}";
     tc_batch_add(&b, TC_ITEM_FILE_ERROR, "", 0)->error = 2;
     tc_batch_add_raw(&b, one, strlen(one), (struct tc_where){.pos = 9});
-    tc_batch_parse_raw(&b, parser, 100, NULL);
+    tc_batch_parse_raw(&b, parser, &(struct tc_read_rules){100, TC_MAX_FUTURE_OFF, false},
+                       NULL);
     CHECK_INT(b.items[0].kind, TC_ITEM_FILE_ERROR);
     CHECK_INT(b.items[0].error, 2);
     CHECK_INT(b.items[1].kind, TC_ITEM_RECORD);
@@ -388,6 +392,54 @@ static void test_parse_leaves_parsed_items(void)
     tg_record_reader_free(parser);
     tc_batch_clear(&b);
     tc_batch_clear(&b); /* twice is harmless */
+}
+
+/* A record stamped more than max_future_ms ahead of the clock is malformed,
+ * read from bytes (a file's line) or raw (a Kafka message) alike. */
+static void test_max_future(void)
+{
+    struct tc_batch b;
+    CHECK_INT(tc_batch_init(&b, 8), 0);
+    struct tg_record_reader *parser = tg_record_reader_new();
+    const struct tc_read_rules rules = {1000, 3600000, false};
+    int64_t now = tg_time_now_ms();
+    char lines[4][128];
+    const int64_t offsets[4] = {-86400000, 1800000, 7200000, 3700000};
+    for (int i = 0; i < 4; i++) {
+        char t[TG_TIME_TEXT_MAX];
+        tg_time_format(now + offsets[i], t, sizeof t);
+        snprintf(lines[i], sizeof lines[i],
+                 "{\"event_time\":\"%s\",\"username\":\"u%d\"}", t, i);
+    }
+    for (int i = 0; i < 2; i++) {
+        tc_batch_read(&b, parser, lines[i], strlen(lines[i]), &rules);
+        tc_batch_add_raw(&b, lines[i + 2], strlen(lines[i + 2]), (struct tc_where){0});
+    }
+    tc_batch_parse_raw(&b, parser, &rules, NULL);
+    CHECK_INT(b.items[0].kind, TC_ITEM_RECORD);    /* a day ago */
+    CHECK_INT(b.items[1].kind, TC_ITEM_MALFORMED); /* two hours ahead */
+    CHECK(strstr(tc_item_text(&b, &b.items[1]), "is more than 1h ahead of the clock "
+                                                "(--max-future)") != NULL);
+    CHECK_INT(b.items[2].kind, TC_ITEM_RECORD);    /* half an hour ahead */
+    CHECK_INT(b.items[3].kind, TC_ITEM_MALFORMED); /* an hour and 100 s */
+    /* Off: anything within 1970..2099 goes. */
+    tc_batch_reset(&b);
+    const struct tc_read_rules off = {1000, TC_MAX_FUTURE_OFF, true};
+    static const char far[] = "{\"event_time\":\"2099-12-31T23:59:59Z\"}";
+    CHECK_INT(tc_batch_read(&b, parser, far, strlen(far), &off)->kind, TC_ITEM_RECORD);
+    CHECK_INT(tc_batch_read(&b, parser, far, strlen(far), &rules)->kind,
+              TC_ITEM_MALFORMED);
+    /* keep_line (off's) keeps a record's bytes; without it, nothing. */
+    size_t n;
+    const char *line = tc_item_line(&b, &b.items[0], &n);
+    CHECK(line != NULL && n == strlen(far) && memcmp(line, far, n + 1) == 0);
+    CHECK(tc_item_line(&b, &b.items[1], &n) == NULL);
+    tc_batch_reset(&b);
+    CHECK_INT(tc_batch_read(&b, parser, lines[0], strlen(lines[0]), &rules)->kind,
+              TC_ITEM_RECORD);
+    CHECK(tc_item_line(&b, &b.items[0], &n) == NULL);
+    tg_record_reader_free(parser);
+    tc_batch_clear(&b);
 }
 
 int main(void)
@@ -403,5 +455,6 @@ int main(void)
     RUN(test_free_with_batches_in_flight);
     RUN(test_release);
     RUN(test_parse_leaves_parsed_items);
+    RUN(test_max_future);
     return tg_test_finish();
 }

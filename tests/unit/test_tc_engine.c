@@ -535,6 +535,16 @@ static void test_bad_config(void)
     setup(&f, "1m", 0);
     f.cfg.nspecs = 0;
     CHECK(tc_engine_new(&f.cfg, err, sizeof err) == NULL);
+    /* Windows per instant: at most TC_ENGINE_MAX_OVERLAP over the specs. */
+    setup(&f, "1d/1ms", 0);
+    CHECK(tc_engine_new(&f.cfg, err, sizeof err) == NULL);
+    CHECK(strstr(err, "overlap") != NULL);
+    setup(&f, "5000s/1s,10001s/2s", 0); /* 5000 + 5001 */
+    CHECK(tc_engine_new(&f.cfg, err, sizeof err) == NULL);
+    setup(&f, "5000s/1s,10000s/2s", 0);
+    struct tc_engine *e = tc_engine_new(&f.cfg, err, sizeof err);
+    CHECK(e != NULL);
+    tc_engine_free(e);
 }
 
 int main(void)

@@ -375,8 +375,21 @@ static void test_shared_syntax(void)
     CHECK_INT(parse("--lateness 1.5s"), TC_OPTIONS_USAGE);
     CHECK_STR(err, "--lateness: invalid duration \"1.5s\": expected a unit (ms, s, m, h "
                    "or d)");
+    CHECK_INT(opts.max_future_ms, TC_DEFAULT_MAX_FUTURE_MS);
+    CHECK_INT(parse("--max-future off"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.max_future_ms, TC_MAX_FUTURE_OFF);
+    CHECK_INT(parse("--max-future 0"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.max_future_ms, 0);
+    CHECK_INT(parse("--max-future 90"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.max_future_ms, 90000);
+    CHECK_INT(parse("--max-future never"), TC_OPTIONS_USAGE);
+    CHECK_INT(parse("-w 1m -w 60"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--window: 60 is the same window as 1m");
+    CHECK_INT(parse("-w 10000s/1s"), TC_OPTIONS_RUN);
+    CHECK_INT(parse("-w 10001s/1s"), TC_OPTIONS_USAGE);
+    CHECK(strstr(err, "each record would be in 10001 windows at once") != NULL);
     CHECK_INT(parse("--trigger 0"), TC_OPTIONS_USAGE);
-    CHECK_STR(err, "--trigger: duration \"0\" must be greater than zero");
+    CHECK_STR(err, "--trigger: duration \"0\" must be positive");
     CHECK_INT(parse("-l 3661d"), TC_OPTIONS_USAGE);
     CHECK_STR(err, "--lateness: 3661d is too long (at most 3660d)");
     CHECK_INT(parse("-w 4000d"), TC_OPTIONS_USAGE);
@@ -462,6 +475,8 @@ static void test_help_version(void)
                            "--no-dedup",
                            "--max-record",
                            "--max-users",
+                           "--max-future",
+                           "--late-file",
                            "--emit",
                            "--trigger",
                            "--top",

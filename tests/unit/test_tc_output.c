@@ -36,10 +36,56 @@ static void test_text(void)
     CHECK_STR(s, "# 10m/30s 2024-05-01T12:00:00Z 2024-05-01T12:10:00Z\n"
                  "alice, 3\n"
                  "a,b\"c, 2\n"
-                 "new?line?\\, 1\n"
+                 "\"new\\nline\\t\\\\\", 1\n"
                  "# 1m 2024-05-01T12:00:01.500Z 2024-05-01T12:01:01.500Z\n"
                  "alice, 3\n");
     free(s);
+}
+
+/* The one text row a name makes, alone in a window. */
+static char *text_row(const char *name)
+{
+    struct tc_row row = {name, strlen(name), 7};
+    char *s = render(TC_FORMAT_TEXT, &row, 1, false);
+    const char *header = "# 10m/30s 2024-05-01T12:00:00Z 2024-05-01T12:10:00Z\n";
+    CHECK(strncmp(s, header, strlen(header)) == 0);
+    memmove(s, s + strlen(header), strlen(s) - strlen(header) + 1);
+    return s;
+}
+
+static void check_text_row(const char *name, const char *want)
+{
+    char *s = text_row(name);
+    if (strcmp(s, want) != 0) {
+        printf("  name \"%s\": got %s", name, s);
+    }
+    CHECK_STR(s, want);
+    free(s);
+}
+
+/* Names that could be taken for a header or another row are quoted as JSON
+ * strings; the rest are written as they are. */
+static void test_text_names(void)
+{
+    check_text_row("#hash", "\"#hash\", 7\n");
+    check_text_row("\"quoted\"", "\"\\\"quoted\\\"\", 7\n");
+    check_text_row("comma, space", "\"comma, space\", 7\n");
+    check_text_row("ends, ", "\"ends, \", 7\n");
+    check_text_row("cr\rlf\n", "\"cr\\rlf\\n\", 7\n");
+    check_text_row("bell\adel\x7f", "\"bell\\u0007del\\u007f\", 7\n");
+    check_text_row("nel\xc2\x85", "\"nel\\u0085\", 7\n");
+    check_text_row("c1\xc2\x80\xc2\x9f", "\"c1\\u0080\\u009f\", 7\n");
+    check_text_row("ls\xe2\x80\xa8ps\xe2\x80\xa9", "\"ls\\u2028ps\\u2029\", 7\n");
+    /* in quotes, a backslash is escaped and UTF-8 kept */
+    check_text_row("#zo\xc3\xab\\", "\"#zo\xc3\xab\\\\\", 7\n");
+    /* raw: no reason to quote */
+    check_text_row("a,b\"c", "a,b\"c, 7\n");
+    check_text_row("back\\slash", "back\\slash, 7\n");
+    check_text_row("mid#hash", "mid#hash, 7\n");
+    check_text_row("nbsp\xc2\xa0", "nbsp\xc2\xa0, 7\n");
+    check_text_row("u2027\xe2\x80\xa7", "u2027\xe2\x80\xa7, 7\n");
+    check_text_row("emoji \xf0\x9f\x98\x80", "emoji \xf0\x9f\x98\x80, 7\n");
+    check_text_row("trailing,", "trailing,, 7\n");
 }
 
 static void test_csv(void)
@@ -90,6 +136,7 @@ static void test_write_error(void)
 int main(void)
 {
     RUN(test_text);
+    RUN(test_text_names);
     RUN(test_csv);
     RUN(test_json);
     RUN(test_write_error);

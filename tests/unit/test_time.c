@@ -276,6 +276,12 @@ static void test_format_out_of_range(void)
     CHECK_INT(tg_time_format(INT64_C(-62167219200001), buf, sizeof buf), -1);
     CHECK_INT(tg_time_format(INT64_MAX, buf, sizeof buf), -1);
     CHECK_INT(tg_time_format(INT64_MIN, buf, sizeof buf), -1);
+    tg_time_format_any(INT64_C(253402300800000), buf, sizeof buf);
+    CHECK_STR(buf, "253402300800000");
+    tg_time_format_any(INT64_MIN, buf, sizeof buf);
+    CHECK_STR(buf, "-9223372036854775808");
+    tg_time_format_any(1500, buf, sizeof buf);
+    CHECK_STR(buf, "1970-01-01T00:00:01.500Z");
     char small[21];
     CHECK_INT(tg_time_format(0, small, 20), -1);
     CHECK_INT(tg_time_format(0, small, 21), 20);

@@ -217,7 +217,7 @@ static void test_durations(void)
                       "--delivery-timeout: invalid duration \"1.5s\": expected a unit "
                       "(ms, s, m, h or d)"));
     CHECK(rejected_as(parse("--delivery-timeout", "0s", NULL),
-                      "--delivery-timeout: duration \"0s\" must be greater than zero"));
+                      "--delivery-timeout: duration \"0s\" must be positive"));
     CHECK(rejected_as(parse("--delivery-timeout", "3661d", NULL),
                       "--delivery-timeout: 3661d is too long (at most 3660d)"));
     CHECK(rejected_as(parse("--poll-timeout", "51", NULL),
