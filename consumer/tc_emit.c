@@ -250,6 +250,7 @@ static int add_candidate(struct tc_emit *x, const struct tc_window_set *ws, size
     w->spec = spec;
     w->start_ms = k * s->slide_ms;
     w->end_ms = w->start_ms + s->size_ms;
+    w->final = false;
     return 0;
 }
 
@@ -314,7 +315,7 @@ static bool window_changed(const struct tc_window_set *ws, const struct tc_panes
 
 int tc_emit_ending(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
                    const struct tc_panes *ps, int64_t lo, int64_t hi, bool only_changed,
-                   size_t top_n, const struct tc_emitter *em)
+                   bool final, size_t top_n, const struct tc_emitter *em)
 {
     if (collect(x, ws, ps, lo, hi) != 0) {
         return -1;
@@ -323,6 +324,7 @@ int tc_emit_ending(struct tc_emit *x, const struct tc_window_set *ws, struct tc_
         if (only_changed && !window_changed(ws, ps, &x->cands[i])) {
             continue;
         }
+        x->cands[i].final = final;
         if (tc_emit_window(x, ws, us, ps, &x->cands[i], top_n, em) != 0) {
             return -1;
         }

@@ -70,11 +70,12 @@ int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws, struct tc_
 
 /* Emits, in order of end, then start, then spec index, every window that
  * contains a live pane of ps and ends in (lo, hi] (lo INT64_MIN: no lower
- * bound; hi INT64_MAX: no upper bound); with only_changed, only those with
- * a pane counted into since the last trigger while they were open (see
- * struct tc_pane's dirty_w).  Returns 0, or -1 as tc_emit_window. */
+ * bound; hi INT64_MAX: no upper bound), marked final or provisional as
+ * `final` says; with only_changed, only those with a pane counted into
+ * since the last trigger while they were open (see struct tc_pane's
+ * dirty_w).  Returns 0, or -1 as tc_emit_window. */
 int tc_emit_ending(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
                    const struct tc_panes *ps, int64_t lo, int64_t hi, bool only_changed,
-                   size_t top_n, const struct tc_emitter *em);
+                   bool final, size_t top_n, const struct tc_emitter *em);
 
 #endif

@@ -9,7 +9,6 @@
 
 struct tc_engine {
     struct tc_task_config cfg; /* borrowed by the task */
-    bool changes;
     size_t top_n;
     /* The only task: every record goes to it.  Holding several (one per
      * input partition) would make this an array and emission a merge of
@@ -17,6 +16,10 @@ struct tc_engine {
     struct tc_task *task;
     struct tc_emit *emit;
     struct tc_engine_counters ctr;
+    /* With hold, windows that become final wait for tc_engine_release;
+     * every window ending at or before emitted_w was handed over final. */
+    bool hold;
+    int64_t emitted_w;
 };
 
 /* Brings the counters up to date after a call that may have changed them:
@@ -88,8 +91,9 @@ struct tc_engine *tc_engine_new(const struct tc_engine_config *cfg, char *err,
         .dedup = cfg->dedup,
         .max_users = cfg->max_users,
     };
-    e->changes = cfg->emit_changes;
     e->top_n = cfg->top_n;
+    e->hold = cfg->hold_finals;
+    e->emitted_w = INT64_MIN;
     e->task = tc_task_new(&e->cfg);
     e->emit = tc_emit_new();
     if (e->task == NULL || e->emit == NULL) {
@@ -142,30 +146,43 @@ int tc_engine_count(struct tc_engine *e, int64_t t, const char *key, size_t key_
 
 /* Emits the task's windows that end in (lo, hi], in emission order. */
 static int emit_ending(struct tc_engine *e, int64_t lo, int64_t hi, bool only_changed,
-                       const struct tc_emitter *em)
+                       bool final, const struct tc_emitter *em)
 {
     struct tc_task *t = e->task;
     return tc_emit_ending(e->emit, &e->cfg.windows, t->users, t->panes, lo, hi,
-                          only_changed, e->top_n, em);
+                          only_changed, final, e->top_n, em);
 }
 
-int tc_engine_advance(struct tc_engine *e, int64_t driving_t, const struct tc_emitter *em)
+int tc_engine_release(struct tc_engine *e, const struct tc_emitter *em)
 {
-    int64_t old = e->task->w;
-    if (!tc_task_advance(e->task, driving_t)) {
+    if (e->emitted_w >= e->task->w) {
         return 0;
     }
-    int rc = emit_ending(e, old, e->task->w, e->changes, em);
+    int rc = emit_ending(e, e->emitted_w, e->task->w, false, true, em);
     if (rc == 0) {
+        e->emitted_w = e->task->w;
         rc = tc_task_forget(e->task);
     }
     sync_counters(e);
     return rc;
 }
 
+bool tc_engine_holding(const struct tc_engine *e)
+{
+    return e->emitted_w < e->task->w;
+}
+
+int tc_engine_advance(struct tc_engine *e, int64_t driving_t, const struct tc_emitter *em)
+{
+    if (!tc_task_advance(e->task, driving_t) || e->hold) {
+        return 0;
+    }
+    return tc_engine_release(e, em);
+}
+
 int tc_engine_emit_changes(struct tc_engine *e, const struct tc_emitter *em)
 {
-    int rc = emit_ending(e, e->task->w, INT64_MAX, true, em);
+    int rc = emit_ending(e, e->task->w, INT64_MAX, true, false, em);
     if (rc == 0) {
         tc_task_new_trigger(e->task);
     }
@@ -173,9 +190,12 @@ int tc_engine_emit_changes(struct tc_engine *e, const struct tc_emitter *em)
     return rc;
 }
 
-int tc_engine_emit_open(struct tc_engine *e, const struct tc_emitter *em)
+int tc_engine_emit_open(struct tc_engine *e, bool complete, const struct tc_emitter *em)
 {
-    int rc = emit_ending(e, e->task->w, INT64_MAX, false, em);
+    int rc = emit_ending(e, e->emitted_w, INT64_MAX, false, complete, em);
+    if (rc == 0 && complete) {
+        e->emitted_w = INT64_MAX;
+    }
     sync_counters(e);
     return rc;
 }
@@ -194,6 +214,9 @@ int tc_engine_load(struct tc_engine *e, struct tc_ckreader *rd, char *err, size_
         return -1;
     }
     int rc = tc_task_load(e->task, rd, err, errlen);
+    /* What the checkpoint covers was handed over final before it was
+     * written (or is held back for ever, see tc_engine_release). */
+    e->emitted_w = e->task->w;
     sync_counters(e);
     return rc;
 }

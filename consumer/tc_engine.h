@@ -8,10 +8,11 @@
  * window's count for a key is the sum over its panes.
  *
  * Watermark W (minus infinity at first) only grows.  A window is final once
- * end <= W.  A pane is live while at least one window containing it is
- * open; a record whose pane is not live is late.  When a pane stops being
- * live its counters and dedup keys are forgotten (after the windows that
- * needed them were emitted).
+ * end <= W, and is then handed over once, marked final (at once, or held
+ * until tc_engine_release with hold_finals).  A pane is live while at least one window
+ * containing it is open; a record whose pane is not live is late.  When a pane stops
+ * being live its counters and dedup keys are forgotten (after the windows that needed
+ * them were emitted).
  *
  * A pane's counter is shared by the windows that contain it, some of which
  * may already be final when a record arrives; those windows are never
@@ -70,9 +71,11 @@ struct tc_engine_config {
     size_t nspecs;
     int64_t lateness_ms;
     bool dedup;
-    bool emit_changes; /* --emit changes: finals only when changed */
-    size_t top_n;      /* 0 = every row */
-    size_t max_users;  /* 0 = unlimited */
+    /* Windows that become final are held until tc_engine_release (so that
+     * a checkpoint can cover them before they are printed). */
+    bool hold_finals;
+    size_t top_n;     /* 0 = every row */
+    size_t max_users; /* 0 = unlimited */
 };
 
 struct tc_engine_counters {
@@ -106,20 +109,33 @@ int64_t tc_engine_pane_ms(const struct tc_engine *e);
 int tc_engine_count(struct tc_engine *e, int64_t t, const char *key, size_t key_len,
                     bool has_ids, int64_t channel_id, int64_t message_id);
 
-/* W = max(W, driving_t - lateness).  Emits each window that became final
- * (with counts; in changes mode only those changed since the last trigger)
- * in order of end, then start, then spec index; then forgets panes that
- * are no longer live.  Returns 0, or -1 when the emitter failed or memory
- * ran out. */
+/* W = max(W, driving_t - lateness).  Unless finals are held, then
+ * releases them (tc_engine_release).  Returns 0, or -1 as release. */
 int tc_engine_advance(struct tc_engine *e, int64_t driving_t,
                       const struct tc_emitter *em);
 
-/* --emit changes trigger: emits every open window changed since the last
- * trigger, in the usual order, then starts a new trigger period. */
+/* Hands over, marked final, every window that became final since the last
+ * release (with counts, in order of end, then start, then spec index; in
+ * changes mode too, so the final rows are those of final mode), then
+ * forgets panes that are no longer live.  With hold_finals this is the
+ * caller's to call: after the checkpoint that records W was written, so
+ * that a restart from it never prints these windows final again.
+ * Returns 0, or -1 when the emitter failed or memory ran out. */
+int tc_engine_release(struct tc_engine *e, const struct tc_emitter *em);
+
+/* True when windows became final that were not released yet. */
+bool tc_engine_holding(const struct tc_engine *e);
+
+/* --emit changes trigger: emits, provisional, every open window changed
+ * since the last trigger, in the usual order, then starts a new trigger
+ * period. */
 int tc_engine_emit_changes(struct tc_engine *e, const struct tc_emitter *em);
 
-/* End of input: emits every open window with counts, in the usual order. */
-int tc_engine_emit_open(struct tc_engine *e, const struct tc_emitter *em);
+/* End of input: emits every window with counts not released yet (held
+ * finals included), in the usual order: final when complete (all the input
+ * was read, so no record can change them), provisional otherwise.  After a
+ * complete emission nothing is emitted again. */
+int tc_engine_emit_open(struct tc_engine *e, bool complete, const struct tc_emitter *em);
 
 /* W, or INT64_MIN before the first advance. */
 int64_t tc_engine_watermark(const struct tc_engine *e);

@@ -157,7 +157,7 @@ static void consume(struct tc_kafka *k)
     int64_t next_save = start + k->opts->checkpoint_interval_ms;
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(k->rk);
 
-    while (!tg_signal_stop_requested() && k->status == TG_EXIT_OK) {
+    while (!tg_signal_stop_requested() && k->status == TG_EXIT_OK && !k->output_closed) {
         size_t polled = tc_kafka_feed_poll(k, q);
         if (act_on_events(k) < 0)
             break;
@@ -250,7 +250,7 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
         if (!k.output_closed && !k.checkpoint_broken &&
             (k.status == TG_EXIT_OK || k.consumed)) {
             tc_kafka_offsets_persist(&k, NULL, false);
-            if (!k.checkpoint_broken && tc_pipeline_finish(pipeline) < 0)
+            if (!k.checkpoint_broken && tc_pipeline_finish(pipeline, false) < 0)
                 tc_kafka_feed_output_failed(&k);
         }
     }

@@ -2,6 +2,7 @@
 #include "tc_kafka_offsets.h"
 
 #include "tc_kafka_events.h"
+#include "tc_kafka_feed.h"
 #include "tc_kafka_state.h"
 #include "tc_options.h"
 #include "tc_partitions.h"
@@ -88,6 +89,11 @@ int tc_kafka_offsets_save(struct tc_kafka *k)
         k->checkpoint_broken = true;
         return -1;
     }
+    /* The checkpoint records the watermark: the windows it made final are
+     * printed now, and a restart from it never prints them final again.  A
+     * failed print (stdout gone) does not make the checkpoint wrong. */
+    if (tc_pipeline_release(k->pipeline) < 0)
+        tc_kafka_feed_output_failed(k);
     return 0;
 }
 
@@ -143,8 +149,13 @@ void tc_kafka_offsets_commit(struct tc_kafka *k,
 void tc_kafka_offsets_persist(struct tc_kafka *k,
                               const rd_kafka_topic_partition_list_t *only, bool async)
 {
-    if (k->uncommitted &&
-        (k->opts->checkpoint_dir == NULL || tc_kafka_offsets_save(k) == 0))
+    /* Final windows held for a checkpoint need one even when no offset
+     * moved (a quiet topic's watermark follows the wall clock). */
+    bool save = k->opts->checkpoint_dir != NULL &&
+                (k->uncommitted || tc_pipeline_holding(k->pipeline));
+    if (save && tc_kafka_offsets_save(k) != 0)
+        return;
+    if (k->uncommitted)
         tc_kafka_offsets_commit(k, only, async);
 }
 

@@ -172,7 +172,7 @@ static void put_csv_field(FILE *f, const char *s, size_t len)
 static void csv_header(struct tc_output *o)
 {
     if (o->format == TC_FORMAT_CSV && !o->header_done) {
-        fputs("window,start,end,username,count\n", o->out);
+        fputs("window,start,end,username,count,final\n", o->out);
     }
     o->header_done = true;
 }
@@ -180,20 +180,22 @@ static void csv_header(struct tc_output *o)
 int tc_output_window(struct tc_output *o, const char *spec, int64_t start_ms,
                      int64_t end_ms, const struct tc_row *rows, size_t n)
 {
-    return tc_output_part(o, spec, start_ms, end_ms, rows, n, true, true);
+    return tc_output_part(o, spec, start_ms, end_ms, true, rows, n, true, true);
 }
 
 int tc_output_part(struct tc_output *o, const char *spec, int64_t start_ms,
-                   int64_t end_ms, const struct tc_row *rows, size_t n, bool first,
-                   bool last)
+                   int64_t end_ms, bool final, const struct tc_row *rows, size_t n,
+                   bool first, bool last)
 {
+    const char *csv_final = final ? "true\n" : "false\n";
+    const char *json_final = final ? "\"final\":true}\n" : "\"final\":false}\n";
     char start[TG_TIME_TEXT_MAX], end[TG_TIME_TEXT_MAX];
     format_time(start_ms, start, sizeof start);
     format_time(end_ms, end, sizeof end);
     FILE *f = o->out;
     csv_header(o);
     if (first && o->format == TC_FORMAT_TEXT) {
-        fprintf(f, "# %s %s %s\n", spec, start, end);
+        fprintf(f, "# %s %s %s%s\n", spec, start, end, final ? "" : " provisional");
     }
     for (size_t i = 0; i < n; i++) {
         switch (o->format) {
@@ -205,14 +207,16 @@ int tc_output_part(struct tc_output *o, const char *spec, int64_t start_ms,
             put_csv_field(f, spec, strlen(spec));
             fprintf(f, ",%s,%s,", start, end);
             put_csv_field(f, rows[i].name, rows[i].len);
-            put_count(f, ",", rows[i].count, '\n');
+            put_count(f, ",", rows[i].count, ',');
+            fputs_unlocked(csv_final, f);
             break;
         case TC_FORMAT_JSON:
             fputs("{\"window\":", f);
             put_json_string(f, spec, strlen(spec), false);
             fprintf(f, ",\"start\":\"%s\",\"end\":\"%s\",\"username\":", start, end);
             put_json_string(f, rows[i].name, rows[i].len, false);
-            fprintf(f, ",\"count\":%" PRIu64 "}\n", rows[i].count);
+            put_count(f, ",\"count\":", rows[i].count, ',');
+            fputs_unlocked(json_final, f);
             break;
         }
     }

@@ -62,9 +62,12 @@ static int emit_to_output(void *ctx, const struct tc_window *w, const struct tc_
         return -1;
     }
     if (tc_output_part(p->output, p->cfg.windows[w->spec].text, w->start_ms, w->end_ms,
-                       rows, n, first, last) != 0) {
+                       w->final, rows, n, first, last) != 0) {
         p->output_failed = true;
         return -1;
+    }
+    if (first && !w->final) {
+        p->stats.provisional++;
     }
     return 0;
 }
@@ -102,7 +105,7 @@ struct tc_pipeline *tc_pipeline_new(const struct tc_pipeline_config *cfg, FILE *
         .nspecs = cfg->nwindows,
         .lateness_ms = cfg->lateness_ms,
         .dedup = cfg->dedup,
-        .emit_changes = cfg->emit == TC_EMIT_CHANGES,
+        .hold_finals = cfg->checkpoint_dir != NULL,
         .top_n = cfg->top_n,
         .max_users = cfg->max_users,
     };
@@ -282,6 +285,21 @@ int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms)
     return rc;
 }
 
+int tc_pipeline_release(struct tc_pipeline *p)
+{
+    int rc = p->broken ? 0 : tc_engine_release(p->engine, &p->emitter);
+    if (rc != 0) {
+        set_engine_errno(p);
+    }
+    sync_stats(p);
+    return rc;
+}
+
+bool tc_pipeline_holding(const struct tc_pipeline *p)
+{
+    return tc_engine_holding(p->engine);
+}
+
 int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms)
 {
     const struct tc_pipeline_config *c = &p->cfg;
@@ -325,11 +343,11 @@ static void tell_totals(const struct tc_pipeline *p)
                    late_file != NULL ? late_file : "");
 }
 
-int tc_pipeline_finish(struct tc_pipeline *p)
+int tc_pipeline_finish(struct tc_pipeline *p, bool complete)
 {
     p->finishing = true;
     p->signals_before_finish = tg_signal_count();
-    int rc = p->broken ? 0 : tc_engine_emit_open(p->engine, &p->emitter);
+    int rc = p->broken ? 0 : tc_engine_emit_open(p->engine, complete, &p->emitter);
     p->finishing = false;
     if (p->interrupted) {
         tg_log_warn(p->log, "stopped by a signal before every open window was printed");
@@ -393,10 +411,11 @@ void tc_pipeline_print_stats(struct tc_pipeline *p, int64_t elapsed_ms)
                "stats: read=%" PRIu64 " counted=%" PRIu64 " malformed=%" PRIu64
                " late=%" PRIu64 " duplicates=%" PRIu64 " windows=%" PRIu64
                " users=%" PRIu64 " peak_entries=%" PRIu64 " truncated=%" PRIu64
-               " other=%" PRIu64 " lost=%" PRIu64 " records_per_s=%" PRIu64,
+               " other=%" PRIu64 " lost=%" PRIu64 " provisional=%" PRIu64
+               " records_per_s=%" PRIu64,
                s->read, s->counted, s->malformed, s->late, s->duplicates,
                s->windows_emitted, s->users, s->peak_state_entries, s->truncated,
-               s->overflowed, s->lost, rate);
+               s->overflowed, s->lost, s->provisional, rate);
 }
 
 /* ---- checkpoints ------------------------------------------------------ */

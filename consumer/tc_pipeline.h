@@ -95,6 +95,7 @@ struct tc_stats {
     uint64_t truncated;       /* usernames cut to TG_RECORD_USERNAME_MAX bytes */
     uint64_t overflowed;      /* counted as "(other)" because of --max-users */
     uint64_t windows_emitted; /* windows written (--emit changes: each update) */
+    uint64_t provisional;     /* of those, written provisional (not final) */
     uint64_t users;           /* distinct counting keys in the user table */
     uint64_t state_entries;   /* live (user, pane) counters now */
     uint64_t peak_state_entries; /* greatest state_entries so far */
@@ -152,12 +153,23 @@ const char *tc_pipeline_last_error(const struct tc_pipeline *p);
 bool tc_pipeline_tells(const struct tc_pipeline *p, int result);
 void tc_pipeline_tell(struct tc_pipeline *p, int result, const char *where);
 
-/* W = max(W, driving_event_time_ms - lateness); emits (in --emit final
- * mode) every window that became final, in order of end, then start, then
- * --window order, and forgets state no open window needs.  Returns 0, or
- * -1 when writing the output failed (errno from the write, EPIPE
- * included) or memory ran out (errno ENOMEM): stop reading then. */
+/* W = max(W, driving_event_time_ms - lateness); emits, marked final, every
+ * window that became final, in order of end, then start, then --window
+ * order, and forgets state no open window needs.  With a checkpoint_dir
+ * the windows that became final are held instead, until
+ * tc_pipeline_release.  Returns 0, or -1 when writing the output failed
+ * (errno from the write, EPIPE included) or memory ran out (errno
+ * ENOMEM): stop reading then. */
 int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms);
+
+/* With a checkpoint_dir: emits the final windows held since the last
+ * release.  Call it right after a checkpoint was written (it records W, so
+ * a restart from it never prints these windows final again: a window is
+ * printed final at most once).  Returns 0, or -1 as tc_pipeline_advance. */
+int tc_pipeline_release(struct tc_pipeline *p);
+
+/* True when final windows are held (a checkpoint would release them). */
+bool tc_pipeline_holding(const struct tc_pipeline *p);
 
 /* Wall-clock duties, to be called often (every poll or every few thousand
  * lines): in --emit changes mode, every trigger_ms print the windows that
@@ -168,18 +180,19 @@ int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms);
 int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms);
 
 /* End of input (EOF, -e, a stop signal): emits every window that has
- * counts and is not final yet (in the usual order; in --emit changes mode
- * also the last changes of windows that became final since the last
- * trigger), then the totals of malformed and late records, then the stats
- * when cfg->stats, and closes the late file (a failure is said on the log
- * and makes tc_pipeline_failed true).
+ * counts and was not emitted final yet, in the usual order, marked final
+ * when complete (every record of the input was read: files and stdin at
+ * EOF) and provisional otherwise (-e on Kafka, a stop signal, a file that
+ * could not be read), then the totals of malformed and late records, then
+ * the stats when cfg->stats, and closes the late file (a failure is said
+ * on the log and makes tc_pipeline_failed true).
  * A stop signal that arrives while it prints (after the one that may have
  * ended the input: tg_signal_count) stops the printing before the next
  * window, with a warning that not every window was printed.  After memory
  * ran out (a TC_FEED_ERROR, or ENOMEM from another call) it prints no
  * window: the counts are not those of the input read.  Call once.
  * Returns 0, or -1 as tc_pipeline_advance. */
-int tc_pipeline_finish(struct tc_pipeline *p);
+int tc_pipeline_finish(struct tc_pipeline *p, bool complete);
 
 /* True once writing the late file failed (said on the log): the run must
  * end with TG_EXIT_TEMPFAIL.  No window is emitted after that. */

@@ -16,8 +16,11 @@ int tc_task_save(const struct tc_task *t, struct tc_ckbuf *buf)
     for (size_t i = 0; i < us->n; i++) {
         tc_ckbuf_bytes(buf, us->users[i].name, us->users[i].len);
     }
-    tc_ckbuf_u64(buf, ps->n);
-    for (size_t i = ps->first; i < tc_panes_end(ps); i++) {
+    /* Panes no open window needs may still be held for their final
+     * windows (tc_engine_release): they are not state a restart needs. */
+    size_t first = tc_panes_lower_bound(ps, t->oldest_live);
+    tc_ckbuf_u64(buf, tc_panes_end(ps) - first);
+    for (size_t i = first; i < tc_panes_end(ps); i++) {
         const struct tc_pane *pane = &ps->a[i];
         tc_ckbuf_i64(buf, pane->no);
         tc_ckbuf_i64(buf, pane->dirty_w);
@@ -27,7 +30,14 @@ int tc_task_save(const struct tc_task *t, struct tc_ckbuf *buf)
             tc_ckbuf_u32(buf, pane->e[j].count);
         }
     }
-    tc_ckbuf_u64(buf, d->live);
+    /* d->live also counts the keys of held panes, which are not saved. */
+    uint64_t nkeys = 0;
+    for (size_t s = 0; s < TC_DEDUP_SEGMENTS; s++) {
+        for (size_t i = 0; i < d->seg[s].cap; i++) {
+            nkeys += tc_dedup_is_live(&d->seg[s].slots[i], t->oldest_live);
+        }
+    }
+    tc_ckbuf_u64(buf, nkeys);
     for (size_t s = 0; s < TC_DEDUP_SEGMENTS; s++) {
         for (size_t i = 0; i < d->seg[s].cap; i++) {
             const struct tc_dedup_key *k = &d->seg[s].slots[i];

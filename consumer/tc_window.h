@@ -9,17 +9,22 @@
 #ifndef TC_WINDOW_H
 #define TC_WINDOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tg_duration.h"
 #include "tg_time.h"
 
-/* One window: index into the specs, and its bounds. */
+/* One window: index into the specs, and its bounds; final when this
+ * emission of it is its final one (the watermark passed its end, or the
+ * input is complete), false when it is provisional (an open window printed
+ * at a trigger or at a stop). */
 struct tc_window {
     size_t spec;
     int64_t start_ms;
     int64_t end_ms;
+    bool final;
 };
 
 /* The windows being counted: validated by the engine (tc_engine_new),

@@ -24,7 +24,8 @@ static int run_files(const struct tc_options *opts, struct tc_pipeline *p,
     tc_options_read_rules(opts, &rules);
     int status = tc_input_run(p, opts->files, opts->nfiles, &rules, log);
     int out_errno = status < 0 ? errno : 0;
-    if (tc_pipeline_finish(p) != 0 && out_errno == 0) {
+    bool complete = status == TG_EXIT_OK && !tg_signal_stop_requested();
+    if (tc_pipeline_finish(p, complete) != 0 && out_errno == 0) {
         out_errno = errno;
     }
     if (status < 0) {

@@ -159,7 +159,7 @@ static void check_keeps_working(struct tc_engine *e)
         FUZZ_CHECK(tc_engine_advance(e, at, &em) == 0);
     }
     int64_t w = tc_engine_watermark(e);
-    FUZZ_CHECK(tc_engine_emit_open(e, &em) == 0);
+    FUZZ_CHECK(tc_engine_emit_open(e, true, &em) == 0);
     FUZZ_CHECK(tc_engine_watermark(e) == w);
     FUZZ_CHECK(!open);
 }

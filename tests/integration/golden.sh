@@ -102,7 +102,7 @@ else
     tg_skip "full disk" "/dev/full does not exist"
 fi
 
-# SIGTERM ends the input like EOF: the open windows are printed, exit 0.
+# SIGTERM ends the input: the open windows are printed, provisional, exit 0.
 mkfifo "$TG_TMP/fifo"
 tgcount -w 1m -l 0 "$TG_TMP/fifo" >"$TG_TMP/sig.out" 2>"$TG_TMP/sig.err" &
 pid=$!
@@ -119,5 +119,5 @@ exec 3>&-
 tg_check_eq "SIGTERM: open window printed" "$(cat "$TG_TMP/sig.out")" \
     "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z
 a, 1
-# 1m 2024-05-01T12:01:00Z 2024-05-01T12:02:00Z
+# 1m 2024-05-01T12:01:00Z 2024-05-01T12:02:00Z provisional
 b, 1"

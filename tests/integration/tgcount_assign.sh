@@ -50,7 +50,7 @@ tg_check "stdin run printed windows" test -s "$TG_TMP/a.expected"
 kafka -t four -G a1 -p all -o beginning -e -vv -X debug=cgrp >"$TG_TMP/all.out" \
     2>"$TG_TMP/all.err"
 tg_check_eq "-p all -e: exit 0" "$?" 0
-tg_check_files_eq "-p all -e: output equals stdin's" "$TG_TMP/all.out" "$TG_TMP/a.expected"
+tg_check_stopped_eq "-p all -e: output equals stdin's" "$TG_TMP/all.out" "$TG_TMP/a.expected"
 tg_check "-p all: assigned by tgcount" \
     grep -qx 'tgcount: assigned four\[0,1,2,3\] by -p, without joining the group' \
     "$TG_TMP/all.err"
@@ -60,7 +60,7 @@ tg_check "-p all: no rebalance" test "$(grep -c 'tgcount: revoked' "$TG_TMP/all.
 kafka -t four -G a2 -o beginning -e -vv -X debug=cgrp >"$TG_TMP/join.out" \
     2>"$TG_TMP/join.err"
 tg_check "group run: JoinGroup in its debug output" grep -qi joingroup "$TG_TMP/join.err"
-tg_check_files_eq "group run: same output" "$TG_TMP/join.out" "$TG_TMP/a.expected"
+tg_check_stopped_eq "group run: same output" "$TG_TMP/join.out" "$TG_TMP/a.expected"
 
 # ---- -p 0,2: exactly those partitions -----------------------------------------
 partition 0 >"$TG_TMP/p0.jsonl"
@@ -72,7 +72,7 @@ tg_check "partitions 0 and 2 hold some records, not all" \
 in_order "$TG_TMP/p0.jsonl" "$TG_TMP/p2.jsonl" | tgcount >"$TG_TMP/p02.expected"
 kafka -t four -G b1 -p 0,2 -o beginning -e -v >"$TG_TMP/p02.out" 2>"$TG_TMP/p02.err"
 tg_check_eq "-p 0,2 -e: exit 0" "$?" 0
-tg_check_files_eq "-p 0,2: counts partitions 0 and 2 only" "$TG_TMP/p02.out" \
+tg_check_stopped_eq "-p 0,2: counts partitions 0 and 2 only" "$TG_TMP/p02.out" \
     "$TG_TMP/p02.expected"
 tg_check "-p 0,2: assigned those" grep -q 'assigned four\[0,2\] by -p' "$TG_TMP/p02.err"
 
@@ -98,7 +98,7 @@ kill -TERM "$pid"
 wait "$pid"
 tg_check_eq "follow: SIGTERM ends with exit 0" "$?" 0
 tgcount "$TG_TMP/p0.jsonl" >"$TG_TMP/p0.expected"
-tg_check_files_eq "follow: counts partition 0" "$TG_TMP/f.out" "$TG_TMP/p0.expected"
+tg_check_stopped_eq "follow: counts partition 0" "$TG_TMP/f.out" "$TG_TMP/p0.expected"
 
 # ---- committed offsets: -o stored reads only what is new ----------------------
 # Group a1 was only ever used by the -p all run above, whose end committed.
@@ -107,7 +107,7 @@ produce four "$TG_TMP/new.tsv"
 records "$TG_TMP/new.tsv" | tgcount >"$TG_TMP/new.expected"
 kafka -t four -G a1 -p all -o stored -e >"$TG_TMP/stored.out" 2>"$TG_TMP/stored.err"
 tg_check_eq "-o stored: exit 0" "$?" 0
-tg_check_files_eq "-o stored: only the new records" "$TG_TMP/stored.out" \
+tg_check_stopped_eq "-o stored: only the new records" "$TG_TMP/stored.out" \
     "$TG_TMP/new.expected"
 tg_check_eq "-o stored: nothing on stderr" "$(cat "$TG_TMP/stored.err")" ""
 
@@ -118,7 +118,7 @@ tg_check_eq "refused commit: exit 0" "$?" 0
 tg_check_eq "refused commit: one warning" "$(cat "$TG_TMP/ref.err")" \
     "tgcount: warning: committing offsets failed: Broker: Unknown member"
 records "$TG_TMP/a.tsv" "$TG_TMP/new.tsv" | tgcount >"$TG_TMP/both.expected"
-tg_check_files_eq "refused commit: counts everything" "$TG_TMP/ref.out" \
+tg_check_stopped_eq "refused commit: counts everything" "$TG_TMP/ref.out" \
     "$TG_TMP/both.expected"
 
 # ---- checkpoints: their offsets win over -o beginning -------------------------

@@ -52,7 +52,7 @@ kill -TERM "$pid"
 wait "$pid"
 tg_check_eq "broker down: SIGTERM ends with exit 0" "$?" 0
 cat "$TG_TMP/down1.jsonl" "$TG_TMP/down2.jsonl" | tgcount "${W[@]}" >"$TG_TMP/down.expected"
-tg_check_files_eq "broker down: output equals the undisturbed run's" "$TG_TMP/down.out" \
+tg_check_stopped_eq "broker down: output equals the undisturbed run's" "$TG_TMP/down.out" \
     "$TG_TMP/down.expected"
 tg_check "broker down: nothing late, nothing malformed" \
     grep -q ' malformed=0 late=0 ' "$TG_TMP/down.err"
@@ -186,4 +186,4 @@ tg_check "big messages: read all, two malformed" \
     grep -q " read=$(wc -l <"$TG_TMP/big.jsonl") .* malformed=2 " "$TG_TMP/big.err"
 tg_check "big messages: the large one reported" grep -q 'big\[0\]@[0-9]*: record of .* bytes' \
     "$TG_TMP/big.err"
-tg_check_files_eq "big messages: output equals stdin's" "$TG_TMP/big.out" "$TG_TMP/big.expected"
+tg_check_stopped_eq "big messages: output equals stdin's" "$TG_TMP/big.out" "$TG_TMP/big.expected"

@@ -97,4 +97,4 @@ tg_check_eq "Kafka: exit 0" "$?" 0
 tg_check "Kafka: the same two refused" grep -q ' malformed=2 late=0 ' "$TG_TMP/kafka.err"
 tg_check "Kafka: reported as topic[partition]@offset" grep -qF \
     "clock[0]@1: event_time $(stamp 7200) is more than 1h ahead of the clock" "$TG_TMP/kafka.err"
-tg_check_files_eq "Kafka: output equals the file's" "$TG_TMP/kafka.out" "$TG_TMP/default.out"
+tg_check_stopped_eq "Kafka: output equals the file's" "$TG_TMP/kafka.out" "$TG_TMP/default.out"

@@ -40,7 +40,7 @@ timeout 60 tgcount -b "$B" -e -o beginning -vv -X debug=cgrp,protocol \
 tg_check_eq "recount: exit 0" "$?" 0
 tgcount "$TG_TMP/all.jsonl" >"$TG_TMP/file.out"
 tg_check "the file run prints windows" test -s "$TG_TMP/file.out"
-tg_check_files_eq "recount: the whole topic's answer, as the file run" \
+tg_check_stopped_eq "recount: the whole topic's answer, as the file run" \
     "$TG_TMP/recount.out" "$TG_TMP/file.out"
 tg_check "recount: assigned every partition itself" \
     grep -q '^tgcount: assigned telegram_messages\[0,1,2,3\] by tgcount, without a group (no -G)$' \

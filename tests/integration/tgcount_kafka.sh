@@ -72,7 +72,7 @@ tg_check "stdin run printed windows" test -s "$TG_TMP/stdin.out"
 
 kafka -t one -G g1 -o beginning -e >"$TG_TMP/kafka.out" 2>"$TG_TMP/kafka.err"
 tg_check_eq "-o beginning -e: exit 0" "$?" 0
-tg_check_files_eq "-o beginning -e: output equals stdin's" "$TG_TMP/kafka.out" "$TG_TMP/stdin.out"
+tg_check_stopped_eq "-o beginning -e: output equals stdin's" "$TG_TMP/kafka.out" "$TG_TMP/stdin.out"
 tg_check_eq "-o beginning -e: nothing on stderr" "$(cat "$TG_TMP/kafka.err")" ""
 
 # -o end: nothing before the end is read.
@@ -90,7 +90,7 @@ gen 3 300 400 >"$TG_TMP/b2.tsv"
 produce later "$TG_TMP/b1.tsv"
 kafka -t later "${group[@]}" -o beginning -e >"$TG_TMP/b1.out"
 records "$TG_TMP/b1.tsv" | tgcount >"$TG_TMP/b1.expected"
-tg_check_files_eq "group: first run counts the first batch" "$TG_TMP/b1.out" "$TG_TMP/b1.expected"
+tg_check_stopped_eq "group: first run counts the first batch" "$TG_TMP/b1.out" "$TG_TMP/b1.expected"
 
 # The second run follows (no -e) and ends on SIGTERM, which emits every
 # open window.  It has read all there is once it reports the unparseable
@@ -106,7 +106,7 @@ kill -TERM "$pid"
 wait "$pid"
 tg_check_eq "follow: SIGTERM ends with exit 0" "$?" 0
 records "$TG_TMP/b2.tsv" | tgcount >"$TG_TMP/b2.expected"
-tg_check_files_eq "group: second run counts only the second batch" "$TG_TMP/b2.out" \
+tg_check_stopped_eq "group: second run counts only the second batch" "$TG_TMP/b2.out" \
     "$TG_TMP/b2.expected"
 
 # ---- follow mode: a quiet topic still closes its windows -----------------------

@@ -103,7 +103,7 @@ def text_name(u):
 
 
 def model(args):
-    specs=[];L=30000;top=0;dedup=True;form='text'
+    specs=[];L=30000;top=0;dedup=True;form='text';stopped=False
     i=0
     while i<len(args):
         a=args[i]
@@ -112,6 +112,9 @@ def model(args):
         elif a=='-n': top=int(args[i+1]); i+=2
         elif a=='-f': form=args[i+1]; i+=2
         elif a=='--no-dedup': dedup=False; i+=1
+        # --stopped: the input did not end (Kafka -e, a signal), so the
+        # windows still open at the end are provisional.
+        elif a=='--stopped': stopped=True; i+=1
         else: raise SystemExit('arg '+a)
     if not specs: specs=['1m','10m/30s']
     sp=[]
@@ -125,22 +128,22 @@ def model(args):
     out=[]
     def wkey(w):
         si,k=w; S,D,_=sp[si]; return (k*D+S, k*D, si)
-    def emit(ws):
+    def emit(ws, final=True):
         for w in sorted(ws,key=wkey):
             si,k=w;S,D,text=sp[si]
             rows=sorted(counts[w].items(), key=lambda kv:(-kv[1], kv[0].encode()))
             if top: rows=rows[:top]
             st,en=fmt(k*D),fmt(k*D+S)
             if form=='text':
-                out.append('# %s %s %s'%(text,st,en))
+                out.append('# %s %s %s%s'%(text,st,en,'' if final else ' provisional'))
                 for u,n in rows: out.append('%s, %d'%(text_name(u),n))
             elif form=='csv':
                 for u,n in rows:
                     q=lambda f: '"'+f.replace('"','""')+'"' if re.search('[,"\r\n]',f) else f
-                    out.append('%s,%s,%s,%s,%d'%(q(text),st,en,q(u),n))
+                    out.append('%s,%s,%s,%s,%d,%s'%(q(text),st,en,q(u),n,'true' if final else 'false'))
             else:
                 for u,n in rows:
-                    out.append(json.dumps({"window":text,"start":st,"end":en,"username":u,"count":n},ensure_ascii=False,separators=(',',':')))
+                    out.append(json.dumps({"window":text,"start":st,"end":en,"username":u,"count":n,"final":final},ensure_ascii=False,separators=(',',':')))
             emitted.add(w)
     def dupkeys(pairs):
         d={}
@@ -183,8 +186,8 @@ def model(args):
             if dedup and ids is not None: seen[ids]=t
         W=t-L if W is None else max(W,t-L)
         emit([w for w in counts if w not in emitted and wkey(w)[0]<=W])
-    emit([w for w in counts if w not in emitted])
-    if form=='csv': out.insert(0,'window,start,end,username,count')
+    emit([w for w in counts if w not in emitted], final=not stopped)
+    if form=='csv': out.insert(0,'window,start,end,username,count,final')
     sys.stdout.write(''.join(l+'\n' for l in out))
 
 

@@ -33,9 +33,9 @@ static int record(void *ctx, const struct tc_window *w, const struct tc_row *row
     size_t len = strlen(s->text);
     s->parts++;
     if (first) {
-        len += (size_t)snprintf(s->text + len, sizeof s->text - len, "[%lld,%lld)",
+        len += (size_t)snprintf(s->text + len, sizeof s->text - len, "[%lld,%lld)%s",
                                 (long long)(w->start_ms / MIN_MS),
-                                (long long)(w->end_ms / MIN_MS));
+                                (long long)(w->end_ms / MIN_MS), w->final ? "" : "~");
         s->sorted = true;
     }
     for (size_t i = 0; i < n; i++, s->rows++) {
@@ -94,7 +94,7 @@ static void put(struct bench *b, int64_t p, const char *name, uint32_t count)
 
 static void emit(struct bench *b, int64_t start_min, int64_t end_min, size_t top_n)
 {
-    struct tc_window w = {0, start_min * MIN_MS, end_min * MIN_MS};
+    struct tc_window w = {0, start_min * MIN_MS, end_min * MIN_MS, true};
     CHECK_INT(tc_emit_window(b->x, &b->ws, b->us, b->ps, &w, top_n, &b->em), 0);
 }
 
@@ -158,19 +158,21 @@ static void test_ending_range_and_changes(void)
     put(&b, 0, "a", 1);
     put(&b, 1, "b", 1);
     put(&b, 3, "c", 1);
-    CHECK_INT(
-        tc_emit_ending(b.x, &b.ws, b.us, b.ps, INT64_MIN, INT64_MAX, false, 0, &b.em), 0);
+    CHECK_INT(tc_emit_ending(b.x, &b.ws, b.us, b.ps, INT64_MIN, INT64_MAX, false, true, 0,
+                             &b.em),
+              0);
     CHECK_STR(b.seen.text, "[0,1) a=1;[1,2) b=1;[3,4) c=1;");
     b.seen = (struct seen){0};
-    CHECK_INT(
-        tc_emit_ending(b.x, &b.ws, b.us, b.ps, 1 * MIN_MS, 3 * MIN_MS, false, 0, &b.em),
-        0);
-    CHECK_STR(b.seen.text, "[1,2) b=1;");
+    CHECK_INT(tc_emit_ending(b.x, &b.ws, b.us, b.ps, 1 * MIN_MS, 3 * MIN_MS, false, false,
+                             0, &b.em),
+              0);
+    CHECK_STR(b.seen.text, "[1,2)~ b=1;"); /* provisional, as asked */
     b.seen = (struct seen){0};
     tc_panes_find(b.ps, 1)->dirty_w = 2 * MIN_MS; /* counted after [1,2) closed */
     tc_panes_find(b.ps, 3)->dirty_w = 0;
-    CHECK_INT(
-        tc_emit_ending(b.x, &b.ws, b.us, b.ps, INT64_MIN, INT64_MAX, true, 0, &b.em), 0);
+    CHECK_INT(tc_emit_ending(b.x, &b.ws, b.us, b.ps, INT64_MIN, INT64_MAX, true, true, 0,
+                             &b.em),
+              0);
     CHECK_STR(b.seen.text, "[3,4) c=1;");
     teardown(&b);
 }

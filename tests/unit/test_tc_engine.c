@@ -1,7 +1,7 @@
 /* Window engine against hand-computed cases.  Times are small (seconds
  * after the epoch) so that windows are easy to compute by hand; every
  * emitted window is rendered as "spec[start,end) name=count ...;" with
- * bounds in seconds. */
+ * bounds in seconds, and "~" after the bounds when it is provisional. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,9 +29,9 @@ static int capture_window(void *ctx, const struct tc_window *w, const struct tc_
     size_t len = strlen(c->text);
     c->parts++;
     if (first) {
-        len += (size_t)snprintf(c->text + len, sizeof c->text - len, "%s[%lld,%lld)",
+        len += (size_t)snprintf(c->text + len, sizeof c->text - len, "%s[%lld,%lld)%s",
                                 c->specs[w->spec].text, (long long)(w->start_ms / S),
-                                (long long)(w->end_ms / S));
+                                (long long)(w->end_ms / S), w->final ? "" : "~");
     }
     if (c->names_only) {
         c->rows += n;
@@ -101,7 +101,7 @@ static int feed_ids(struct fixture *f, int64_t t_ms, const char *key, int64_t ch
 
 static const char *drain(struct fixture *f)
 {
-    CHECK(tc_engine_emit_open(f->e, &f->em) == 0);
+    CHECK(tc_engine_emit_open(f->e, true, &f->em) == 0);
     return f->cap.text;
 }
 
@@ -328,7 +328,7 @@ static void test_big_window(void)
             feed(&f, 1 * S, name);
         }
     }
-    CHECK_INT(tc_engine_emit_open(f.e, &f.em), 0);
+    CHECK_INT(tc_engine_emit_open(f.e, true, &f.em), 0);
     CHECK_INT(f.cap.parts, 4);
     CHECK_INT(f.cap.rows, users);
     CHECK_STR(f.cap.last_name, "u012292");
@@ -352,22 +352,23 @@ static void test_changes_mode(void)
 {
     struct fixture f;
     setup(&f, "1m", 0);
-    f.cfg.emit_changes = true;
     start(&f);
     feed(&f, 1 * S, "a");
     CHECK_INT(tc_engine_emit_changes(f.e, &f.em), 0);
-    CHECK_STR(f.cap.text, "1m[0,60) a=1;");
+    CHECK_STR(f.cap.text, "1m[0,60)~ a=1;");
     f.cap.text[0] = '\0';
     CHECK_INT(tc_engine_emit_changes(f.e, &f.em), 0);
     CHECK_STR(f.cap.text, ""); /* nothing changed */
     feed(&f, 2 * S, "b");
-    feed(&f, 61 * S, "c"); /* [0,60) final: changed since the trigger */
+    feed(&f, 61 * S, "c"); /* [0,60) final */
     CHECK_STR(f.cap.text, "1m[0,60) a=1 b=1;");
     CHECK_INT(tc_engine_emit_changes(f.e, &f.em), 0);
-    CHECK_STR(f.cap.text, "1m[0,60) a=1 b=1;1m[60,120) c=1;");
+    CHECK_STR(f.cap.text, "1m[0,60) a=1 b=1;1m[60,120)~ c=1;");
     f.cap.text[0] = '\0';
-    feed(&f, 121 * S, "d"); /* [60,120) final but unchanged since printed */
-    CHECK_STR(f.cap.text, "");
+    feed(&f, 121 * S, "d"); /* [60,120) final, unchanged since printed: once
+                             * more, marked final */
+    CHECK_STR(f.cap.text, "1m[60,120) c=1;");
+    f.cap.text[0] = '\0';
     CHECK_STR(drain(&f), "1m[120,180) d=1;");
     tc_engine_free(f.e);
 }
@@ -431,7 +432,7 @@ static void test_compaction(void)
     CHECK(tc_engine_counters(f.e)->users < (uint64_t)TC_ENGINE_COMPACT_MIN + 6000);
     CHECK_INT(f.cap.rows + 0, (size_t)(n / 6000) * 6000);
     CHECK_STR(f.cap.last_name, "user0191999");
-    CHECK_INT(tc_engine_emit_open(f.e, &f.em), 0);
+    CHECK_INT(tc_engine_emit_open(f.e, true, &f.em), 0);
     CHECK_INT(f.cap.rows, n);
     CHECK_STR(f.cap.last_name, "user0196607");
     tc_engine_free(f.e);
@@ -476,6 +477,50 @@ static void test_save_load(void)
         CHECK(rc != 0 || !tc_ckreader_done(&rd) || cut == buf.len);
         tc_engine_free(h.e);
     }
+    tc_ckbuf_clear(&buf);
+    tc_engine_free(f.e);
+    tc_engine_free(g.e);
+}
+
+/* Held finals: nothing is emitted until release; a checkpoint taken
+ * before the release, once loaded, never emits those windows again; at a
+ * stop the open windows (and any held ones) come out provisional. */
+static void test_hold_finals(void)
+{
+    struct fixture f, g;
+    setup(&f, "1m", 0);
+    f.cfg.hold_finals = true;
+    start(&f);
+    feed_ids(&f, 10 * S, "a", 1, 1);
+    feed_ids(&f, 70 * S, "b", 1, 2); /* [0,60) final, held */
+    CHECK_STR(f.cap.text, "");
+    CHECK(tc_engine_holding(f.e));
+    struct tc_ckbuf buf = {0};
+    CHECK_INT(tc_engine_save(f.e, &buf), 0);
+    CHECK_INT(tc_engine_release(f.e, &f.em), 0);
+    CHECK_STR(f.cap.text, "1m[0,60) a=1;");
+    CHECK(!tc_engine_holding(f.e));
+    f.cap.text[0] = '\0';
+    CHECK_INT(tc_engine_release(f.e, &f.em), 0);
+    CHECK_STR(f.cap.text, "");
+    feed(&f, 130 * S, "c"); /* [60,120) final, held */
+    CHECK_INT(tc_engine_emit_open(f.e, false, &f.em), 0);
+    CHECK_STR(f.cap.text, "1m[60,120)~ b=1;1m[120,180)~ c=1;");
+
+    /* Restarted from the checkpoint: [0,60) is not printed again. */
+    setup(&g, "1m", 0);
+    g.cfg.hold_finals = true;
+    start(&g);
+    struct tc_ckreader rd;
+    tc_ckreader_init(&rd, buf.data, buf.len);
+    char err[128] = "";
+    CHECK_INT(tc_engine_load(g.e, &rd, err, sizeof err), 0);
+    CHECK(!tc_engine_holding(g.e));
+    CHECK_INT(feed_ids(&g, 70 * S, "b", 1, 2), TC_COUNT_DUPLICATE);
+    CHECK_INT(feed_ids(&g, 75 * S, "b", 1, 3), TC_COUNT_COUNTED);
+    feed(&g, 130 * S, "c");
+    CHECK_INT(tc_engine_release(g.e, &g.em), 0);
+    CHECK_STR(g.cap.text, "1m[60,120) b=2;");
     tc_ckbuf_clear(&buf);
     tc_engine_free(f.e);
     tc_engine_free(g.e);
@@ -568,6 +613,7 @@ int main(void)
     RUN(test_max_users_forgets_idle);
     RUN(test_compaction);
     RUN(test_save_load);
+    RUN(test_hold_finals);
     RUN(test_load_out_of_range);
     RUN(test_bad_config);
     return tg_test_finish();

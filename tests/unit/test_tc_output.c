@@ -15,8 +15,13 @@ static char *render(enum tc_format fmt, const struct tc_row *rows, size_t n, boo
     FILE *f = open_memstream(&buf, &len);
     struct tc_output *o = tc_output_new(f, fmt);
     CHECK_INT(tc_output_window(o, "10m/30s", T0, T0 + 600000, rows, n), 0);
-    if (twice) {
-        CHECK_INT(tc_output_window(o, "1m", T0 + 1500, T0 + 61500, rows, 1), 0);
+    if (twice) { /* a provisional window, in two parts */
+        CHECK_INT(
+            tc_output_part(o, "1m", T0 + 1500, T0 + 61500, false, rows, 1, true, false),
+            0);
+        CHECK_INT(tc_output_part(o, "1m", T0 + 1500, T0 + 61500, false, rows + 2, 1,
+                                 false, true),
+                  0);
     }
     CHECK_INT(tc_output_finish(o), 0);
     tc_output_free(o);
@@ -37,8 +42,9 @@ static void test_text(void)
                  "alice, 3\n"
                  "a,b\"c, 2\n"
                  "\"new\\nline\\t\\\\\", 1\n"
-                 "# 1m 2024-05-01T12:00:01.500Z 2024-05-01T12:01:01.500Z\n"
-                 "alice, 3\n");
+                 "# 1m 2024-05-01T12:00:01.500Z 2024-05-01T12:01:01.500Z provisional\n"
+                 "alice, 3\n"
+                 "\"new\\nline\\t\\\\\", 1\n");
     free(s);
 }
 
@@ -90,30 +96,41 @@ static void test_text_names(void)
 
 static void test_csv(void)
 {
-    char *s = render(TC_FORMAT_CSV, rows, 3, false);
-    CHECK_STR(s,
-              "window,start,end,username,count\n"
-              "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,alice,3\n"
-              "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,\"a,b\"\"c\",2\n"
-              "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,\"new\nline\t\\\",1\n");
+    char *s = render(TC_FORMAT_CSV, rows, 3, true);
+    CHECK_STR(
+        s, "window,start,end,username,count,final\n"
+           "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,alice,3,true\n"
+           "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,\"a,b\"\"c\",2,true\n"
+           "10m/30s,2024-05-01T12:00:00Z,2024-05-01T12:10:00Z,\"new\nline\t\\\",1,true\n"
+           "1m,2024-05-01T12:00:01.500Z,2024-05-01T12:01:01.500Z,alice,3,false\n"
+           "1m,2024-05-01T12:00:01.500Z,2024-05-01T12:01:01.500Z,\"new\nline\t\\\",1,"
+           "false\n");
     free(s);
     /* The header appears once, even with no window at all. */
     s = render(TC_FORMAT_CSV, rows, 0, false);
-    CHECK_STR(s, "window,start,end,username,count\n");
+    CHECK_STR(s, "window,start,end,username,count,final\n");
     free(s);
 }
 
 static void test_json(void)
 {
-    char *s = render(TC_FORMAT_JSON, rows, 3, false);
+    char *s = render(TC_FORMAT_JSON, rows, 3, true);
     CHECK_STR(s,
               "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
-              "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"alice\",\"count\":3}\n"
+              "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"alice\",\"count\":3,"
+              "\"final\":true}\n"
               "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
-              "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"a,b\\\"c\",\"count\":2}\n"
+              "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"a,b\\\"c\",\"count\":2,"
+              "\"final\":true}\n"
               "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
               "\"end\":\"2024-05-01T12:10:00Z\",\"username\":\"new\\nline\\t\\\\\","
-              "\"count\":1}\n");
+              "\"count\":1,\"final\":true}\n"
+              "{\"window\":\"1m\",\"start\":\"2024-05-01T12:00:01.500Z\","
+              "\"end\":\"2024-05-01T12:01:01.500Z\",\"username\":\"alice\",\"count\":3,"
+              "\"final\":false}\n"
+              "{\"window\":\"1m\",\"start\":\"2024-05-01T12:00:01.500Z\","
+              "\"end\":\"2024-05-01T12:01:01.500Z\",\"username\":\"new\\nline\\t\\\\\","
+              "\"count\":1,\"final\":false}\n");
     free(s);
 }
 

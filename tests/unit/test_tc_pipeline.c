@@ -89,7 +89,7 @@ static void test_feed_and_stats(void)
     CHECK_INT(tc_pipeline_watermark(r.p), 1714564800000LL + 170000);
     CHECK_INT(tc_pipeline_max_event_time(r.p), 1714564800000LL + 200000);
     CHECK_INT(tc_pipeline_min_slide_ms(r.p), 30000);
-    CHECK_INT(tc_pipeline_finish(r.p), 0);
+    CHECK_INT(tc_pipeline_finish(r.p, true), 0);
     const struct tc_stats *s = tc_pipeline_stats(r.p);
     CHECK_INT(s->read, 7);
     CHECK_INT(s->counted, 3);
@@ -98,6 +98,7 @@ static void test_feed_and_stats(void)
     CHECK_INT(s->late, 1);
     CHECK_INT(s->users, 3);
     CHECK(s->windows_emitted > 0);
+    CHECK_INT(s->provisional, 0); /* the input is complete */
     fflush(r.out);
     const char *first = "# 10m/30s 2024-05-01T11:50:30Z 2024-05-01T12:00:30Z\nalice, 1\n";
     CHECK(strncmp(r.buf, first, strlen(first)) == 0);
@@ -116,7 +117,15 @@ static void test_checkpoint_roundtrip(void)
     }
     int32_t parts[] = {0, 3};
     int64_t offs[] = {42, 7};
+    /* With a checkpoint directory, final windows wait for a checkpoint. */
+    fflush(a.out);
+    CHECK_INT(a.len, 0);
+    CHECK(tc_pipeline_holding(a.p));
     CHECK_INT(tc_pipeline_checkpoint_save(a.p, parts, offs, 2, err, sizeof err), 0);
+    CHECK_INT(tc_pipeline_release(a.p), 0);
+    fflush(a.out);
+    CHECK(a.len > 0);
+    CHECK(!tc_pipeline_holding(a.p));
     char path[256];
     snprintf(path, sizeof path, "%s/%s", dir, TC_CHECKPOINT_FILE);
     struct stat st;
@@ -141,14 +150,16 @@ static void test_checkpoint_roundtrip(void)
         feed(&a, i, "dave", i);
         feed(&b, i, "dave", i);
     }
-    CHECK_INT(tc_pipeline_finish(a.p), 0);
-    CHECK_INT(tc_pipeline_finish(b.p), 0);
+    CHECK_INT(tc_pipeline_finish(a.p, false), 0);
+    CHECK_INT(tc_pipeline_finish(b.p, false), 0);
     fflush(a.out);
     fflush(b.out);
     CHECK(b.len > 0);
     CHECK(a.len - before == b.len);
     CHECK(memcmp(a.buf + before, b.buf, b.len) == 0);
+    CHECK(strstr(b.buf, " provisional\n") != NULL);
     CHECK_INT(tc_pipeline_stats(b.p)->duplicates, 50);
+    CHECK(tc_pipeline_stats(b.p)->provisional > 0);
     run_end(&b);
 
     /* Other settings: refused. */
@@ -216,19 +227,21 @@ static void test_changes_trigger(void)
     CHECK_INT(r.len, 0);
     CHECK_INT(tc_pipeline_tick(r.p, 31000), 0);
     fflush(r.out);
-    CHECK_STR(r.buf, "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z\nalice, 1\n");
+    CHECK_STR(r.buf,
+              "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z provisional\nalice, 1\n");
     size_t before = r.len;
     CHECK_INT(tc_pipeline_tick(r.p, 61000), 0); /* nothing changed */
     fflush(r.out);
     CHECK_INT(r.len, before);
     feed(&r, 6, "bob", 2);
     CHECK_INT(tc_pipeline_tick(r.p, 91000), 0);
-    CHECK_INT(tc_pipeline_finish(r.p), 0);
+    CHECK_INT(tc_pipeline_finish(r.p, true), 0);
     fflush(r.out);
-    CHECK_STR(r.buf + before, "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z\nalice, 1\n"
-                              "bob, 1\n"
-                              "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z\nalice, 1\n"
-                              "bob, 1\n");
+    CHECK_STR(r.buf + before,
+              "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z provisional\nalice, 1\n"
+              "bob, 1\n"
+              "# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z\nalice, 1\n"
+              "bob, 1\n");
     run_end(&r);
 }
 
