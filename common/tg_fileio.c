@@ -1,5 +1,6 @@
 #include "tg_fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -9,7 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TEMP_SUFFIX ".tmp.XXXXXX"
+/* mkostemp replaces the Xs with letters and digits; tg_file_remove_temps
+ * recognises its leftovers by this pattern. */
+#define TEMP_MARK ".tmp."
+#define TEMP_SUFFIX TEMP_MARK "XXXXXX"
+#define TEMP_RANDOM_LEN 6
 
 /* Fills err with "<path>: <what>: <strerror(errno)>" and keeps errno. */
 static int fail(char *err, size_t errlen, const char *path, const char *what)
@@ -111,6 +116,88 @@ int tg_file_write_atomic(const char *path, const void *data, size_t len, char *e
     if (sync_parent_dir(path) != 0)
         return fail(err, errlen, path, "written, but cannot sync its directory");
     return 0;
+}
+
+/* fail() for a file named in a directory. */
+static int fail_in(char *err, size_t errlen, const char *dir, const char *name,
+                   const char *what)
+{
+    int saved = errno;
+    snprintf(err, errlen, "%s/%s: %s: %s", dir, name, what, strerror(saved));
+    errno = saved;
+    return -1;
+}
+
+/* True when name is base TEMP_MARK and TEMP_RANDOM_LEN letters or digits. */
+static int is_temp_of(const char *name, const char *base, size_t base_len)
+{
+    if (strncmp(name, base, base_len) != 0)
+        return 0;
+    name += base_len;
+    if (strncmp(name, TEMP_MARK, strlen(TEMP_MARK)) != 0)
+        return 0;
+    name += strlen(TEMP_MARK);
+    size_t n = 0;
+    for (; name[n] != '\0'; n++) {
+        char c = name[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    return n == TEMP_RANDOM_LEN;
+}
+
+int tg_file_remove_temps(const char *path, size_t *removed, char *err, size_t errlen)
+{
+    *removed = 0;
+    if (path == NULL || *path == '\0') {
+        errno = EINVAL;
+        snprintf(err, errlen, "empty path");
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    char *dir = slash == NULL   ? strdup(".")
+                : slash == path ? strdup("/")
+                                : strndup(path, (size_t)(slash - path));
+    if (dir == NULL)
+        return fail(err, errlen, path, "cannot allocate");
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        int rc = errno == ENOENT ? 0 : fail(err, errlen, dir, "cannot list directory");
+        free(dir);
+        return rc;
+    }
+    size_t base_len = strlen(base);
+    int rc = 0;
+    struct dirent *ent;
+    /* readdir returns NULL at the end and on error; errno tells them apart. */
+    for (errno = 0; (ent = readdir(d)) != NULL; errno = 0) {
+        if (!is_temp_of(ent->d_name, base, base_len))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT)
+                continue;
+            rc = fail_in(err, errlen, dir, ent->d_name, "cannot inspect");
+            break;
+        }
+        if (!S_ISREG(st.st_mode))
+            continue;
+        if (unlinkat(dirfd(d), ent->d_name, 0) != 0) {
+            if (errno == ENOENT)
+                continue;
+            rc = fail_in(err, errlen, dir, ent->d_name, "cannot remove");
+            break;
+        }
+        (*removed)++;
+    }
+    if (rc == 0 && ent == NULL && errno != 0)
+        rc = fail(err, errlen, dir, "cannot list directory");
+    int saved = errno;
+    closedir(d);
+    free(dir);
+    errno = saved;
+    return rc;
 }
 
 int tg_file_read_all(const char *path, size_t max_len, char **data, size_t *len,

@@ -14,6 +14,15 @@
 int tg_file_write_atomic(const char *path, const void *data, size_t len, char *err,
                          size_t errlen);
 
+/* Removes the temporary files tg_file_write_atomic(path, ...) left behind
+ * when it was killed mid-write: regular files in path's directory named
+ * path's last component followed by ".tmp." and six letters or digits
+ * (mkostemp's pattern), nothing else.  Call it only while holding the lock
+ * that guards path, or it may remove another writer's file mid-write.
+ * Returns 0 with *removed set (a missing directory removes none), or -1
+ * with err; files removed before a failure stay removed. */
+int tg_file_remove_temps(const char *path, size_t *removed, char *err, size_t errlen);
+
 /* Reads a whole file of at most max_len bytes.  On success returns 0,
  * *data is a malloc'd, NUL-terminated buffer the caller frees and *len its
  * length.  Returns -1 with err (errno kept: ENOENT when missing). */

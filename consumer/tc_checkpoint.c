@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tg_fileio.h"
+#include "tg_lockfile.h"
 
 static const char magic[8] = {'T', 'G', 'C', 'K', 'P', 'T', '\r', '\n'};
 #define HEADER_LEN (8 + 4 + 8)
@@ -152,15 +153,47 @@ static uint64_t fnv1a64(const unsigned char *p, size_t len)
     return h;
 }
 
-static int ckpt_path(const char *dir, char *path, size_t pathlen, char *err,
-                     size_t errlen)
+static int dir_path(const char *dir, const char *name, char *path, size_t pathlen,
+                    char *err, size_t errlen)
 {
-    int n = snprintf(path, pathlen, "%s/%s", dir, TC_CHECKPOINT_FILE);
+    int n = snprintf(path, pathlen, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= pathlen) {
         snprintf(err, errlen, "%s: checkpoint directory name too long", dir);
+        errno = ENAMETOOLONG;
         return -1;
     }
     return 0;
+}
+
+static int ckpt_path(const char *dir, char *path, size_t pathlen, char *err,
+                     size_t errlen)
+{
+    return dir_path(dir, TC_CHECKPOINT_FILE, path, pathlen, err, errlen);
+}
+
+struct tg_lockfile *tc_checkpoint_lock(const char *dir, long *holder, size_t *removed,
+                                       char *err, size_t errlen)
+{
+    *holder = 0;
+    *removed = 0;
+    char lock_path[4096], path[4096];
+    if (dir_path(dir, TC_CHECKPOINT_LOCK_FILE, lock_path, sizeof lock_path, err,
+                 errlen) != 0 ||
+        ckpt_path(dir, path, sizeof path, err, errlen) != 0 ||
+        tg_mkdir_p(dir, err, errlen) != 0)
+        return NULL;
+    struct tg_lockfile *lock = tg_lockfile_take(lock_path, holder, err, errlen);
+    if (lock == NULL)
+        return NULL;
+    /* Only now: without the lock, a temporary file may be another run's
+     * write in progress. */
+    if (tg_file_remove_temps(path, removed, err, errlen) != 0) {
+        int e = errno;
+        tg_lockfile_free(lock);
+        errno = e;
+        return NULL;
+    }
+    return lock;
 }
 
 int tc_checkpoint_write(const char *dir, const void *payload, size_t len, char *err,

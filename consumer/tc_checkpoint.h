@@ -20,6 +20,9 @@
 
 #define TC_CHECKPOINT_VERSION 1
 #define TC_CHECKPOINT_FILE "tgcount.ckpt"
+/* The run lock in the directory (tg_lockfile.h): one tgcount per
+ * checkpoint, since two would overwrite each other's state. */
+#define TC_CHECKPOINT_LOCK_FILE "tgcount.lock"
 /* Larger files are refused rather than read into memory. */
 #define TC_CHECKPOINT_MAX_BYTES ((size_t)4 << 30)
 
@@ -61,6 +64,17 @@ const char *tc_ckreader_bytes(struct tc_ckreader *r, size_t *len);
 bool tc_ckreader_ok(const struct tc_ckreader *r);
 /* True when every byte was consumed and nothing failed. */
 bool tc_ckreader_done(const struct tc_ckreader *r);
+
+struct tg_lockfile;
+
+/* Makes dir ready for one run: creates it when missing (mode 0700), takes
+ * its lock without waiting, then removes the temporary files a killed
+ * write left there, counting them in *removed.  Returns the lock (release
+ * it with tg_lockfile_free at the end of the run), or NULL with err and
+ * errno: EWOULDBLOCK when another process holds it, with its pid in
+ * *holder (0 when unknown). */
+struct tg_lockfile *tc_checkpoint_lock(const char *dir, long *holder, size_t *removed,
+                                       char *err, size_t errlen);
 
 /* Wraps payload in the container and writes dir/TC_CHECKPOINT_FILE
  * atomically, mode 0600 (tg_file_write_atomic); creates dir when missing.

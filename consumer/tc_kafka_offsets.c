@@ -1,6 +1,7 @@
 /* tc_kafka_offsets.c - see tc_kafka_offsets.h. */
 #include "tc_kafka_offsets.h"
 
+#include "tc_checkpoint.h"
 #include "tc_kafka_events.h"
 #include "tc_kafka_feed.h"
 #include "tc_kafka_state.h"
@@ -8,15 +9,51 @@
 #include "tc_partitions.h"
 #include "tc_pipeline.h"
 #include "tg_exit.h"
+#include "tg_lockfile.h"
 #include "tg_log.h"
 
+#include <errno.h>
 #include <stdlib.h>
+
+/* One process per checkpoint: a second one would overwrite the first's
+ * state with its own, and whichever wrote last decides what a restart
+ * counts.  Taken before the checkpoint is read and before any broker is
+ * contacted, so a refused run changes nothing anywhere. */
+static int lock_dir(struct tc_kafka *k)
+{
+    const char *dir = k->opts->checkpoint_dir;
+    char err[4300];
+    long holder = 0;
+    size_t removed = 0;
+    k->ckpt_lock = tc_checkpoint_lock(dir, &holder, &removed, err, sizeof err);
+    if (k->ckpt_lock == NULL && errno == EWOULDBLOCK) {
+        if (holder > 0)
+            tg_log_error(k->log, "--checkpoint %s is in use by another tgcount (pid %ld)",
+                         dir, holder);
+        else
+            tg_log_error(k->log, "--checkpoint %s is in use by another tgcount", dir);
+        return TG_EXIT_TEMPFAIL;
+    }
+    if (k->ckpt_lock == NULL) {
+        tg_log_error(k->log, "cannot use the --checkpoint directory: %s", err);
+        return TG_EXIT_CONFIG;
+    }
+    if (removed > 0)
+        tg_log_info(k->log,
+                    "removed %zu stale temporary checkpoint file%s from %s "
+                    "(a write was interrupted)",
+                    removed, removed == 1 ? "" : "s", dir);
+    return TG_EXIT_OK;
+}
 
 int tc_kafka_offsets_load(struct tc_kafka *k)
 {
     char err[512];
     if (k->opts->checkpoint_dir == NULL)
         return TG_EXIT_OK;
+    int locked = lock_dir(k);
+    if (locked != TG_EXIT_OK)
+        return locked;
     int rc = tc_pipeline_checkpoint_load(k->pipeline, &k->ckpt_partitions,
                                          &k->ckpt_offsets, &k->nckpt, err, sizeof(err));
     if (rc < 0) {
@@ -168,4 +205,6 @@ void tc_kafka_offsets_free(struct tc_kafka *k)
     k->ckpt_partitions = k->save_partitions = NULL;
     k->ckpt_offsets = k->save_offsets = NULL;
     k->nckpt = k->nsave = k->save_cap = 0;
+    tg_lockfile_free(k->ckpt_lock);
+    k->ckpt_lock = NULL;
 }

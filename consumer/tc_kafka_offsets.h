@@ -18,9 +18,12 @@
 
 struct tc_kafka;
 
-/* With --checkpoint, restores the pipeline and the partitions' next
- * offsets from the checkpoint, if there is one.  Returns a tg_exit code
- * (TG_EXIT_CONFIG after reporting a checkpoint that cannot be used). */
+/* With --checkpoint, first locks the directory for the run (creating it,
+ * and removing temporary files a killed write left), then restores the
+ * pipeline and the partitions' next offsets from the checkpoint, if there
+ * is one.  Returns a tg_exit code, after reporting any failure:
+ * TG_EXIT_TEMPFAIL when another tgcount holds the directory,
+ * TG_EXIT_CONFIG when it or its checkpoint cannot be used. */
 int tc_kafka_offsets_load(struct tc_kafka *k);
 
 /* The next offset the checkpoint restored for the partition: true and
@@ -45,7 +48,8 @@ void tc_kafka_offsets_commit(struct tc_kafka *k,
 void tc_kafka_offsets_persist(struct tc_kafka *k,
                               const rd_kafka_topic_partition_list_t *only, bool async);
 
-/* Frees the restored and scratch arrays. */
+/* Frees the restored and scratch arrays and releases the directory's
+ * lock. */
 void tc_kafka_offsets_free(struct tc_kafka *k);
 
 #endif

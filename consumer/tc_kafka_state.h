@@ -31,6 +31,7 @@ struct tc_options;
 struct tg_record_reader;
 struct tc_partitions;
 struct tc_pipeline;
+struct tg_lockfile;
 struct tg_log;
 
 struct tc_kafka {
@@ -52,6 +53,7 @@ struct tc_kafka {
 
     /* tc_kafka_offsets: next offsets restored from the checkpoint
      * (malloc'd, nckpt entries), and scratch arrays for saving one. */
+    struct tg_lockfile *ckpt_lock; /* held for the run with --checkpoint */
     int32_t *ckpt_partitions;
     int64_t *ckpt_offsets;
     size_t nckpt;

@@ -2,24 +2,23 @@
 #include "tp_state.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "tg_fileio.h"
+#include "tg_lockfile.h"
 
 /* An offset is at most 19 digits; anything much longer is not ours. */
 #define STATE_MAX_BYTES 64
 
 struct tp_state {
     char *path;
-    int lock_fd;
+    struct tg_lockfile *lock;
 };
 
 int tp_state_default_path(int64_t bot_id, char *buf, size_t buflen, char *err,
@@ -84,25 +83,20 @@ struct tp_state *tp_state_open(const char *path, char *err, size_t errlen)
     memcpy(lock_path, path, plen);
     memcpy(lock_path + plen, ".lock", sizeof ".lock");
 
-    st->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (st->lock_fd < 0) {
+    long holder = 0;
+    st->lock = tg_lockfile_take(lock_path, &holder, err, errlen);
+    if (st->lock == NULL) {
         int e = errno;
-        snprintf(err, errlen, "%s: %s", lock_path, strerror(e));
-        free(lock_path);
-        free(st->path);
-        free(st);
-        errno = e;
-        return NULL;
-    }
-    if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
-        if (e == EWOULDBLOCK)
+        if (e == EWOULDBLOCK && holder > 0)
+            snprintf(err, errlen,
+                     "%s is locked: another tgproducer (pid %ld) is running for "
+                     "this bot and state file",
+                     lock_path, holder);
+        else if (e == EWOULDBLOCK)
             snprintf(err, errlen,
                      "%s is locked: another tgproducer is running for "
                      "this bot and state file",
                      lock_path);
-        else
-            snprintf(err, errlen, "%s: cannot lock: %s", lock_path, strerror(e));
         free(lock_path);
         tp_state_free(st);
         errno = e;
@@ -116,8 +110,7 @@ void tp_state_free(struct tp_state *st)
 {
     if (st == NULL)
         return;
-    /* Closing the descriptor releases the flock. */
-    close(st->lock_fd);
+    tg_lockfile_free(st->lock);
     free(st->path);
     free(st);
 }

@@ -4,7 +4,8 @@
  * update below it was delivered.  It is replaced atomically, mode 0600, so
  * a crash leaves the old offset or the new one, never a torn file.
  *
- * Next to it, "<state>.lock" carries an flock held for the whole run, so
+ * Next to it, "<state>.lock" carries an flock held for the whole run
+ * (tg_lockfile.h: it also holds the running pid), so
  * two overlapping runs (cron every minute, a slow drain) never poll the
  * same bot at once.  The lock lives on a separate file because the state
  * file is replaced by rename, which would leave a lock on the old inode.

@@ -78,5 +78,7 @@ printf '{"event_time":"2024-05-01T12:00:01Z","channel_id":-1,"message_id":1,"use
 tg_check_eq "checkpoint under umask 000: exit 0" "$?" 0
 tg_check_eq "checkpoint under umask 000: file 0600" \
     "$(stat -c %a "$TG_TMP/new/ckpt/tgcount.ckpt" 2>&1)" 600
+tg_check_eq "checkpoint under umask 000: its lock file 0600" \
+    "$(stat -c %a "$TG_TMP/new/ckpt/tgcount.lock" 2>&1)" 600
 tg_check_eq "checkpoint under umask 000: directories it created 0700" \
     "$(stat -c %a "$TG_TMP/new" "$TG_TMP/new/ckpt" 2>&1 | tr '\n' ' ')" "700 700 "

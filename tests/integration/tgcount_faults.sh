@@ -103,7 +103,8 @@ if make_unwritable "$CK" && ! touch "$CK/probe" 2>/dev/null; then
         "$TG_TMP/ck2.err"
     tg_check_files_eq "unwritable checkpoint: the previous checkpoint intact" \
         "$CK/tgcount.ckpt" "$TG_TMP/ck.saved"
-    tg_check_eq "unwritable checkpoint: no temporary file left" "$(ls -A "$CK")" tgcount.ckpt
+    tg_check_eq "unwritable checkpoint: no temporary file left (the checkpoint, the lock)" \
+        "$(ls -A "$CK" | tr '\n' ' ')" "tgcount.ckpt tgcount.lock "
     # With -e as well: a run that ends without its checkpoint must not
     # exit 0, or a script would resume from a stale one unawares.
     timeout 40 tgcount -b "$B" -G gck2e -e "${ck[@]}" >/dev/null 2>"$TG_TMP/ck2e.err"

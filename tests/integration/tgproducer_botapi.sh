@@ -292,8 +292,9 @@ rc=$?
 ms=$(clock_ms)
 tg_check_eq "lock: a second run exits 75" "$rc" 75
 tg_check "lock: at once (${ms} ms)" test "$ms" -lt 2000
-tg_check "lock: says another tgproducer is running" \
-    grep -q 'another tgproducer is running' "$TG_TMP/second.err"
+tg_check "lock: names the running tgproducer by its pid" \
+    grep -qF "another tgproducer (pid $pid) is running" "$TG_TMP/second.err"
+tg_check_eq "lock: the lock file holds that pid" "$(cat "$STATE.lock")" "$pid"
 # One reading of the log: the follow run's long poll may end between two.
 tg_check_eq "lock: the second run never called the Bot API" \
     "$(fb_log 'len([x for x in l if x["method"] not in ("getMe", "getUpdates")])')" 0

@@ -314,6 +314,62 @@ static void test_mkdir_p_fails(void)
     CHECK_STR(err, "empty path");
 }
 
+static bool exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* Only what a killed tg_file_write_atomic leaves for this path goes: a
+ * name mkstemp itself made from the writer's pattern, and planted ones of
+ * the same shape; near misses, other files' temporaries, directories and
+ * links stay. */
+static void test_remove_temps(void)
+{
+    char err[600] = "";
+    CHECK_INT(mkdir(in_top("stale"), 0700), 0);
+    char path[600]; /* in_top's buffers are reused below */
+    snprintf(path, sizeof path, "%s", in_top("stale/ck"));
+    put_file(path, "kept", 0600);
+    char made[700];
+    snprintf(made, sizeof made, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(made);
+    CHECK(fd >= 0);
+    close(fd);
+    static const char *const gone[] = {"stale/ck.tmp.123abc", "stale/ck.tmp.AbC9z0"};
+    static const char *const kept[] = {"stale/ck.tmp.12345",     "stale/ck.tmp.1234567",
+                                       "stale/ck.tmp.12-abc",    "stale/ck.tmp.",
+                                       "stale/other.tmp.123abc", "stale/xck.tmp.123abc",
+                                       "stale/ck.tmp123abc",     "stale/ck.lock"};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        put_file(in_top(gone[i]), "partial", 0600);
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        put_file(in_top(kept[i]), "other", 0600);
+    CHECK_INT(mkdir(in_top("stale/ck.tmp.dir123"), 0700), 0);
+    CHECK_INT(symlink("ck", in_top("stale/ck.tmp.lnk456")), 0);
+
+    size_t removed = 99;
+    CHECK_INT(tg_file_remove_temps(path, &removed, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT(removed, 3);
+    CHECK(!exists(made));
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        CHECK(!exists(in_top(gone[i])));
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        CHECK(exists(in_top(kept[i])));
+    CHECK(exists(in_top("stale/ck.tmp.dir123")));
+    CHECK(exists(in_top("stale/ck.tmp.lnk456")));
+    CHECK(has_content(path, "kept"));
+
+    /* Nothing left: none removed.  A missing directory holds none either. */
+    CHECK_INT(tg_file_remove_temps(path, &removed, err, sizeof err), 0);
+    CHECK_INT(removed, 0);
+    CHECK_INT(tg_file_remove_temps(in_top("nodir/ck"), &removed, err, sizeof err), 0);
+    CHECK_INT(removed, 0);
+    CHECK_INT(tg_file_remove_temps("", &removed, err, sizeof err), -1);
+    CHECK_STR(err, "empty path");
+}
+
 static void remove_tree(const char *dir)
 {
     char cmd[300];
@@ -346,6 +402,7 @@ int main(void)
     RUN(test_read_directory_fails);
     RUN(test_mkdir_p);
     RUN(test_mkdir_p_fails);
+    RUN(test_remove_temps);
     remove_tree(top);
     return tg_test_finish();
 }
