@@ -11,6 +11,15 @@
  * runs, so they interrupt the reader's read(), as they interrupted the one
  * thread's before; when the counter must stop (output closed, memory), it
  * cancels the queue, which wakes a reader waiting for input.
+ *
+ * Live inputs: a pipe, FIFO, terminal or socket (anything but a regular
+ * file) delivers records as they happen, so its silence means a quiet
+ * chat, not a slow disk.  While one is read the counting thread wakes up
+ * every WAKE_MS even when no line arrives, for the wall-clock duties: the
+ * --emit changes trigger, and, once the input has been quiet for --idle
+ * and a record has been counted, W = max(W, now - lateness), as Kafka
+ * follow mode does for a quiet topic.  A regular file never moves W by
+ * the clock, so its result depends on its content alone.
  */
 #include "tc_input.h"
 
@@ -20,10 +29,12 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tc_batchq.h"
@@ -35,8 +46,10 @@
 #include "tg_time.h"
 
 #define READ_CHUNK (256 * 1024)
-/* Lines between two wall-clock ticks (--emit changes triggers). */
-#define TICK_LINES 4096
+/* How long the counting thread waits for a batch before it does its
+ * wall-clock duties anyway: the lateness of an --emit changes trigger and
+ * of a quiet live input's watermark. */
+#define WAKE_MS 200
 /* How far the reader may run ahead: batches of lines, and lines per batch.
  * A batch is also handed over before every read(), so a slow stream's
  * lines are counted as soon as they arrive. */
@@ -176,6 +189,9 @@ struct reader {
     size_t file;            /* index of the file being read */
     struct tc_batch *batch; /* being filled, NULL when none */
     sigset_t stop_signals;
+    /* Whether the file being read is live (not a regular file): written by
+     * the reader, read by the counting thread between batches. */
+    atomic_bool live;
 };
 
 static void hand_over(struct reader *r)
@@ -291,8 +307,11 @@ static void *reader_main(void *arg)
             }
             continue;
         }
+        struct stat st;
+        atomic_store(&r->live, fstat(fd, &st) == 0 && !S_ISREG(st.st_mode));
         int rc = split(fd, r->rules.max_record, on_line, on_long_line, r, &hooks);
         int saved = errno;
+        atomic_store(&r->live, false);
         if (!is_stdin) {
             close(fd);
         }
@@ -316,8 +335,10 @@ struct counter {
     struct tc_pipeline *p;
     const struct tg_log *log;
     char **files;
-    size_t since_tick;
     int status;
+    int64_t idle_ms;         /* negative: the clock never moves W */
+    int64_t last_arrival_ms; /* monotonic: the last batch taken */
+    const atomic_bool *live; /* the reader's */
 };
 
 static const char *display_name(const struct counter *c, size_t file)
@@ -374,26 +395,46 @@ static int count_item(struct counter *c, const struct tc_batch *b,
     if (res != TC_FEED_MALFORMED && tc_pipeline_advance(c->p, t) != 0) {
         return emit_failed();
     }
-    if (++c->since_tick >= TICK_LINES) {
-        c->since_tick = 0;
-        if (tc_pipeline_tick(c->p, tg_time_now_ms()) != 0) {
-            return emit_failed();
-        }
-    }
     return 0;
+}
+
+/* Wall-clock duties, after each batch and every WAKE_MS without one: a
+ * live input quiet for --idle moves W with the clock (only after a first
+ * record, so that a replay slow to start loses nothing to lateness), then
+ * the --emit changes trigger.  Returns 0 or a STOP_ code. */
+static int wall_duties(struct counter *c)
+{
+    int64_t wall = tg_time_now_ms();
+    if (c->idle_ms >= 0 && atomic_load(c->live) &&
+        tc_pipeline_watermark(c->p) != TC_WATERMARK_NONE &&
+        tg_time_monotonic_ms() - c->last_arrival_ms >= c->idle_ms &&
+        tc_pipeline_advance(c->p, wall) != 0) {
+        return emit_failed();
+    }
+    return tc_pipeline_tick(c->p, wall) != 0 ? emit_failed() : 0;
 }
 
 /* Counts every batch the reader hands over, in order.  Returns 0 or the
  * STOP_ code that made it cancel the queue. */
 static int count_batches(struct counter *c, struct tc_batchq *q)
 {
-    struct tc_batch *b;
-    while ((b = tc_batchq_take(q, -1)) != NULL) {
-        int rc = 0;
-        for (size_t i = 0; i < b->count && rc == 0; i++) {
-            rc = count_item(c, b, &b->items[i]);
+    c->last_arrival_ms = tg_time_monotonic_ms();
+    for (;;) {
+        struct tc_batch *b = tc_batchq_take(q, WAKE_MS);
+        if (b == NULL && tc_batchq_over(q)) {
+            break;
         }
-        tc_batchq_give_back(q, b);
+        int rc = 0;
+        if (b != NULL) {
+            c->last_arrival_ms = tg_time_monotonic_ms();
+            for (size_t i = 0; i < b->count && rc == 0; i++) {
+                rc = count_item(c, b, &b->items[i]);
+            }
+            tc_batchq_give_back(q, b);
+        }
+        if (rc == 0) {
+            rc = wall_duties(c);
+        }
         if (rc != 0) {
             int saved = errno;
             tc_batchq_cancel(q);
@@ -405,7 +446,8 @@ static int count_batches(struct counter *c, struct tc_batchq *q)
 }
 
 int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles,
-                 const struct tc_read_rules *rules, const struct tg_log *log)
+                 const struct tc_read_rules *rules, int64_t idle_ms,
+                 const struct tg_log *log)
 {
     char dash[] = "-";
     char *stdin_only[] = {dash};
@@ -420,7 +462,13 @@ int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles,
         .nfiles = nfiles,
         .rules = *rules,
     };
-    struct counter c = {.p = p, .log = log, .files = files, .status = TG_EXIT_OK};
+    atomic_init(&r.live, false);
+    struct counter c = {.p = p,
+                        .log = log,
+                        .files = files,
+                        .status = TG_EXIT_OK,
+                        .idle_ms = idle_ms,
+                        .live = &r.live};
     if (r.queue == NULL || r.parser == NULL) {
         tg_log_error(log, "out of memory");
         tc_batchq_free(r.queue);

@@ -13,6 +13,7 @@
 #define TC_INPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct tc_pipeline;
 struct tc_read_rules;
@@ -22,13 +23,18 @@ struct tg_log;
  * input) into the pipeline, stopping early on a stop signal.  A file that
  * cannot be opened or read is reported and skipped; the others are still
  * read.  Does not finish the pipeline.  rules (copied; tc_batch.h) bound
- * a line and its event time.
+ * a line and its event time.  While a file that is not a regular file (a
+ * pipe, FIFO, terminal) is read and has brought no batch of lines for
+ * idle_ms, after a first record, the wall clock moves the watermark
+ * (tc_pipeline_advance with the time now); idle_ms negative: never.
+ * tc_pipeline_tick runs after every batch and every 200 ms without one.
  * Returns a tg_exit code: TG_EXIT_OK; TG_EXIT_DATAERR when a file could not
  * be read; TG_EXIT_SOFTWARE when memory ran out; TG_EXIT_TEMPFAIL when the
  * late file could not be written (said); -1 when writing the output
  * failed (errno says why; EPIPE: the reader went away). */
 int tc_input_run(struct tc_pipeline *p, char **files, size_t nfiles,
-                 const struct tc_read_rules *rules, const struct tg_log *log);
+                 const struct tc_read_rules *rules, int64_t idle_ms,
+                 const struct tg_log *log);
 
 /* Splits the bytes of one descriptor into lines and calls fn for each
  * (blank lines included; line excludes the newline and a trailing '\r'),

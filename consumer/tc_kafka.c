@@ -80,12 +80,14 @@ static int act_on_events(struct tc_kafka *k)
 }
 
 /* Follow mode: every assigned partition is at its end and nothing arrived
- * for one slide, so the chat is quiet rather than the consumer behind. */
+ * for --idle (default one slide), so the chat is quiet rather than the
+ * consumer behind.  --idle off: never (a replay of old data). */
 static bool topic_quiet(const struct tc_kafka *k, int64_t now)
 {
-    return !k->opts->exit_at_end && k->assigned &&
+    int64_t idle = tc_options_idle_ms(k->opts, tc_pipeline_min_slide_ms(k->pipeline));
+    return !k->opts->exit_at_end && k->assigned && idle >= 0 &&
            (tc_partitions_count(k->parts) == 0 || tc_partitions_all_at_end(k->parts)) &&
-           now - k->last_activity_ms >= tc_pipeline_min_slide_ms(k->pipeline);
+           now - k->last_activity_ms >= idle;
 }
 
 /* Wall-clock duties: -p's assignments, partitions going idle, a quiet

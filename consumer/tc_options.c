@@ -26,6 +26,7 @@ enum {
     OPT_ALLOW_DATA_LOSS,
     OPT_MAX_FUTURE,
     OPT_LATE_FILE,
+    OPT_IDLE,
 };
 
 static const char short_options[] = ":b:t:G:p:o:eX:F:w:l:n:f:qvhV";
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
     {"max-users", required_argument, NULL, OPT_MAX_USERS},
     {"max-future", required_argument, NULL, OPT_MAX_FUTURE},
     {"late-file", required_argument, NULL, OPT_LATE_FILE},
+    {"idle", required_argument, NULL, OPT_IDLE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -109,6 +111,7 @@ void tc_options_init(struct tc_options *opts)
     opts->max_record = TC_DEFAULT_MAX_RECORD;
     opts->max_users = TC_DEFAULT_MAX_USERS;
     opts->max_future_ms = TC_DEFAULT_MAX_FUTURE_MS;
+    opts->idle_ms = TC_IDLE_SLIDE;
     opts->emit = TC_EMIT_FINAL;
     opts->trigger_ms = TC_DEFAULT_TRIGGER_MS;
     opts->format = TC_FORMAT_TEXT;
@@ -369,6 +372,14 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         }
         return parse_duration("--max-future", arg, true, TG_CLI_DURATION_MAX_MS,
                               &opts->max_future_ms, err, errlen);
+    case OPT_IDLE:
+        /* "off", not 0: a zero idle time would read as "advance at once". */
+        if (strcmp(arg, "off") == 0) {
+            opts->idle_ms = TC_IDLE_OFF;
+            return TC_OPTIONS_RUN;
+        }
+        return parse_duration("--idle", arg, false, TG_CLI_DURATION_MAX_MS,
+                              &opts->idle_ms, err, errlen);
     case 'q':
         opts->verbosity--;
         break;
@@ -522,6 +533,11 @@ void tc_options_help(FILE *out)
         "                            count as \"(other)\" (default: 10000000)\n"
         "      --max-future DUR|off  records stamped more than DUR ahead of the clock\n"
         "                            are malformed (default: 1h)\n"
+        "      --idle DUR|off        a live input (pipe, FIFO, terminal; Kafka follow\n"
+        "                            mode) quiet for DUR moves the watermark with the\n"
+        "                            clock; off: only event times move it; regular\n"
+        "                            files never use the clock (default: the\n"
+        "                            smallest slide)\n"
         "\n"
         "Output:\n"
         "      --emit MODE           final: each window once, when final; changes: "
@@ -533,28 +549,27 @@ void tc_options_help(FILE *out)
         "  -f, --format FMT          text, csv or json (default: text)\n"
         "\n",
         out);
-    fputs(
-        "State and reporting:\n"
-        "      --checkpoint DIR      save state and offsets in DIR, resume from it\n"
-        "                            (Kafka input only; default: none)\n"
-        "      --checkpoint-interval DUR  how often (Kafka input only; default: 5s)\n"
-        "      --late-file FILE      append every late record to FILE, as read, one\n"
-        "                            per line (default: none; late records are only\n"
-        "                            told: the first five, then a total)\n"
-        "      --stats               print counters to stderr at the end\n"
-        "      --stats-interval DUR  and this often in follow mode (default: 10s)\n"
-        "  -q, --quiet               errors only\n"
-        "  -v, --verbose             more diagnostics (repeat for debug)\n"
-        "  -h, --help                this text\n"
-        "  -V, --version             version\n"
-        "\n"
-        "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
-        "Exit status: 0 done (skipped records included), 64 usage, 65 input\n"
-        "incomplete (a FILE unreadable; with -e, Kafka offsets deleted before they\n"
-        "were read), 69 brokers unreachable, 70 internal error (out of memory), 75\n"
-        "writing the output or --late-file failed, 78 bad configuration (or a\n"
-        "--late-file that cannot be opened).  See tgcount(1).\n",
-        out);
+    fputs("State and reporting:\n"
+          "      --checkpoint DIR      save state and offsets in DIR, resume from it\n"
+          "                            (Kafka input only; default: none)\n"
+          "      --checkpoint-interval DUR  how often (Kafka input only; default: 5s)\n"
+          "      --late-file FILE      append every late record to FILE, as read, one\n"
+          "                            per line (default: none; late records are only\n"
+          "                            told: the first five, then a total)\n"
+          "      --stats               print counters to stderr at the end\n"
+          "      --stats-interval DUR  and this often in follow mode (default: 10s)\n"
+          "  -q, --quiet               errors only\n"
+          "  -v, --verbose             more diagnostics (repeat for debug)\n"
+          "  -h, --help                this text\n"
+          "  -V, --version             version\n"
+          "\n"
+          "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
+          "Exit status: 0 done (skipped records included), 64 usage, 65 input\n"
+          "incomplete (a FILE unreadable; with -e, Kafka offsets deleted before they\n"
+          "were read), 69 brokers unreachable, 70 internal error (out of memory), 75\n"
+          "writing the output or --late-file failed, 78 bad configuration (or a\n"
+          "--late-file that cannot be opened).  See tgcount(1).\n",
+          out);
 }
 
 void tc_options_pipeline_config(const struct tc_options *opts,
@@ -586,6 +601,11 @@ void tc_options_read_rules(const struct tc_options *opts, struct tc_read_rules *
         .max_future_ms = opts->max_future_ms,
         .keep_line = opts->late_file != NULL,
     };
+}
+
+int64_t tc_options_idle_ms(const struct tc_options *opts, int64_t min_slide_ms)
+{
+    return opts->idle_ms == TC_IDLE_SLIDE ? min_slide_ms : opts->idle_ms;
 }
 
 void tc_options_version(FILE *out)

@@ -35,6 +35,10 @@ struct tg_kafka_conf;
 #define TC_DEFAULT_MAX_RECORD (1024 * 1024)
 #define TC_DEFAULT_MAX_USERS 10000000
 #define TC_DEFAULT_MAX_FUTURE_MS 3600000
+/* --idle: the default (the smallest slide, Kafka's quiet rule), and "off"
+ * (only event times move the watermark). */
+#define TC_IDLE_SLIDE (-1)
+#define TC_IDLE_OFF (-2)
 /* Bounds of --max-record (a record is held whole in memory) and of
  * --max-users (the user table numbers users with 32 bits, the last values
  * being reserved). */
@@ -103,6 +107,10 @@ struct tc_options {
     size_t max_record;
     size_t max_users;
     int64_t max_future_ms; /* --max-future; TC_MAX_FUTURE_OFF: "off" */
+    /* --idle: how long a live input (not a regular file; Kafka in follow
+     * mode) must be quiet before the wall clock moves the watermark.
+     * TC_IDLE_SLIDE (default) or TC_IDLE_OFF; see tc_options_idle_ms. */
+    int64_t idle_ms;
 
     /* Output. */
     enum tc_emit_mode emit;
@@ -150,6 +158,11 @@ void tc_options_pipeline_config(const struct tc_options *opts,
 
 /* Fills *rules with how the input reads each record (tc_batch.h). */
 void tc_options_read_rules(const struct tc_options *opts, struct tc_read_rules *rules);
+
+/* The idle time in milliseconds for windows whose smallest slide is
+ * min_slide_ms, or TC_IDLE_OFF (negative) when the wall clock must never
+ * move the watermark. */
+int64_t tc_options_idle_ms(const struct tc_options *opts, int64_t min_slide_ms);
 
 /* Writes the --help text (every option and its default) to out. */
 void tc_options_help(FILE *out);

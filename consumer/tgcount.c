@@ -22,7 +22,8 @@ static int run_files(const struct tc_options *opts, struct tc_pipeline *p,
 {
     struct tc_read_rules rules;
     tc_options_read_rules(opts, &rules);
-    int status = tc_input_run(p, opts->files, opts->nfiles, &rules, log);
+    int64_t idle_ms = tc_options_idle_ms(opts, tc_pipeline_min_slide_ms(p));
+    int status = tc_input_run(p, opts->files, opts->nfiles, &rules, idle_ms, log);
     int out_errno = status < 0 ? errno : 0;
     bool complete = status == TG_EXIT_OK && !tg_signal_stop_requested();
     if (tc_pipeline_finish(p, complete) != 0 && out_errno == 0) {

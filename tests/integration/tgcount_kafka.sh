@@ -112,11 +112,18 @@ tg_check_stopped_eq "group: second run counts only the second batch" "$TG_TMP/b2
 # ---- follow mode: a quiet topic still closes its windows -----------------------
 # Windows of 2 s, lateness 1 s, three records stamped now and nothing after
 # them: no later record can make the window final, the wall clock does,
-# about one slide after the topic went quiet.
+# about one slide after the topic went quiet.  Beside it, the same with
+# --idle off (a replay's setting): only event times move W, so the window
+# stays open until the end.
 tgcount -b "$B" -t quiet -G g4 -o end -w 2s -l 1s -v >"$TG_TMP/q.out" 2>"$TG_TMP/q.err" &
 pid=$!
 tg_cleanup_push "kill -9 $pid"
+tgcount -b "$B" -t quiet -G g5 -o end -w 2s -l 1s --idle off -v >"$TG_TMP/qo.out" \
+    2>"$TG_TMP/qo.err" &
+pid_off=$!
+tg_cleanup_push "kill -9 $pid_off"
 tg_wait_until 30 grep -q 'assigned quiet\[0\]' "$TG_TMP/q.err"
+tg_wait_until 30 grep -q 'assigned quiet\[0\]' "$TG_TMP/qo.err"
 python3 -c '
 from datetime import datetime, timezone
 now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -132,6 +139,15 @@ tg_check_eq "quiet topic: its counts" "$(grep -v '^#' "$TG_TMP/q.out")" "alice, 
 kill -TERM "$pid"
 wait "$pid"
 tg_check_eq "quiet topic: SIGTERM ends with exit 0" "$?" 0
+# Twice the slide more than the first one had: --idle off printed nothing.
+tg_wait_until 4 test -s "$TG_TMP/qo.out"
+tg_check_eq "quiet topic, --idle off: nothing printed while it runs" \
+    "$(cat "$TG_TMP/qo.out")" ""
+kill -TERM "$pid_off"
+wait "$pid_off"
+tg_check_eq "quiet topic, --idle off: SIGTERM ends with exit 0" "$?" 0
+tg_check_eq "quiet topic, --idle off: the window at the end" \
+    "$(grep -v '^#' "$TG_TMP/qo.out")" "alice, 3"
 
 # ---- unreachable brokers ------------------------------------------------------
 # Port 1 on loopback: nothing listens there.

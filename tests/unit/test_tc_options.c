@@ -416,6 +416,39 @@ static void test_shared_syntax(void)
     CHECK_STR(err, "-F: /nonexistent/props: No such file or directory");
 }
 
+/* --idle: the smallest slide by default, a positive duration, or "off";
+ * the same with files and with Kafka (its follow mode's quiet rule). */
+static void test_idle(void)
+{
+    CHECK_INT(parse("-w 45s/20s -w 1m"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.idle_ms, TC_IDLE_SLIDE);
+    CHECK_INT(tc_options_idle_ms(&opts, 20000), 20000);
+    CHECK_INT(parse("--idle 1s500ms"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.idle_ms, 1500);
+    CHECK_INT(parse("--idle 2s"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.idle_ms, 2000);
+    CHECK_INT(tc_options_idle_ms(&opts, 20000), 2000);
+    CHECK_INT(parse("--idle 250ms -"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.idle_ms, 250);
+    CHECK(!opts.use_kafka);
+    CHECK_INT(parse("--idle 90"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.idle_ms, 90000);
+    CHECK_INT(parse("--idle off"), TC_OPTIONS_RUN);
+    CHECK_INT(opts.idle_ms, TC_IDLE_OFF);
+    CHECK(tc_options_idle_ms(&opts, 20000) < 0);
+    /* Not Kafka-only: it applies to Kafka follow mode as well. */
+    CHECK_INT(parse("-b 127.0.0.1:9 --idle 5s"), TC_OPTIONS_RUN);
+    CHECK(opts.use_kafka);
+    CHECK_INT(opts.idle_ms, 5000);
+    CHECK_INT(parse("--idle banana"), TC_OPTIONS_USAGE);
+    CHECK(strstr(err, "--idle: invalid duration \"banana\"") == err);
+    CHECK_INT(parse("--idle 0"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--idle: duration \"0\" must be positive");
+    CHECK_INT(parse("--idle OFF"), TC_OPTIONS_USAGE);
+    CHECK_INT(parse("--idle"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "option needs an argument: --idle (try --help)");
+}
+
 /* What the pipeline gets from the options. */
 static void test_pipeline_config(void)
 {
@@ -476,6 +509,7 @@ static void test_help_version(void)
                            "--max-record",
                            "--max-users",
                            "--max-future",
+                           "--idle",
                            "--late-file",
                            "--emit",
                            "--trigger",
@@ -517,6 +551,7 @@ int main(void)
     RUN(test_partitions);
     RUN(test_errors);
     RUN(test_shared_syntax);
+    RUN(test_idle);
     RUN(test_pipeline_config);
     RUN(test_help_version);
     tc_options_clear(&opts);
