@@ -224,6 +224,14 @@ struct tc_batch *tc_batchq_take(struct tc_batchq *q, int timeout_ms)
     return b;
 }
 
+bool tc_batchq_over(struct tc_batchq *q)
+{
+    pthread_mutex_lock(&q->lock);
+    bool over = q->cancelled || (q->closed && q->taken == q->published);
+    pthread_mutex_unlock(&q->lock);
+    return over;
+}
+
 void tc_batchq_give_back(struct tc_batchq *q, struct tc_batch *b)
 {
     (void)b; /* it is batch number released: they go round in order */

@@ -83,6 +83,11 @@ int tc_batchq_cancel_fd(const struct tc_batchq *q);
  * is published while it waits). */
 struct tc_batch *tc_batchq_take(struct tc_batchq *q, int timeout_ms);
 
+/* True once tc_batchq_take can return no batch any more: the queue is
+ * cancelled, or closed with every published batch taken.  Tells a
+ * timed-out take from the end of the queue. */
+bool tc_batchq_over(struct tc_batchq *q);
+
 /* Gives back the oldest batch taken, to be filled again. */
 void tc_batchq_give_back(struct tc_batchq *q, struct tc_batch *b);
 

@@ -160,6 +160,28 @@ static void test_no_wait(void)
     tc_batchq_free(q);
 }
 
+/* A timed-out take is not the end: over only once closed and drained, or
+ * cancelled. */
+static void test_over(void)
+{
+    struct tc_batchq *q = tc_batchq_new(2, 4, NULL);
+    CHECK(tc_batchq_take(q, 10) == NULL);
+    CHECK(!tc_batchq_over(q));
+    struct tc_batch *a = tc_batchq_empty(q, false);
+    tc_batchq_publish(q, a);
+    tc_batchq_close(q);
+    CHECK(!tc_batchq_over(q)); /* a is still to be taken */
+    CHECK(tc_batchq_take(q, 10) == a);
+    tc_batchq_give_back(q, a);
+    CHECK(tc_batchq_over(q));
+    CHECK(tc_batchq_take(q, 10) == NULL);
+    tc_batchq_free(q);
+    q = tc_batchq_new(2, 4, NULL);
+    tc_batchq_cancel(q);
+    CHECK(tc_batchq_over(q));
+    tc_batchq_free(q);
+}
+
 static void test_batch_text_grows(void)
 {
     struct tc_batchq *q = tc_batchq_new(2, 10, NULL);
@@ -448,6 +470,7 @@ int main(void)
     RUN(test_close_after_drain);
     RUN(test_cancel_wakes_the_filler);
     RUN(test_no_wait);
+    RUN(test_over);
     RUN(test_batch_text_grows);
     RUN(test_bad_sizes);
     RUN(test_order_and_outcomes);
