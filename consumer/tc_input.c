@@ -35,15 +35,24 @@
 #include "tg_time.h"
 
 #define READ_CHUNK (256 * 1024)
-/* Lines between two wall-clock ticks (--emit changes triggers). */
-#define TICK_LINES 4096
+/* How long the counting thread waits for a batch before it does its
+ * wall-clock duties anyway (--emit changes triggers, the --live view's
+ * redraws and keys), so that they go on while a pipe is quiet. */
+#define WAKE_MS 200
 /* How far the reader may run ahead: batches of lines, and lines per batch.
  * A batch is also handed over before every read(), so a slow stream's
  * lines are counted as soon as they arrive. */
 #define QUEUE_BATCHES 4
 #define BATCH_LINES 1024
 
-enum { STOP_OUTPUT = 1, STOP_NOMEM = 2, STOP_READER = 3, STOP_LATE_FILE = 4 };
+enum {
+    STOP_OUTPUT = 1,
+    STOP_NOMEM = 2,
+    STOP_READER = 3,
+    STOP_LATE_FILE = 4,
+    STOP_ASKED =
+        5, /* tg_signal_request_stop (--live's q): the reader is not interrupted */
+};
 
 /* Hooks of split() beyond tc_input_split's: called before each read(),
  * and a descriptor whose readability ends the split (-1: none). */
@@ -316,7 +325,6 @@ struct counter {
     struct tc_pipeline *p;
     const struct tg_log *log;
     char **files;
-    size_t since_tick;
     int status;
 };
 
@@ -374,12 +382,6 @@ static int count_item(struct counter *c, const struct tc_batch *b,
     if (res != TC_FEED_MALFORMED && tc_pipeline_advance(c->p, t) != 0) {
         return emit_failed();
     }
-    if (++c->since_tick >= TICK_LINES) {
-        c->since_tick = 0;
-        if (tc_pipeline_tick(c->p, tg_time_now_ms()) != 0) {
-            return emit_failed();
-        }
-    }
     return 0;
 }
 
@@ -387,13 +389,26 @@ static int count_item(struct counter *c, const struct tc_batch *b,
  * STOP_ code that made it cancel the queue. */
 static int count_batches(struct counter *c, struct tc_batchq *q)
 {
-    struct tc_batch *b;
-    while ((b = tc_batchq_take(q, -1)) != NULL) {
-        int rc = 0;
-        for (size_t i = 0; i < b->count && rc == 0; i++) {
-            rc = count_item(c, b, &b->items[i]);
+    for (;;) {
+        struct tc_batch *b = tc_batchq_take(q, WAKE_MS);
+        if (b == NULL && tc_batchq_over(q)) {
+            break;
         }
-        tc_batchq_give_back(q, b);
+        int rc = 0;
+        if (b != NULL) {
+            for (size_t i = 0; i < b->count && rc == 0; i++) {
+                rc = count_item(c, b, &b->items[i]);
+            }
+            tc_batchq_give_back(q, b);
+        }
+        if (rc == 0 && tc_pipeline_tick(c->p, tg_time_now_ms()) != 0) {
+            rc = emit_failed();
+        }
+        /* A stop asked from inside (not a signal): the reader, perhaps
+         * waiting for input, learns it from the cancelled queue. */
+        if (rc == 0 && b == NULL && tg_signal_stop_requested()) {
+            rc = STOP_ASKED;
+        }
         if (rc != 0) {
             int saved = errno;
             tc_batchq_cancel(q);

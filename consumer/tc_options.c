@@ -533,28 +533,27 @@ void tc_options_help(FILE *out)
         "  -f, --format FMT          text, csv or json (default: text)\n"
         "\n",
         out);
-    fputs(
-        "State and reporting:\n"
-        "      --checkpoint DIR      save state and offsets in DIR, resume from it\n"
-        "                            (Kafka input only; default: none)\n"
-        "      --checkpoint-interval DUR  how often (Kafka input only; default: 5s)\n"
-        "      --late-file FILE      append every late record to FILE, as read, one\n"
-        "                            per line (default: none; late records are only\n"
-        "                            told: the first five, then a total)\n"
-        "      --stats               print counters to stderr at the end\n"
-        "      --stats-interval DUR  and this often in follow mode (default: 10s)\n"
-        "  -q, --quiet               errors only\n"
-        "  -v, --verbose             more diagnostics (repeat for debug)\n"
-        "  -h, --help                this text\n"
-        "  -V, --version             version\n"
-        "\n"
-        "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
-        "Exit status: 0 done (skipped records included), 64 usage, 65 input\n"
-        "incomplete (a FILE unreadable; with -e, Kafka offsets deleted before they\n"
-        "were read), 69 brokers unreachable, 70 internal error (out of memory), 75\n"
-        "writing the output or --late-file failed, 78 bad configuration (or a\n"
-        "--late-file that cannot be opened).  See tgcount(1).\n",
-        out);
+    fputs("State and reporting:\n"
+          "      --checkpoint DIR      save state and offsets in DIR, resume from it\n"
+          "                            (Kafka input only; default: none)\n"
+          "      --checkpoint-interval DUR  how often (Kafka input only; default: 5s)\n"
+          "      --late-file FILE      append every late record to FILE, as read, one\n"
+          "                            per line (default: none; late records are only\n"
+          "                            told: the first five, then a total)\n"
+          "      --stats               print counters to stderr at the end\n"
+          "      --stats-interval DUR  and this often in follow mode (default: 10s)\n"
+          "  -q, --quiet               errors only\n"
+          "  -v, --verbose             more diagnostics (repeat for debug)\n"
+          "  -h, --help                this text\n"
+          "  -V, --version             version\n"
+          "\n"
+          "Durations: 250ms, 30s, 1m30s, 1h, 2d, or a number of seconds (60).\n"
+          "Exit status: 0 done (skipped records included), 64 usage, 65 input\n"
+          "incomplete (a FILE unreadable; with -e, Kafka offsets deleted before they\n"
+          "were read), 69 brokers unreachable, 70 internal error (out of memory), 75\n"
+          "writing the output or --late-file failed, 78 bad configuration (or a\n"
+          "--late-file that cannot be opened).  See tgcount(1).\n",
+          out);
 }
 
 void tc_options_pipeline_config(const struct tc_options *opts,

@@ -290,10 +290,9 @@ static void test_window_rejects(void)
     CHECK(window_rejects(NULL, "empty window specification"));
     CHECK(window_rejects("/30s", "window \"/30s\": size: empty duration"));
     CHECK(window_rejects("10m/", "window \"10m/\": slide: empty duration"));
-    CHECK(window_rejects(
-        "0s", "window \"0s\": size: duration \"0s\" must be positive"));
-    CHECK(window_rejects(
-        "10m/0s", "window \"10m/0s\": slide: duration \"0s\" must be positive"));
+    CHECK(window_rejects("0s", "window \"0s\": size: duration \"0s\" must be positive"));
+    CHECK(window_rejects("10m/0s",
+                         "window \"10m/0s\": slide: duration \"0s\" must be positive"));
     CHECK(window_rejects("10m/-1s",
                          "window \"10m/-1s\": slide: negative duration \"-1s\""));
     CHECK(window_rejects("10/5s", "window \"10/5s\": size: invalid duration \"10\": "
