@@ -52,6 +52,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
 	-Icommon $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
+# ncursesw draws tgcount --live: only tgcount links it.
+CURSES_CFLAGS = $(shell pkg-config --cflags ncursesw 2>/dev/null)
+CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 
 COMMON_SRC := $(wildcard common/*.c)
 COUNT_SRC := $(filter-out consumer/tgcount.c,$(wildcard consumer/*.c))
@@ -101,7 +104,8 @@ $(LIBPROD): $(PROD_OBJ)
 $(BINDIR)/tgcount: $(O)/consumer/tgcount.o $(LIBCOUNT) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CURSES_LIBS)
+$(O)/consumer/tc_tui.o: ALL_CFLAGS += $(CURSES_CFLAGS)
 $(BINDIR)/tgproducer: $(O)/producer/tgproducer.o $(LIBPROD) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(say) LD $@

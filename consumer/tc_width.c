@@ -75,7 +75,8 @@ int tc_width_fit(const char *s, size_t len, int cols, char *out, size_t outsz)
         }
         width += c.width;
     }
-    if (!fits && put(out, outsz, &used, TC_WIDTH_ELLIPSIS, sizeof TC_WIDTH_ELLIPSIS - 1)) {
+    if (!fits &&
+        put(out, outsz, &used, TC_WIDTH_ELLIPSIS, sizeof TC_WIDTH_ELLIPSIS - 1)) {
         width++;
     }
     return width;

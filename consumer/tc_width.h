@@ -18,7 +18,7 @@
 
 /* Bytes out needs for any name fitted into cols columns: a column is at
  * most 4 bytes, and a zero-width character may follow each. */
-#define TC_WIDTH_BYTES(cols) ((size_t)(cols) * 8 + 8)
+#define TC_WIDTH_BYTES(cols) ((size_t)(cols)*8 + 8)
 
 /* Display width of s[0..len) (borrowed) as tc_width_fit would show it. */
 int tc_width_of(const char *s, size_t len);
