@@ -8,6 +8,7 @@
 #   make unit            unit tests only
 #   make bench           the benchmark (see README)
 #   make demo            the pipeline on synthetic data, in seconds
+#   make demo-live       the same, live, in tgcount --live (q quits)
 #   make live            the real pipeline (needs TELEGRAM_BOT_TOKEN)
 #   make install PREFIX=/usr/local
 #   make format-check    clang-format --dry-run --Werror on every tracked .c/.h
@@ -74,7 +75,7 @@ PROGRAMS := $(BINDIR)/tgproducer $(BINDIR)/tgcount
 TOOLS := $(TOOL_SRC:scripts/%.c=$(BINDIR)/tg-%)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: all clean install uninstall test unit integration bench demo live deps fuzz \
+.PHONY: all clean install uninstall test unit integration bench demo demo-live live deps fuzz \
 	format format-check
 # Keep every object, test and tool objects included: none is a throwaway
 # intermediate, and a deleted one would be rebuilt by the next make.  This
@@ -149,6 +150,11 @@ demo:
 	@scripts/install-deps.sh --build
 	@$(MAKE) --no-print-directory all
 	@scripts/demo --bindir $(BINDIR)
+
+demo-live:
+	@scripts/install-deps.sh --build
+	@$(MAKE) --no-print-directory all
+	@scripts/demo-live --bindir $(BINDIR)
 
 live:
 	@scripts/install-deps.sh --build

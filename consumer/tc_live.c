@@ -43,13 +43,14 @@ static void describe_input(const struct tc_options *o, char *buf, size_t len)
         if (n > 0 && (size_t)n < len) {
             snprintf(buf + n, len - (size_t)n, "]");
         }
-    } else if (n > 0 && (size_t)n < len) {
-        snprintf(buf + n, len - (size_t)n, " %s", o->in_group ? o->group : "all partitions");
+    } else if (n > 0 && (size_t)n < len && o->in_group && o->group != NULL) {
+        snprintf(buf + n, len - (size_t)n, " group %s", o->group);
     }
 }
 
-struct tc_live *tc_live_start(const struct tc_options *opts, struct tc_pipeline_config *cfg,
-                              struct tg_log *log, FILE **out, int *status)
+struct tc_live *tc_live_start(const struct tc_options *opts,
+                              struct tc_pipeline_config *cfg, struct tg_log *log,
+                              FILE **out, int *status)
 {
     struct tc_live *l = calloc(1, sizeof *l);
     if (l == NULL) {
@@ -63,7 +64,8 @@ struct tc_live *tc_live_start(const struct tc_options *opts, struct tc_pipeline_
     if (opts->live_output != NULL) {
         l->output = fopen(opts->live_output, "we");
         if (l->output == NULL) {
-            tg_log_error(log, "--live-output: %s: %s", opts->live_output, strerror(errno));
+            tg_log_error(log, "--live-output: %s: %s", opts->live_output,
+                         strerror(errno));
             *status = TG_EXIT_CONFIG;
             free(l);
             return NULL;

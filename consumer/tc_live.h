@@ -24,8 +24,9 @@ struct tc_live;
  * pipeline writes windows to (the --live-output file, or NULL).  Returns
  * the live run, or NULL with *status set after telling why on the log
  * (--live-output unopenable: 78; no terminal: 64; memory: 70). */
-struct tc_live *tc_live_start(const struct tc_options *opts, struct tc_pipeline_config *cfg,
-                              struct tg_log *log, FILE **out, int *status);
+struct tc_live *tc_live_start(const struct tc_options *opts,
+                              struct tc_pipeline_config *cfg, struct tg_log *log,
+                              FILE **out, int *status);
 
 /* Restores the terminal, then the log (copying what it held to stderr),
  * and closes --live-output.  Returns status, or 75 when closing the

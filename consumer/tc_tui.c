@@ -121,8 +121,8 @@ static void hhmmss(int64_t ms, char *buf, size_t len)
 /* A bar of count / max over cols columns, in eighths of a block. */
 static void line_bar(struct line *l, uint64_t count, uint64_t max, int cols)
 {
-    static const char *const eighths[] = {"",   "\u258f", "\u258e", "\u258d", "\u258c",
-                                          "\u258b", "\u258a", "\u2589"};
+    static const char *const eighths[] = {"",       "\u258f", "\u258e", "\u258d",
+                                          "\u258c", "\u258b", "\u258a", "\u2589"};
     char bar[LINE_BYTES / 2] = "";
     size_t used = 0;
     uint64_t total = max > 0 ? count * (uint64_t)cols * 8 / max : 0;
@@ -167,7 +167,7 @@ static void draw_status(struct tc_tui *t, struct tc_pipeline *p, int64_t now)
     }
     snprintf(text, sizeof text,
              " %s | %" PRIu64 " rec/s | read %" PRIu64 " | late %" PRIu64
-             " | malformed %" PRIu64 " | W %s%s%s%s | q quit p pause n/N rows Tab spec",
+             " | malformed %" PRIu64 " | W %s%s%s%s | q quit, p pause",
              t->cfg.input, t->rate, s->read, s->late, s->malformed, wtext, lag,
              t->paused ? " | PAUSED" : "", t->cfg.output != NULL ? " | to file" : "");
     struct line l = {0};
@@ -191,8 +191,8 @@ static struct layout layout_for(int cols)
     return lo;
 }
 
-static void draw_header(struct tc_tui *t, size_t spec, int y, const struct tc_view_window *o,
-                        const struct tc_view_window *last)
+static void draw_header(struct tc_tui *t, size_t spec, int y,
+                        const struct tc_view_window *o, const struct tc_view_window *last)
 {
     char a[16], b[16], c[16], d[16], text[256];
     hhmmss(o->start_ms, a, sizeof a);
@@ -213,14 +213,36 @@ static void draw_header(struct tc_tui *t, size_t spec, int y, const struct tc_vi
     line_put(y, &l, spec == t->focus ? A_BOLD | A_UNDERLINE : A_BOLD);
 }
 
-/* Draws spec's panel in lines [y, y + height).  Its rows are the open
- * window's, or while there is none the last final window's. */
+/* One row of a panel: a user with their open and last final counts. */
+static void draw_row(struct tc_tui *t, size_t spec, int y, const struct layout *lo,
+                     const struct tc_view_row *row, uint64_t max)
+{
+    const struct tc_view_window *o = tc_view_open(t->view, spec);
+    const struct tc_view_window *last = tc_view_last(t->view, spec);
+    uint64_t open = tc_view_count_of(o, row->name, row->len);
+    uint64_t hist[TC_TUI_HISTORY];
+    size_t k = tc_view_history(t->view, spec, row->name, row->len, hist, TC_TUI_HISTORY);
+    struct line l = {0};
+    line_add(&l, row->name, lo->name);
+    line_text(&l, " ");
+    line_num(&l, open, COUNT_COLS, !o->valid);
+    line_text(&l, " ");
+    line_bar(&l, open, max, lo->bar);
+    line_text(&l, " ");
+    line_num(&l, tc_view_count_of(last, row->name, row->len), COUNT_COLS, !last->valid);
+    line_text(&l, " ");
+    line_spark(&l, hist, k, lo->spark);
+    line_put(y, &l, A_NORMAL);
+}
+
+/* Draws spec's panel in lines [y, y + height): the open window's users,
+ * then those of the last final window not in it (a young open window
+ * holds few), so that the leaders stay on screen as a window turns. */
 static void draw_panel(struct tc_tui *t, size_t spec, int y, int height)
 {
     const struct tc_view_window *o = tc_view_open(t->view, spec);
     const struct tc_view_window *last = tc_view_last(t->view, spec);
     draw_header(t, spec, y, o, last);
-    const struct tc_view_window *src = o->valid ? o : last;
     struct layout lo = layout_for(COLS);
     if (height >= 3) { /* room for the column labels too */
         struct line l = {0};
@@ -230,38 +252,29 @@ static void draw_panel(struct tc_tui *t, size_t spec, int y, int height)
         line_text(&l, " ");
         line_add(&l, "", lo.bar);
         line_text(&l, " ");
-        line_add(&l, "   last", COUNT_COLS);
+        line_add(&l, "  final", COUNT_COLS);
         line_text(&l, " ");
-        line_add(&l, "last finals", lo.spark);
+        line_add(&l, "finals", lo.spark);
         line_put(++y, &l, A_DIM);
         height--;
     }
+    size_t on = o->valid ? o->n : 0;
+    const struct tc_view_row *extra[MAX_ROWS];
+    size_t nextra = 0;
+    for (size_t i = 0; last->valid && i < last->n && nextra < MAX_ROWS; i++) {
+        if (tc_view_count_of(o, last->rows[i].name, last->rows[i].len) == 0) {
+            extra[nextra++] = &last->rows[i];
+        }
+    }
+    size_t n = on + nextra;
     size_t shown = (size_t)(height - 1) < t->rows ? (size_t)(height - 1) : t->rows;
-    size_t n = src->valid ? src->n : 0;
     if (t->scroll[spec] + shown > n) {
         t->scroll[spec] = n > shown ? n - shown : 0;
     }
-    uint64_t max = n > 0 ? src->rows[0].count : 0;
-    for (size_t i = 0; i < shown; i++) {
+    uint64_t max = on > 0 ? o->rows[0].count : 0;
+    for (size_t i = 0; i < shown && t->scroll[spec] + i < n; i++) {
         size_t r = t->scroll[spec] + i;
-        struct line l = {0};
-        if (r < n) {
-            const struct tc_view_row *row = &src->rows[r];
-            uint64_t hist[TC_TUI_HISTORY];
-            size_t k =
-                tc_view_history(t->view, spec, row->name, row->len, hist, TC_TUI_HISTORY);
-            line_add(&l, row->name, lo.name);
-            line_text(&l, " ");
-            line_num(&l, row->count, COUNT_COLS, !o->valid);
-            line_text(&l, " ");
-            line_bar(&l, row->count, max, lo.bar);
-            line_text(&l, " ");
-            line_num(&l, tc_view_count_of(last, row->name, row->len), COUNT_COLS,
-                     !last->valid);
-            line_text(&l, " ");
-            line_spark(&l, hist, k, lo.spark);
-        }
-        line_put(y + 1 + (int)i, &l, A_NORMAL);
+        draw_row(t, spec, y + 1 + (int)i, &lo, r < on ? &o->rows[r] : extra[r - on], max);
     }
 }
 
@@ -335,13 +348,14 @@ static void on_key(struct tc_tui *t, int ch)
     t->dirty = true;
 }
 
-/* Measures records/s over at least a second. */
+/* Measures records/s over at least two seconds. */
 static void measure_rate(struct tc_tui *t, const struct tc_pipeline *p)
 {
     int64_t mono = tg_time_monotonic_ms();
     uint64_t read = tc_pipeline_stats(p)->read;
-    if (mono - t->rate_since_ms >= 1000) {
-        t->rate = (read - t->rate_since_read) * 1000 / (uint64_t)(mono - t->rate_since_ms);
+    if (mono - t->rate_since_ms >= 2000) { /* Kafka hands records over in bursts */
+        t->rate =
+            (read - t->rate_since_read) * 1000 / (uint64_t)(mono - t->rate_since_ms);
         t->rate_since_ms = mono;
         t->rate_since_read = read;
     }
@@ -388,7 +402,8 @@ static void utf8_locale(void)
 struct tc_tui *tc_tui_new(const struct tc_tui_config *cfg, char *err, size_t errlen)
 {
     struct tc_tui *t = calloc(1, sizeof *t);
-    if (t == NULL || (t->view = tc_view_new(cfg->nspecs, MAX_ROWS, TC_TUI_HISTORY)) == NULL ||
+    if (t == NULL ||
+        (t->view = tc_view_new(cfg->nspecs, MAX_ROWS, TC_TUI_HISTORY)) == NULL ||
         (t->scroll = calloc(cfg->nspecs, sizeof *t->scroll)) == NULL) {
         snprintf(err, errlen, "out of memory");
         tc_tui_free(t);

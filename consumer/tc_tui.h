@@ -39,7 +39,7 @@ struct tg_window_spec;
 struct tc_tui_config {
     const struct tg_window_spec *specs; /* in --window order */
     size_t nspecs;
-    const char *input; /* what is read, for the status line: "stdin", ... */
+    const char *input;  /* what is read, for the status line: "stdin", ... */
     const char *output; /* --live-output FILE, or NULL */
 };
 
