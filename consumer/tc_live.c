@@ -99,6 +99,11 @@ struct tc_live *tc_live_start(const struct tc_options *opts,
     return l;
 }
 
+void tc_live_hold(struct tc_live *l, struct tc_pipeline *p)
+{
+    tc_tui_hold(l->tui, p);
+}
+
 int tc_live_stop(struct tc_live *l, int status)
 {
     if (l == NULL) {

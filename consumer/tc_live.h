@@ -17,6 +17,7 @@ struct tc_options;
 struct tc_pipeline_config;
 struct tg_log;
 struct tc_live;
+struct tc_pipeline;
 
 /* Opens --live-output, holds the log back (log->stream changes; log is
  * borrowed and must outlive the live run), takes over the terminal and
@@ -27,6 +28,10 @@ struct tc_live;
 struct tc_live *tc_live_start(const struct tc_options *opts,
                               struct tc_pipeline_config *cfg, struct tg_log *log,
                               FILE **out, int *status);
+
+/* The input ended by itself: the view stays, with the last final windows,
+ * until q or a stop signal (tc_tui_hold).  p is borrowed. */
+void tc_live_hold(struct tc_live *l, struct tc_pipeline *p);
 
 /* Restores the terminal, then the log (copying what it held to stderr),
  * and closes --live-output.  Returns status, or 75 when closing the

@@ -43,6 +43,7 @@ struct tc_tui {
     FILE *tty;
     SCREEN *screen;
     bool quit, paused, dirty;
+    bool ended;   /* the input ended: the view waits for q */
     size_t rows;  /* rows per panel asked for (n / N) */
     size_t focus; /* spec index */
     size_t *scroll;
@@ -167,9 +168,10 @@ static void draw_status(struct tc_tui *t, struct tc_pipeline *p, int64_t now)
     }
     snprintf(text, sizeof text,
              " %s | %" PRIu64 " rec/s | read %" PRIu64 " | late %" PRIu64
-             " | malformed %" PRIu64 " | W %s%s%s%s | q quit, p pause",
+             " | malformed %" PRIu64 " | W %s%s%s%s | %s",
              t->cfg.input, t->rate, s->read, s->late, s->malformed, wtext, lag,
-             t->paused ? " | PAUSED" : "", t->cfg.output != NULL ? " | to file" : "");
+             t->paused ? " | PAUSED" : "", t->cfg.output != NULL ? " | to file" : "",
+             t->ended ? "input ended: q quits" : "q quit, p pause");
     struct line l = {0};
     line_text(&l, text);
     line_put(0, &l, A_REVERSE);
@@ -385,6 +387,31 @@ static void tick(void *ctx, struct tc_pipeline *p, int64_t now)
     }
     t->dirty = false;
     draw(t, p, now);
+}
+
+void tc_tui_hold(struct tc_tui *t, struct tc_pipeline *p)
+{
+    if (t->quit) {
+        return;
+    }
+    t->ended = true;
+    t->paused = false;
+    t->rate = 0;
+    /* Every window is final now: the panels show the last ones. */
+    tc_view_snapshot_begin(t->view, INT64_MIN);
+    tc_view_snapshot_end(t->view);
+    timeout(200); /* getch waits this long, so that a stop signal is seen */
+    t->dirty = true;
+    while (!t->quit && !tg_signal_stop_requested()) {
+        if (t->dirty) {
+            t->dirty = false;
+            draw(t, p, tg_time_now_ms());
+        }
+        int ch = getch();
+        if (ch != ERR) {
+            on_key(t, ch);
+        }
+    }
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */

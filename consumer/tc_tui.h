@@ -56,6 +56,12 @@ void tc_tui_free(struct tc_tui *t);
 /* The hook for struct tc_pipeline_config's live (borrowed from t). */
 const struct tc_pipeline_live *tc_tui_hook(struct tc_tui *t);
 
+/* The input ended by itself (EOF, -e) and the pipeline finished: keeps
+ * the last windows on screen, the status line saying so, until q or a
+ * stop signal, so that a short input does not flash by.  Returns at once
+ * when q was pressed already.  p (borrowed) gives the status line. */
+void tc_tui_hold(struct tc_tui *t, struct tc_pipeline *p);
+
 /* True once q was pressed. */
 bool tc_tui_quit(const struct tc_tui *t);
 

@@ -113,6 +113,11 @@ int main(int argc, char **argv)
     if (status == TG_EXIT_OK && tc_pipeline_failed(p)) {
         status = TG_EXIT_TEMPFAIL;
     }
+    /* A short input must not flash by; an error is for the user to read
+     * at once. */
+    if (live != NULL && status == TG_EXIT_OK && !tg_signal_stop_requested()) {
+        tc_live_hold(live, p);
+    }
     status = tc_live_stop(live, status);
     tc_pipeline_free(p);
     tc_options_clear(&opts);
