@@ -50,7 +50,8 @@ struct tc_pipeline {
      * that ended the input (if any) was counted before it began. */
     bool finishing;
     unsigned signals_before_finish;
-    bool interrupted; /* it did stop so */
+    bool interrupted;       /* it did stop so */
+    char note[TC_NOTE_MAX]; /* tc_pipeline_set_note */
 };
 
 static int emit_to_output(void *ctx, const struct tc_window *w, const struct tc_row *rows,
@@ -392,6 +393,21 @@ int tc_pipeline_finish(struct tc_pipeline *p, bool complete)
         tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
     }
     return rc;
+}
+
+bool tc_pipeline_live(const struct tc_pipeline *p)
+{
+    return p->cfg.live != NULL;
+}
+
+void tc_pipeline_set_note(struct tc_pipeline *p, const char *note)
+{
+    snprintf(p->note, sizeof p->note, "%s", note != NULL ? note : "");
+}
+
+const char *tc_pipeline_note(const struct tc_pipeline *p)
+{
+    return p->note;
 }
 
 int64_t tc_pipeline_watermark(const struct tc_pipeline *p)

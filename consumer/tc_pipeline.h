@@ -198,6 +198,18 @@ int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms);
 int tc_pipeline_snapshot(struct tc_pipeline *p, size_t top_n,
                          const struct tc_emitter *em);
 
+/* True when a live view is on (cfg->live): an input may then tell it
+ * more with tc_pipeline_set_note. */
+bool tc_pipeline_live(const struct tc_pipeline *p);
+
+/* --live: a short line of the input's own state for the view (Kafka: the
+ * lag per partition), copied (cut to TC_NOTE_MAX - 1 bytes); NULL or ""
+ * clears it.  tc_pipeline_note: the line (borrowed, valid until the next
+ * set), "" when none. */
+#define TC_NOTE_MAX 512
+void tc_pipeline_set_note(struct tc_pipeline *p, const char *note);
+const char *tc_pipeline_note(const struct tc_pipeline *p);
+
 /* End of input (EOF, -e, a stop signal): emits every window that has
  * counts and was not emitted final yet, in the usual order, marked final
  * when complete (every record of the input was read: files and stdin at

@@ -175,6 +175,13 @@ static void draw_status(struct tc_tui *t, struct tc_pipeline *p, int64_t now)
     struct line l = {0};
     line_text(&l, text);
     line_put(0, &l, A_REVERSE);
+    const char *note = tc_pipeline_note(p);
+    if (note[0] != '\0') {
+        struct line m = {0};
+        line_text(&m, " ");
+        line_text(&m, note);
+        line_put(1, &m, A_REVERSE);
+    }
 }
 
 /* Column widths of a panel's rows for a screen cols wide. */
@@ -284,12 +291,13 @@ static void draw(struct tc_tui *t, struct tc_pipeline *p, int64_t now)
 {
     erase();
     draw_status(t, p, now);
+    int top = tc_pipeline_note(p)[0] != '\0' ? 2 : 1; /* status lines */
     size_t n = tc_view_specs(t->view);
-    int avail = LINES - 1;
+    int avail = LINES - top;
     /* Panels from the focused one on, when not all fit one line each. */
     size_t first = avail >= (int)n ? 0 : t->focus;
     size_t panels = n - first;
-    int y = 1;
+    int y = top;
     for (size_t i = 0; i < panels && y < LINES; i++) {
         int h = avail / (int)panels + ((int)i < avail % (int)panels ? 1 : 0);
         if (h <= 0) {

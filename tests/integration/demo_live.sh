@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo-live (scripts/demo-live) in a real terminal (tmux): the live
 # view comes up on the local broker's topic, fed by the synthetic producer,
-# shows users in both specs and, once the first 10 s window closed, a last
+# shows the lag of each partition, users in both specs and, once the first 10 s window closed, a last
 # final window; q ends it with exit 0 and its cleanup (producer, broker,
 # work directory) runs.  Without a terminal it refuses with 64.
 . "$(dirname "$0")/../lib.sh"
@@ -26,6 +26,8 @@ on_screen() { screen | grep -Eq "$1"; }
 
 tg_check "the view comes up on the demo's topic" \
     tg_wait_until 60 on_screen '^ Kafka telegram_messages \| [0-9]+ rec/s'
+tg_check "a second status line gives the lag of each of the 4 partitions" \
+    tg_wait_until 60 on_screen '^ lag [0-9]+ by partition: 0:[0-9?]+ 1:[0-9?]+ 2:[0-9?]+ 3:[0-9?]+$'
 rows() { [ "$(screen | grep -Ec '^[^ >].* +[0-9]+ ')" -ge "$1" ]; }
 tg_check "users with counts are drawn" tg_wait_until 60 rows 2
 tg_check "a 10 s window closes and shows as the last final one" \
