@@ -197,9 +197,20 @@ int tc_engine_emit_snapshot(struct tc_engine *e, size_t top_n,
                             const struct tc_emitter *em)
 {
     struct tc_task *t = e->task;
+    if (t->max_t == INT64_MIN) {
+        return 0;
+    }
     uint64_t before = tc_emit_windows(e->emit);
-    int rc = tc_emit_ending(e->emit, &e->cfg.windows, t->users, t->panes, t->w, INT64_MAX,
-                            false, false, top_n, em);
+    int rc = 0;
+    for (size_t i = 0; i < e->cfg.windows.nspecs && rc == 0; i++) {
+        const struct tg_window_spec *s = &e->cfg.windows.specs[i];
+        int64_t start = tc_window_first_open(s, t->max_t) * s->slide_ms;
+        struct tc_window w = {i, start, start + s->size_ms, false};
+        if (w.end_ms > t->w) {
+            rc = tc_emit_window(e->emit, &e->cfg.windows, t->users, t->panes, &w, top_n,
+                                em);
+        }
+    }
     e->snapshot_windows += tc_emit_windows(e->emit) - before;
     sync_counters(e);
     return rc;

@@ -191,8 +191,9 @@ bool tc_pipeline_holding(const struct tc_pipeline *p);
  * Returns 0, or -1 as tc_pipeline_advance. */
 int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms);
 
-/* The live view's redraw: hands every open window, provisional, cut to
- * top_n rows (0: all), to em (borrowed for the call), in the usual order.
+/* The live view's redraw: hands, for each spec, the open window that ends
+ * first after the greatest event time (tc_engine_emit_snapshot),
+ * provisional, cut to top_n rows (0: all), to em (borrowed for the call).
  * Nothing is written to the output and no state changes.  Returns 0, or
  * -1 when em failed or memory ran out. */
 int tc_pipeline_snapshot(struct tc_pipeline *p, size_t top_n,

@@ -31,7 +31,7 @@
 struct tg_window_spec;
 
 /* Redraws at most this often: the eye gets a steady picture, and the
- * snapshot's cost (summing every open window) stays small. */
+ * snapshot (one window per spec, summed and sorted) stays a small cost. */
 #define TC_TUI_REDRAW_MS 400
 /* Final windows kept per spec for the sparklines. */
 #define TC_TUI_HISTORY 12
