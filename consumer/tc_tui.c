@@ -424,10 +424,11 @@ void tc_tui_hold(struct tc_tui *t, struct tc_pipeline *p)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-/* ncursesw draws UTF-8 only in a UTF-8 locale: the user's, else C.UTF-8. */
+/* ncursesw draws UTF-8 only in a UTF-8 LC_CTYPE: the user's, else
+ * C.UTF-8.  Only LC_CTYPE: numbers in --live-output keep the C locale. */
 static void utf8_locale(void)
 {
-    setlocale(LC_ALL, "");
+    setlocale(LC_CTYPE, "");
     const char *cs = nl_langinfo(CODESET);
     if (cs == NULL || strcmp(cs, "UTF-8") != 0) {
         setlocale(LC_CTYPE, "C.UTF-8");
