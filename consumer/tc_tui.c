@@ -47,8 +47,8 @@ struct tc_tui {
     size_t rows;  /* rows per panel asked for (n / N) */
     size_t focus; /* spec index */
     size_t *scroll;
-    int64_t next_redraw_ms;
-    int64_t rate_since_ms; /* monotonic */
+    int64_t next_redraw_ms; /* monotonic */
+    int64_t rate_since_ms;  /* monotonic */
     uint64_t rate_since_read;
     uint64_t rate; /* records/s, last measured */
 };
@@ -382,16 +382,20 @@ static void tick(void *ctx, struct tc_pipeline *p, int64_t now)
         return;
     }
     measure_rate(t, p);
-    bool due = now >= t->next_redraw_ms;
+    /* Monotonic: a wall clock stepped back must not stop the redraws. */
+    int64_t mono = tg_time_monotonic_ms();
+    bool due = mono >= t->next_redraw_ms;
     if (!(due || t->dirty) || (t->paused && !t->dirty)) {
         return;
     }
     if (!t->paused && due) {
         struct tc_emitter em = tc_view_snapshot_emitter(t->view);
         tc_view_snapshot_begin(t->view, tc_pipeline_max_event_time(p));
-        tc_pipeline_snapshot(p, MAX_ROWS, &em);
+        /* Out of memory, it hands over less: the view shows what came, and
+         * the counting, which needs the memory more, will say so. */
+        (void)tc_pipeline_snapshot(p, MAX_ROWS, &em);
         tc_view_snapshot_end(t->view);
-        t->next_redraw_ms = now + TC_TUI_REDRAW_MS;
+        t->next_redraw_ms = mono + TC_TUI_REDRAW_MS;
     }
     t->dirty = false;
     draw(t, p, now);
