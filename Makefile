@@ -8,6 +8,7 @@
 #   make unit            unit tests only
 #   make bench           the benchmark (see README)
 #   make demo            the pipeline on synthetic data, in seconds
+#   make demo-live       the same, live, in tgcount --live (q quits)
 #   make live            the real pipeline (needs TELEGRAM_BOT_TOKEN)
 #   make install PREFIX=/usr/local
 #   make format-check    clang-format --dry-run --Werror on every tracked .c/.h
@@ -52,6 +53,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
 	-Icommon $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
+# ncursesw draws tgcount --live: only tgcount links it.
+CURSES_CFLAGS = $(shell pkg-config --cflags ncursesw 2>/dev/null)
+CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 
 COMMON_SRC := $(wildcard common/*.c)
 COUNT_SRC := $(filter-out consumer/tgcount.c,$(wildcard consumer/*.c))
@@ -71,7 +75,7 @@ PROGRAMS := $(BINDIR)/tgproducer $(BINDIR)/tgcount
 TOOLS := $(TOOL_SRC:scripts/%.c=$(BINDIR)/tg-%)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: all clean install uninstall test unit integration bench demo live deps fuzz \
+.PHONY: all clean install uninstall test unit integration bench demo demo-live live deps fuzz \
 	format format-check
 # Keep every object, test and tool objects included: none is a throwaway
 # intermediate, and a deleted one would be rebuilt by the next make.  This
@@ -101,7 +105,8 @@ $(LIBPROD): $(PROD_OBJ)
 $(BINDIR)/tgcount: $(O)/consumer/tgcount.o $(LIBCOUNT) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CURSES_LIBS)
+$(O)/consumer/tc_tui.o: ALL_CFLAGS += $(CURSES_CFLAGS)
 $(BINDIR)/tgproducer: $(O)/producer/tgproducer.o $(LIBPROD) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
@@ -145,6 +150,11 @@ demo:
 	@scripts/install-deps.sh --build
 	@$(MAKE) --no-print-directory all
 	@scripts/demo --bindir $(BINDIR)
+
+demo-live:
+	@scripts/install-deps.sh --build
+	@$(MAKE) --no-print-directory all
+	@scripts/demo-live --bindir $(BINDIR)
 
 live:
 	@scripts/install-deps.sh --build

@@ -27,6 +27,8 @@ enum {
     OPT_MAX_FUTURE,
     OPT_LATE_FILE,
     OPT_IDLE,
+    OPT_LIVE,
+    OPT_LIVE_OUTPUT,
 };
 
 static const char short_options[] = ":b:t:G:p:o:eX:F:w:l:n:f:qvhV";
@@ -56,6 +58,8 @@ static const struct option long_options[] = {
     {"max-future", required_argument, NULL, OPT_MAX_FUTURE},
     {"late-file", required_argument, NULL, OPT_LATE_FILE},
     {"idle", required_argument, NULL, OPT_IDLE},
+    {"live", no_argument, NULL, OPT_LIVE},
+    {"live-output", required_argument, NULL, OPT_LIVE_OUTPUT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -118,6 +122,7 @@ void tc_options_init(struct tc_options *opts)
     opts->checkpoint_interval_ms = TC_DEFAULT_CHECKPOINT_INTERVAL_MS;
     opts->stats_interval_ms = TC_DEFAULT_STATS_INTERVAL_MS;
     opts->stdin_terminal = isatty(STDIN_FILENO) == 1;
+    opts->stdout_terminal = isatty(STDOUT_FILENO) == 1;
 }
 
 void tc_options_clear(struct tc_options *opts)
@@ -342,6 +347,11 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         return set_name(&opts->checkpoint_dir, "--checkpoint", arg, err, errlen);
     case OPT_LATE_FILE:
         return set_name(&opts->late_file, "--late-file", arg, err, errlen);
+    case OPT_LIVE:
+        opts->live = true;
+        break;
+    case OPT_LIVE_OUTPUT:
+        return set_name(&opts->live_output, "--live-output", arg, err, errlen);
     case OPT_CHECKPOINT_INTERVAL:
         return parse_duration("--checkpoint-interval", arg, false, TG_CLI_DURATION_MAX_MS,
                               &opts->checkpoint_interval_ms, err, errlen);
@@ -469,6 +479,16 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
     if (check_overlap(opts, err, errlen) != 0) {
         return TC_OPTIONS_USAGE;
     }
+    if (opts->live_output != NULL && !opts->live) {
+        snprintf(err, errlen, "--live-output: only with --live");
+        return TC_OPTIONS_USAGE;
+    }
+    /* The screen is drawn on stdout; redirected, it would be a file full
+     * of escape sequences. */
+    if (opts->live && !opts->stdout_terminal) {
+        snprintf(err, errlen, "--live needs a terminal on stdout");
+        return TC_OPTIONS_USAGE;
+    }
     opts->files = argv + optind;
     opts->nfiles = (size_t)(argc - optind);
     /* The input is what the user gave: FILE operands, else Kafka when the
@@ -547,6 +567,12 @@ void tc_options_help(FILE *out)
         "      --trigger DUR         wall-clock period of --emit changes (default: 30s)\n"
         "  -n, --top N               at most N rows per window (default: 0 = all)\n"
         "  -f, --format FMT          text, csv or json (default: text)\n"
+        "      --live                full-screen view on the terminal (stdout must be\n"
+        "                            one; keys from /dev/tty: q quit, p pause, n/N\n"
+        "                            rows, Tab spec, arrows scroll); windows are not\n"
+        "                            printed, the stats line is, at the end\n"
+        "      --live-output FILE    with --live, write the windows to FILE in the -f\n"
+        "                            format (default: none)\n"
         "\n",
         out);
     fputs("State and reporting:\n"

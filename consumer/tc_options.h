@@ -71,6 +71,9 @@ struct tc_options {
     /* Whether stdin is a terminal: set by tc_options_init (isatty); a test
      * may change it before tc_options_parse. */
     bool stdin_terminal;
+    /* Whether stdout is a terminal (--live draws there): set by
+     * tc_options_init, as stdin_terminal. */
+    bool stdout_terminal;
 
     /* Kafka (only meaningful when use_kafka). */
     const char *brokers; /* -b as given, NULL when absent */
@@ -117,6 +120,8 @@ struct tc_options {
     int64_t trigger_ms;
     size_t top_n; /* 0 = every row */
     enum tc_format format;
+    bool live;               /* --live: the full-screen view (tc_tui.h) */
+    const char *live_output; /* --live-output FILE, NULL = none */
 
     /* State and reporting. */
     const char *checkpoint_dir; /* NULL = no checkpoints */

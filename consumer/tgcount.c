@@ -8,6 +8,7 @@
 
 #include "tc_input.h"
 #include "tc_kafka.h"
+#include "tc_live.h"
 #include "tc_options.h"
 #include "tc_pipeline.h"
 #include "tg_cli.h"
@@ -91,8 +92,15 @@ int main(int argc, char **argv)
     }
     struct tc_pipeline_config cfg;
     tc_options_pipeline_config(&opts, &cfg);
-    struct tc_pipeline *p = tc_pipeline_new(&cfg, stdout, &log, err, sizeof err);
+    FILE *out = stdout;
+    struct tc_live *live = NULL;
+    if (opts.live && (live = tc_live_start(&opts, &cfg, &log, &out, &status)) == NULL) {
+        tc_options_clear(&opts);
+        return status;
+    }
+    struct tc_pipeline *p = tc_pipeline_new(&cfg, out, &log, err, sizeof err);
     if (p == NULL) {
+        tc_live_stop(live, 0);
         tg_log_error(&log, "%s", err);
         tc_options_clear(&opts);
         return TG_EXIT_CONFIG;
@@ -106,6 +114,12 @@ int main(int argc, char **argv)
     if (status == TG_EXIT_OK && tc_pipeline_failed(p)) {
         status = TG_EXIT_TEMPFAIL;
     }
+    /* A short input must not flash by; an error is for the user to read
+     * at once. */
+    if (live != NULL && status == TG_EXIT_OK && !tg_signal_stop_requested()) {
+        tc_live_hold(live, p);
+    }
+    status = tc_live_stop(live, status);
     tc_pipeline_free(p);
     tc_options_clear(&opts);
     return status;
