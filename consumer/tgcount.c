@@ -71,6 +71,14 @@ int main(int argc, char **argv)
             tc_options_help(stdout);
         } else if (parsed == TC_OPTIONS_VERSION) {
             tc_options_version(stdout);
+        } else if (parsed == TC_OPTIONS_KAFKA_LIST || parsed == TC_OPTIONS_KAFKA_DUMP) {
+            status = tg_cli_kafka_show(parsed, stdout, opts.kafka_conf, "tgcount",
+                                       opts.brokers, err, sizeof err);
+            if (status != TG_EXIT_OK) {
+                tg_log_error(&log, "%s", err);
+            }
+            tc_options_clear(&opts);
+            return status;
         } else {
             tg_log_error(&log, "%s", err);
         }
