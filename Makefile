@@ -19,6 +19,7 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS := rdkafka libcurl jansson
+PKG_CONFIG ?= pkg-config
 
 ifeq ($(SANITIZE),1)
   O := build/sanitize
@@ -45,8 +46,8 @@ ifeq ($(WERROR),1)
   WARNINGS += -Werror
 endif
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
 	-Icommon $(PKG_CFLAGS) -MMD -MP
@@ -72,7 +73,7 @@ TOOLS := $(TOOL_SRC:scripts/%.c=$(BINDIR)/tg-%)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 .PHONY: all clean install uninstall test unit integration bench demo live deps fuzz \
-	format format-check
+	format format-check check-deps
 # Keep every object, test and tool objects included: none is a throwaway
 # intermediate, and a deleted one would be rebuilt by the next make.  This
 # must stay the only .SECONDARY rule: one listing files would make only
@@ -80,7 +81,19 @@ UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 .SECONDARY:
 all: $(PROGRAMS) $(TOOLS)
 
-$(O)/%.o: %.c
+# Before anything is compiled: are the -dev packages there?  Without them
+# the compiler would stop on a missing header; one line saying what to run
+# helps more.  $(error) prints just that line; as a recipe it is expanded
+# only when an object is to be made, so clean, format, deps never ask.
+# Order-only, so it never makes an object out of date.
+DEPS_MISSING = $(strip $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) \
+	>/dev/null 2>&1 && echo ok),,$(p))))
+check-deps:
+	$(if $(DEPS_MISSING),$(error missing build dependencies (pkg-config: \
+	$(DEPS_MISSING)): run scripts/install-deps.sh --build))
+	@:
+
+$(O)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	$(say) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -197,7 +210,7 @@ FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_O)/%)
 FUZZ_LIB := $(FUZZ_O)/libtgfuzz.a
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_O)/obj/%.o,$(COMMON_SRC) $(COUNT_SRC) $(PROD_SRC))
 
-$(FUZZ_O)/obj/%.o: %.c
+$(FUZZ_O)/obj/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 # The targets themselves get the project's warnings (and -Werror with WERROR=1).
