@@ -48,6 +48,9 @@ tg_check "tgcount -X dump: ssl.key.password redacted" \
     grep -qxF "ssl.key.password = [redacted]" "$TG_TMP/count.dump"
 tg_check "tgcount -X dump: no secret printed" \
     not_grep -qE "hunter2pw|keypw42" "$TG_TMP/count.dump"
+tgcount -G grp1 -X group.id=other -X dump >"$TG_TMP/g.dump" 2>&1
+tg_check "tgcount -X dump: -G wins, as when the consumer is made" \
+    grep -qxF "group.id = grp1" "$TG_TMP/g.dump"
 tg_check "tgcount -X dump: the topic section" grep -qxF "# Topic config" "$TG_TMP/count.dump"
 KAFKA_BOOTSTRAP_SERVERS=env1:9092 tgproducer -d broker,topic -X ssl.keystore.password=oauthsec9 \
     -X dump >"$TG_TMP/prod.dump" 2>&1
