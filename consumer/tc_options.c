@@ -31,7 +31,7 @@ enum {
     OPT_LIVE_OUTPUT,
 };
 
-static const char short_options[] = ":b:t:G:p:o:eX:F:w:l:n:f:qvhV";
+static const char short_options[] = ":b:t:G:p:o:eX:F:d:w:l:n:f:qvhV";
 
 static const struct option long_options[] = {
     {"brokers", required_argument, NULL, 'b'},
@@ -83,6 +83,7 @@ static const struct {
     {'e', "-e"},
     {'X', "-X"},
     {'F', "-F"},
+    {'d', "-d"},
     {OPT_CONNECT_TIMEOUT, "--connect-timeout"},
     {OPT_CHECKPOINT, "--checkpoint"},
     {OPT_CHECKPOINT_INTERVAL, "--checkpoint-interval"},
@@ -270,10 +271,8 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         break;
     case 'X':
     case 'F':
-        if (tg_cli_kafka_option(&opts->kafka_conf, c, arg, NULL, err, errlen) != 0) {
-            return TC_OPTIONS_CONFIG;
-        }
-        break;
+    case 'd':
+        return tg_cli_kafka_option(&opts->kafka_conf, c, arg, NULL, err, errlen);
     case OPT_ALLOW_DATA_LOSS:
         opts->allow_data_loss = true;
         break;
@@ -503,8 +502,16 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
     opts->use_kafka =
         opts->kafka_by_option || (opts->nfiles == 0 && opts->stdin_terminal &&
                                   tg_kafka_brokers_requested(NULL) != NULL);
-    return opts->use_kafka ? resolve_group(opts, offset_given, err, errlen)
-                           : TC_OPTIONS_RUN;
+    if (!opts->use_kafka) {
+        return TC_OPTIONS_RUN;
+    }
+    /* Before resolve_group: the default properties file may set group.id. */
+    int kafka = tg_cli_kafka_finish(&opts->kafka_conf, NULL, err, errlen);
+    if (kafka == TC_OPTIONS_CONFIG) {
+        return kafka;
+    }
+    int group = resolve_group(opts, offset_given, err, errlen);
+    return group != TC_OPTIONS_RUN ? group : kafka;
 }
 
 void tc_options_help(FILE *out)
@@ -532,13 +539,23 @@ void tc_options_help(FILE *out)
         "                            without a stored offset starts at the end)\n"
         "  -e, --exit-at-end         stop once every assigned partition is at its end\n"
         "  -X NAME=VALUE             librdkafka property (topic. prefix: topic "
-        "property)\n"
-        "  -F FILE                   librdkafka properties file (name=value lines)\n"
+        "property);\n"
+        "                            (\"-X list\": librdkafka's properties; \"-X "
+        "dump\":\n"
+        "                            the configuration in effect, secrets\n"
+        "                            [redacted]; both print to stdout and exit)\n"
+        "  -F FILE                   librdkafka properties file (name=value lines;\n"
+        "                            read first: $TGSTREAM_CONFIG, else\n"
+        "                            ~/.config/tgstream/kafka.properties)\n"
+        "  -d CTX                    librdkafka debug contexts (-X debug=CTX)\n"
+
         "      --connect-timeout DUR give up when no broker answers (default: 30s)\n"
         "      --allow-data-loss     offsets deleted before they were read are still\n"
         "                            reported and counted (lost=), but -e exits 0\n"
         "                            (default: exit 65)\n"
-        "\n"
+        "\n",
+        out);
+    fputs(
         "Windows:\n"
         "  -w, --window SPEC         SIZE (tumbling) or SIZE/SLIDE (sliding); "
         "repeatable\n"

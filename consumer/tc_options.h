@@ -134,11 +134,13 @@ struct tc_options {
 
 /* What tc_options_parse decided: the shared enum tg_cli_result. */
 enum tc_options_result {
-    TC_OPTIONS_RUN = TG_CLI_RUN,         /* options valid: run */
-    TC_OPTIONS_HELP = TG_CLI_HELP,       /* --help: print tc_options_help, exit 0 */
-    TC_OPTIONS_VERSION = TG_CLI_VERSION, /* --version: tc_options_version, exit 0 */
-    TC_OPTIONS_USAGE = TG_CLI_USAGE,     /* bad command line: exit TG_EXIT_USAGE */
-    TC_OPTIONS_CONFIG = TG_CLI_CONFIG,   /* bad -X/-F: exit TG_EXIT_CONFIG */
+    TC_OPTIONS_RUN = TG_CLI_RUN,               /* options valid: run */
+    TC_OPTIONS_HELP = TG_CLI_HELP,             /* --help: print tc_options_help, exit 0 */
+    TC_OPTIONS_VERSION = TG_CLI_VERSION,       /* --version: tc_options_version, exit 0 */
+    TC_OPTIONS_USAGE = TG_CLI_USAGE,           /* bad command line: exit TG_EXIT_USAGE */
+    TC_OPTIONS_CONFIG = TG_CLI_CONFIG,         /* bad -X/-F: exit TG_EXIT_CONFIG */
+    TC_OPTIONS_KAFKA_LIST = TG_CLI_KAFKA_LIST, /* -X list: tg_cli_kafka_show */
+    TC_OPTIONS_KAFKA_DUMP = TG_CLI_KAFKA_DUMP, /* -X dump: tg_cli_kafka_show */
 };
 
 /* Sets every default, and stdin_terminal.  kafka_conf is created lazily

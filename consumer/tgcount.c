@@ -13,6 +13,7 @@
 #include "tc_pipeline.h"
 #include "tg_cli.h"
 #include "tg_exit.h"
+#include "tg_kafka_conf.h"
 #include "tg_log.h"
 #include "tg_signal.h"
 
@@ -72,6 +73,23 @@ int main(int argc, char **argv)
             tc_options_help(stdout);
         } else if (parsed == TC_OPTIONS_VERSION) {
             tc_options_version(stdout);
+        } else if (parsed == TC_OPTIONS_KAFKA_LIST || parsed == TC_OPTIONS_KAFKA_DUMP) {
+            /* -G wins over a group.id from -X/-F when the consumer is made:
+             * the dump says so too. */
+            if (parsed == TC_OPTIONS_KAFKA_DUMP && opts.group != NULL &&
+                tg_kafka_conf_set(opts.kafka_conf, "group.id", opts.group, err,
+                                  sizeof err) != 0) {
+                tg_log_error(&log, "-G: %s", err);
+                tc_options_clear(&opts);
+                return TG_EXIT_CONFIG;
+            }
+            status = tg_cli_kafka_show(parsed, stdout, opts.kafka_conf, "tgcount",
+                                       opts.brokers, err, sizeof err);
+            if (status != TG_EXIT_OK) {
+                tg_log_error(&log, "%s", err);
+            }
+            tc_options_clear(&opts);
+            return status;
         } else {
             tg_log_error(&log, "%s", err);
         }
