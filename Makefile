@@ -60,8 +60,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
 # ncursesw draws tgcount --live: only tgcount links it.
-CURSES_CFLAGS = $(shell pkg-config --cflags ncursesw 2>/dev/null)
-CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
+CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+CURSES_LIBS = $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
 
 COMMON_SRC := $(wildcard common/*.c)
 COUNT_SRC := $(filter-out consumer/tgcount.c,$(wildcard consumer/*.c))

@@ -38,13 +38,15 @@ make_expect() {
 }
 fails() { ! "$@"; }
 
-make_expect "PKG_CONFIG=false" "rdkafka libcurl jansson" PKG_CONFIG=false
-make_expect "no pkg-config at all" "rdkafka libcurl jansson" \
+make_expect "PKG_CONFIG=false" "rdkafka libcurl jansson ncursesw" PKG_CONFIG=false
+make_expect "no pkg-config at all" "rdkafka libcurl jansson ncursesw" \
     PKG_CONFIG="$TG_TMP/no-such-pkg-config"
 HIDE=jansson make_expect "jansson-dev missing" "jansson" PKG_CONFIG="$TG_TMP/pkg-config"
+HIDE=ncursesw make_expect "libncurses-dev missing (tgcount --live)" "ncursesw" \
+    PKG_CONFIG="$TG_TMP/pkg-config"
 HIDE="rdkafka libcurl" make_expect "librdkafka-dev, libcurl-dev missing" "rdkafka libcurl" \
     PKG_CONFIG="$TG_TMP/pkg-config" -j2 all
-make_expect "make SANITIZE=1 too" "rdkafka libcurl jansson" PKG_CONFIG=false SANITIZE=1
+make_expect "make SANITIZE=1 too" "rdkafka libcurl jansson ncursesw" PKG_CONFIG=false SANITIZE=1
 
 # Targets that compile nothing do not ask.
 make -C "$src" --no-print-directory clean PKG_CONFIG=false >/dev/null 2>"$TG_TMP/clean.err"
