@@ -8,25 +8,32 @@
 #   make unit            unit tests only
 #   make bench           the benchmark (see README)
 #   make demo            the pipeline on synthetic data, in seconds
+#   make demo-live       the same, live, in tgcount --live (q quits)
 #   make live            the real pipeline (needs TELEGRAM_BOT_TOKEN)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (also DESTDIR, BINDIR, MANDIR, UNITDIR)
+#   make uninstall       the same variables
 #   make format-check    clang-format --dry-run --Werror on every tracked .c/.h
 #   make format          the same, rewriting the files
 #   make V=1             show every command
 
+# Where make install puts things (GNU conventions; DESTDIR for staging).
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS := rdkafka libcurl jansson
+PKG_CONFIG ?= pkg-config
 
 ifeq ($(SANITIZE),1)
   O := build/sanitize
-  BINDIR := $(O)/bin
+  OUT_BIN := $(O)/bin
   SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
   O := build/release
-  BINDIR := bin
+  OUT_BIN := bin
   SAN_FLAGS :=
 endif
 
@@ -45,13 +52,16 @@ ifeq ($(WERROR),1)
   WARNINGS += -Werror
 endif
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) \
 	-Icommon $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
+# ncursesw draws tgcount --live: only tgcount links it.
+CURSES_CFLAGS = $(shell pkg-config --cflags ncursesw 2>/dev/null)
+CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 
 COMMON_SRC := $(wildcard common/*.c)
 COUNT_SRC := $(filter-out consumer/tgcount.c,$(wildcard consumer/*.c))
@@ -67,12 +77,12 @@ LIBCOMMON := $(O)/libtgcommon.a
 LIBCOUNT := $(O)/libtgcount.a
 LIBPROD := $(O)/libtgproducer.a
 
-PROGRAMS := $(BINDIR)/tgproducer $(BINDIR)/tgcount
-TOOLS := $(TOOL_SRC:scripts/%.c=$(BINDIR)/tg-%)
+PROGRAMS := $(OUT_BIN)/tgproducer $(OUT_BIN)/tgcount
+TOOLS := $(TOOL_SRC:scripts/%.c=$(OUT_BIN)/tg-%)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: all clean install uninstall test unit integration bench demo live deps fuzz \
-	format format-check
+.PHONY: all clean install uninstall test unit integration bench demo demo-live live deps fuzz \
+	format format-check check-deps
 # Keep every object, test and tool objects included: none is a throwaway
 # intermediate, and a deleted one would be rebuilt by the next make.  This
 # must stay the only .SECONDARY rule: one listing files would make only
@@ -80,7 +90,19 @@ UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 .SECONDARY:
 all: $(PROGRAMS) $(TOOLS)
 
-$(O)/%.o: %.c
+# Before anything is compiled: are the -dev packages there?  Without them
+# the compiler would stop on a missing header; one line saying what to run
+# helps more.  $(error) prints just that line; as a recipe it is expanded
+# only when an object is to be made, so clean, format, deps never ask.
+# Order-only, so it never makes an object out of date.
+DEPS_MISSING = $(strip $(foreach p,$(PKGS) ncursesw,$(if $(shell $(PKG_CONFIG) --exists $(p) \
+	>/dev/null 2>&1 && echo ok),,$(p))))
+check-deps:
+	$(if $(DEPS_MISSING),$(error missing build dependencies (pkg-config: \
+	$(DEPS_MISSING)): run scripts/install-deps.sh --build))
+	@:
+
+$(O)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	$(say) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -98,15 +120,16 @@ $(LIBPROD): $(PROD_OBJ)
 	$(say) AR $@
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BINDIR)/tgcount: $(O)/consumer/tgcount.o $(LIBCOUNT) $(LIBCOMMON)
+$(OUT_BIN)/tgcount: $(O)/consumer/tgcount.o $(LIBCOUNT) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CURSES_LIBS)
+$(O)/consumer/tc_tui.o: ALL_CFLAGS += $(CURSES_CFLAGS)
+$(OUT_BIN)/tgproducer: $(O)/producer/tgproducer.o $(LIBPROD) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-$(BINDIR)/tgproducer: $(O)/producer/tgproducer.o $(LIBPROD) $(LIBCOMMON)
-	@mkdir -p $(dir $@)
-	$(say) LD $@
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-$(BINDIR)/tg-%: $(O)/scripts/%.o $(LIBCOMMON)
+$(OUT_BIN)/tg-%: $(O)/scripts/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -127,38 +150,52 @@ unit-bins: $(UNIT_BINS)
 
 unit: deps
 	@$(MAKE) --no-print-directory all unit-bins
-	@tests/run --bindir $(BINDIR) --unitdir $(O)/tests --unit-only
+	@tests/run --bindir $(OUT_BIN) --unitdir $(O)/tests --unit-only
 
 integration: deps
 	@$(MAKE) --no-print-directory all unit-bins
-	@tests/run --bindir $(BINDIR) --unitdir $(O)/tests --integration-only
+	@tests/run --bindir $(OUT_BIN) --unitdir $(O)/tests --integration-only
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins
-	@tests/run --bindir $(BINDIR) --unitdir $(O)/tests
+	@tests/run --bindir $(OUT_BIN) --unitdir $(O)/tests
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/bench --bindir $(BINDIR)
+	@scripts/bench --bindir $(OUT_BIN)
 
 demo:
 	@scripts/install-deps.sh --build
 	@$(MAKE) --no-print-directory all
-	@scripts/demo --bindir $(BINDIR)
+	@scripts/demo --bindir $(OUT_BIN)
+
+demo-live:
+	@scripts/install-deps.sh --build
+	@$(MAKE) --no-print-directory all
+	@scripts/demo-live --bindir $(OUT_BIN)
 
 live:
 	@scripts/install-deps.sh --build
 	@$(MAKE) --no-print-directory all
-	@TG_BINDIR=$(BINDIR) scripts/live
+	@TG_BINDIR=$(OUT_BIN) scripts/live
 
+# The programs, scripts/tgplot, the man pages and the systemd units, whose
+# ExecStart= is pointed at $(BINDIR).
+UNITS := scripts/tgproducer.service scripts/tgcount.service
 install: $(PROGRAMS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 producer/tgproducer.1 consumer/tgcount.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(PROGRAMS) scripts/tgplot $(DESTDIR)$(BINDIR)/
+	install -m 0644 producer/tgproducer.1 consumer/tgcount.1 $(DESTDIR)$(MANDIR)/man1/
+	for u in $(UNITS); do \
+	    sed 's|/usr/local/bin/|$(BINDIR)/|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/}.tmp && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp && \
+	    mv -f $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/tgproducer $(DESTDIR)$(PREFIX)/bin/tgcount
-	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/tgproducer.1 $(DESTDIR)$(PREFIX)/share/man/man1/tgcount.1
+	rm -f $(DESTDIR)$(BINDIR)/tgproducer $(DESTDIR)$(BINDIR)/tgcount $(DESTDIR)$(BINDIR)/tgplot
+	rm -f $(DESTDIR)$(MANDIR)/man1/tgproducer.1 $(DESTDIR)$(MANDIR)/man1/tgcount.1
+	rm -f $(DESTDIR)$(UNITDIR)/tgproducer.service $(DESTDIR)$(UNITDIR)/tgcount.service
 
 clean:
 	rm -rf build bin
@@ -197,7 +234,7 @@ FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_O)/%)
 FUZZ_LIB := $(FUZZ_O)/libtgfuzz.a
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_O)/obj/%.o,$(COMMON_SRC) $(COUNT_SRC) $(PROD_SRC))
 
-$(FUZZ_O)/obj/%.o: %.c
+$(FUZZ_O)/obj/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 # The targets themselves get the project's warnings (and -Werror with WERROR=1).

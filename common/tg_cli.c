@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
@@ -239,6 +240,40 @@ int tg_cli_next_option(int argc, char *const argv[], const char *shortopts,
 
 /* ---- Kafka configuration ------------------------------------------------ */
 
+/* Applies the default properties file, if any, to kc.  Only a missing file
+ * at the default place is fine: one named by $TGSTREAM_CONFIG that cannot
+ * be read is a configuration error, as is any unreadable or bad file. */
+static int load_default_file(struct tg_kafka_conf *kc, char *err, size_t errlen)
+{
+    const char *env = getenv(TG_CLI_CONFIG_ENV);
+    char why[768];
+    if (env != NULL && env[0] != '\0') {
+        if (tg_kafka_conf_load_file(kc, env, why, sizeof why) != 0) {
+            snprintf(err, errlen, "$%s: %s", TG_CLI_CONFIG_ENV, why);
+            return -1;
+        }
+        return 0;
+    }
+    const char *home = getenv("HOME");
+    if (home == NULL || home[0] == '\0') {
+        return 0;
+    }
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%s", home, TG_CLI_CONFIG_HOME_FILE) >=
+        (int)sizeof path) {
+        return 0;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+        return 0;
+    }
+    if (tg_kafka_conf_load_file(kc, path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
 struct tg_kafka_conf *tg_cli_kafka_conf_new(const char *const *defaults, char *err,
                                             size_t errlen)
 {
@@ -255,26 +290,81 @@ struct tg_kafka_conf *tg_cli_kafka_conf_new(const char *const *defaults, char *e
             return NULL;
         }
     }
+    if (load_default_file(kc, err, errlen) != 0) {
+        tg_kafka_conf_free(kc);
+        return NULL;
+    }
     return kc;
 }
 
 int tg_cli_kafka_option(struct tg_kafka_conf **kc, int opt, const char *arg,
                         const char *const *defaults, char *err, size_t errlen)
 {
+    /* kcat's -X list needs no configuration, and no default file. */
+    if (opt == 'X' && strcmp(arg, "list") == 0) {
+        return TG_CLI_KAFKA_LIST;
+    }
     if (*kc == NULL) {
         *kc = tg_cli_kafka_conf_new(defaults, err, errlen);
         if (*kc == NULL) {
-            return -1;
+            return TG_CLI_CONFIG;
         }
     }
     char why[768];
-    int rc = opt == 'F' ? tg_kafka_conf_load_file(*kc, arg, why, sizeof why)
-                        : tg_kafka_conf_set_arg(*kc, arg, why, sizeof why);
-    if (rc != 0) {
-        snprintf(err, errlen, "-%c: %s", opt == 'F' ? 'F' : 'X', why);
-        return -1;
+    int rc;
+    if (opt == 'F') {
+        rc = tg_kafka_conf_load_file(*kc, arg, why, sizeof why);
+    } else if (opt == 'd') {
+        rc = tg_kafka_conf_set(*kc, "debug", arg, why, sizeof why);
+    } else if (strcmp(arg, "dump") == 0) {
+        tg_kafka_conf_request_dump(*kc);
+        rc = 0;
+    } else {
+        rc = tg_kafka_conf_set_arg(*kc, arg, why, sizeof why);
     }
-    return 0;
+    if (rc != 0) {
+        snprintf(err, errlen, "-%c: %s", opt == 'F' || opt == 'd' ? opt : 'X', why);
+        return TG_CLI_CONFIG;
+    }
+    return TG_CLI_RUN;
+}
+
+int tg_cli_kafka_finish(struct tg_kafka_conf **kc, const char *const *defaults, char *err,
+                        size_t errlen)
+{
+    if (*kc == NULL) {
+        *kc = tg_cli_kafka_conf_new(defaults, err, errlen);
+        if (*kc == NULL) {
+            return TG_CLI_CONFIG;
+        }
+    }
+    return tg_kafka_conf_dump_requested(*kc) ? TG_CLI_KAFKA_DUMP : TG_CLI_RUN;
+}
+
+int tg_cli_kafka_show(int result, FILE *out, struct tg_kafka_conf *kc,
+                      const char *program, const char *cli_brokers, char *err,
+                      size_t errlen)
+{
+    if (result == TG_CLI_KAFKA_LIST) {
+        rd_kafka_conf_properties_show(out);
+    } else {
+        if (kc == NULL) {
+            snprintf(err, errlen, "-X dump: no Kafka configuration");
+            return TG_EXIT_CONFIG;
+        }
+        if (tg_kafka_conf_complete(kc, program, cli_brokers, err, errlen) != 0) {
+            return TG_EXIT_CONFIG;
+        }
+        if (tg_kafka_conf_dump(kc, out) != 0) {
+            snprintf(err, errlen, "-X dump: %s", strerror(errno));
+            return TG_EXIT_CONFIG;
+        }
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        snprintf(err, errlen, "writing the output: %s", strerror(errno));
+        return TG_EXIT_TEMPFAIL;
+    }
+    return TG_EXIT_OK;
 }
 
 /* ---- --version ---------------------------------------------------------- */

@@ -11,8 +11,16 @@
  *              --stats (try --help)".  What was typed after '=' is never
  *              repeated: it may be a secret pasted by mistake.
  *   -X, -F     librdkafka properties, applied in command-line order to one
- *              configuration created on first use; "-X: why" or
+ *              configuration created on first use (defaults, then the
+ *              default properties file, below); "-X: why" or
  *              "-F: FILE:LINE: why", exit TG_EXIT_CONFIG (78)
+ *   -d CTX     kcat's shorthand for -X debug=CTX
+ *   -X list    librdkafka's property table on stdout, exit 0 (at once)
+ *   -X dump    the effective configuration on stdout once every option was
+ *              read, secrets as [redacted], exit 0; nothing runs
+ *   defaults   $TGSTREAM_CONFIG when set and not empty (missing: exit 78),
+ *              else ~/.config/tgstream/kafka.properties when it exists,
+ *              read as -F before any -F/-X, as kcat reads kcat.conf
  *   --version  "PROGRAM VERSION (librdkafka X, jansson Y[, libcurl Z])"
  *
  * Value errors read "OPTION: why", OPTION being the name the caller passes
@@ -26,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tg_duration.h"
 
@@ -37,12 +46,19 @@ struct tg_kafka_conf;
 
 /* What parsing a command line decided.  Each tool's parser returns one. */
 enum tg_cli_result {
-    TG_CLI_RUN = 0,     /* options valid: run */
-    TG_CLI_HELP = 1,    /* --help: print the help, exit 0 */
-    TG_CLI_VERSION = 2, /* --version: print tg_cli_version's line, exit 0 */
-    TG_CLI_USAGE = -1,  /* bad command line: exit TG_EXIT_USAGE (64) */
-    TG_CLI_CONFIG = -2, /* bad -X or -F: exit TG_EXIT_CONFIG (78) */
+    TG_CLI_RUN = 0,        /* options valid: run */
+    TG_CLI_HELP = 1,       /* --help: print the help, exit 0 */
+    TG_CLI_VERSION = 2,    /* --version: print tg_cli_version's line, exit 0 */
+    TG_CLI_USAGE = -1,     /* bad command line: exit TG_EXIT_USAGE (64) */
+    TG_CLI_CONFIG = -2,    /* bad -X or -F: exit TG_EXIT_CONFIG (78) */
+    TG_CLI_KAFKA_LIST = 3, /* -X list: tg_cli_kafka_show, exit with its status */
+    TG_CLI_KAFKA_DUMP = 4, /* -X dump: tg_cli_kafka_show, exit with its status */
 };
+
+/* The environment variable naming the default properties file, and the
+ * file read when it is not set (relative to $HOME). */
+#define TG_CLI_CONFIG_ENV "TGSTREAM_CONFIG"
+#define TG_CLI_CONFIG_HOME_FILE ".config/tgstream/kafka.properties"
 
 /* The exit status for a tg_cli_result (TG_EXIT_OK for the non-negative
  * ones). */
@@ -95,19 +111,38 @@ int tg_cli_next_option(int argc, char *const argv[], const char *shortopts,
 
 /* ---- Kafka configuration ------------------------------------------------ */
 
-/* A new configuration with defaults applied: name, value pairs ending with a
- * NULL name (defaults may be NULL: nothing to apply).  Returns it (owned by
- * the caller: tg_kafka_conf_free), or NULL with err set. */
+/* A new configuration: the defaults applied (name, value pairs ending with a
+ * NULL name; defaults may be NULL), then the default properties file (see
+ * the file comment).  Returns it (owned by the caller: tg_kafka_conf_free),
+ * or NULL with err set ("$TGSTREAM_CONFIG: FILE: why", "FILE:LINE: why"). */
 struct tg_kafka_conf *tg_cli_kafka_conf_new(const char *const *defaults, char *err,
                                             size_t errlen);
 
-/* Applies -X name=value (opt 'X') or -F FILE (opt 'F') to *kc.  When *kc is
- * NULL it is first created by tg_cli_kafka_conf_new(defaults), so a user's
- * -X can override a default.  *kc belongs to the caller, also after a
- * failure.  Returns 0, or -1 with err set ("-X: expected name=value",
- * "-F: FILE:LINE: why", ...): exit TG_EXIT_CONFIG. */
+/* Applies -X name=value (opt 'X'), -F FILE (opt 'F') or -d CTX (opt 'd') to
+ * *kc.  When *kc is NULL it is first created by
+ * tg_cli_kafka_conf_new(defaults), so that a user's -X overrides a default
+ * and the default file.  *kc belongs to the caller, also after a failure.
+ * Returns TG_CLI_RUN; TG_CLI_KAFKA_LIST for -X list (stop parsing); or
+ * TG_CLI_CONFIG with err set ("-X: expected name=value", "-F: FILE:LINE:
+ * why", ...).  -X dump is remembered in *kc for tg_cli_kafka_finish. */
 int tg_cli_kafka_option(struct tg_kafka_conf **kc, int opt, const char *arg,
                         const char *const *defaults, char *err, size_t errlen);
+
+/* Call after the last option when the tool will use Kafka: creates *kc as
+ * above when no -X/-F/-d did, so that the default file applies anyway.
+ * Returns TG_CLI_RUN, TG_CLI_KAFKA_DUMP when -X dump was given, or
+ * TG_CLI_CONFIG with err set. */
+int tg_cli_kafka_finish(struct tg_kafka_conf **kc, const char *const *defaults, char *err,
+                        size_t errlen);
+
+/* Does what TG_CLI_KAFKA_LIST or TG_CLI_KAFKA_DUMP asks, writing to out:
+ * librdkafka's property table, or kc completed as a run would
+ * (tg_kafka_conf_complete with program and cli_brokers), then dumped with
+ * secrets redacted.  Returns the exit status: TG_EXIT_OK, TG_EXIT_CONFIG or
+ * TG_EXIT_TEMPFAIL (writing out failed), err set for the last two. */
+int tg_cli_kafka_show(int result, FILE *out, struct tg_kafka_conf *kc,
+                      const char *program, const char *cli_brokers, char *err,
+                      size_t errlen);
 
 /* ---- --version ---------------------------------------------------------- */
 

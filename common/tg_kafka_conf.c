@@ -15,6 +15,7 @@ struct tg_kafka_conf {
     rd_kafka_topic_conf_t *topic_conf; /* NULL once taken */
     bool has_brokers;                  /* set by -X / -F, not by -b or env */
     bool has_client_id;                /* set by -X / -F */
+    bool dump_requested;               /* -X dump */
 };
 
 struct tg_kafka_conf *tg_kafka_conf_new(void)
@@ -255,6 +256,76 @@ int tg_kafka_conf_apply_client_id(struct tg_kafka_conf *kc, const char *program,
         copy_error(errstr, err, errlen);
         return -1;
     }
+    return 0;
+}
+
+int tg_kafka_conf_complete(struct tg_kafka_conf *kc, const char *program,
+                           const char *cli_brokers, char *err, size_t errlen)
+{
+    char why[512];
+    if (tg_kafka_conf_apply_brokers(kc, cli_brokers, why, sizeof why) != 0) {
+        snprintf(err, errlen, "bootstrap.servers: %s", why);
+        return -1;
+    }
+    if (tg_kafka_conf_apply_client_id(kc, program, why, sizeof why) != 0) {
+        snprintf(err, errlen, "client.id: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ dump */
+
+bool tg_kafka_conf_is_secret(const char *name)
+{
+    /* Matched on the name so that a property a newer librdkafka adds
+     * ("...password", "...secret") is redacted without a change here. */
+    return strstr(name, "password") != NULL || strstr(name, "secret") != NULL ||
+           strcmp(name, "ssl.key.pem") == 0 || strcmp(name, "ssl_key") == 0 ||
+           strcmp(name, "sasl.oauthbearer.config") == 0;
+}
+
+void tg_kafka_conf_request_dump(struct tg_kafka_conf *kc)
+{
+    kc->dump_requested = true;
+}
+
+bool tg_kafka_conf_dump_requested(const struct tg_kafka_conf *kc)
+{
+    return kc != NULL && kc->dump_requested;
+}
+
+/* Writes one "name = value" line per pair of a librdkafka dump. */
+static void dump_pairs(const char **pairs, size_t n, FILE *out)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        fprintf(out, "%s = %s\n", pairs[i],
+                tg_kafka_conf_is_secret(pairs[i]) ? TG_KAFKA_REDACTED : pairs[i + 1]);
+}
+
+int tg_kafka_conf_dump(const struct tg_kafka_conf *kc, FILE *out)
+{
+    size_t n;
+    if (kc->conf == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    const char **pairs = rd_kafka_conf_dump(kc->conf, &n);
+    if (pairs == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    fputs("# Global config\n", out);
+    dump_pairs(pairs, n, out);
+    rd_kafka_conf_dump_free(pairs, n);
+    pairs = rd_kafka_topic_conf_dump(kc->topic_conf, &n);
+    if (pairs == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    fputs("# Topic config\n", out);
+    dump_pairs(pairs, n, out);
+    rd_kafka_conf_dump_free(pairs, n);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -66,6 +67,35 @@ bool tg_kafka_conf_has_client_id(const struct tg_kafka_conf *kc);
  * -1 with err. */
 int tg_kafka_conf_apply_client_id(struct tg_kafka_conf *kc, const char *program,
                                   char *err, size_t errlen);
+
+/* What every run needs and the user may leave unset, in one place for both
+ * tools: tg_kafka_conf_apply_brokers(cli_brokers), then
+ * tg_kafka_conf_apply_client_id(program).  Returns 0, or -1 with err
+ * ("bootstrap.servers: why" or "client.id: why"). */
+int tg_kafka_conf_complete(struct tg_kafka_conf *kc, const char *program,
+                           const char *cli_brokers, char *err, size_t errlen);
+
+/* True for the properties whose values are secrets (passwords, private
+ * keys, OAuth client secrets), which nothing may print: every name holding
+ * "password" or "secret", and ssl.key.pem, ssl_key, sasl.oauthbearer.config
+ * (librdkafka's own "sensitive" set, which its API does not expose). */
+bool tg_kafka_conf_is_secret(const char *name);
+
+/* The text printed instead of a secret property's value. */
+#define TG_KAFKA_REDACTED "[redacted]"
+
+/* -X dump asked for: set by tg_kafka_conf_request_dump, read by the
+ * command-line layer once every option was applied. */
+void tg_kafka_conf_request_dump(struct tg_kafka_conf *kc);
+bool tg_kafka_conf_dump_requested(const struct tg_kafka_conf *kc);
+
+/* Writes the configuration in a properties file's form (librdkafka's
+ * callbacks and unset values included, which -F cannot read back): "#
+ * Global config", "name = value" lines, "# Topic config", the topic
+ * properties' lines, as kcat's -X dump does.  Secret values
+ * (above) read TG_KAFKA_REDACTED.  Writes to out, which the caller chose; returns 0, or
+ * -1 when the conf was handed over or out of memory (errno says which). */
+int tg_kafka_conf_dump(const struct tg_kafka_conf *kc, FILE *out);
 
 /* Reads back a global property; returns 0 and fills buf, or -1 when not
  * set or buf too small. */

@@ -20,6 +20,9 @@ struct tc_engine {
      * every window ending at or before emitted_w was handed over final. */
     bool hold;
     int64_t emitted_w;
+    /* Windows handed to the live view's snapshots: not output, so not in
+     * windows_emitted. */
+    uint64_t snapshot_windows;
 };
 
 /* Brings the counters up to date after a call that may have changed them:
@@ -33,7 +36,7 @@ static void sync_counters(struct tc_engine *e)
     e->ctr.peak_entries = t->panes->peak_entries;
     e->ctr.dedup_keys = t->dedup->live;
     e->ctr.overflowed = t->overflowed;
-    e->ctr.windows_emitted = tc_emit_windows(e->emit);
+    e->ctr.windows_emitted = tc_emit_windows(e->emit) - e->snapshot_windows;
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -186,6 +189,29 @@ int tc_engine_emit_changes(struct tc_engine *e, const struct tc_emitter *em)
     if (rc == 0) {
         tc_task_new_trigger(e->task);
     }
+    sync_counters(e);
+    return rc;
+}
+
+int tc_engine_emit_snapshot(struct tc_engine *e, size_t top_n,
+                            const struct tc_emitter *em)
+{
+    struct tc_task *t = e->task;
+    if (t->max_t == INT64_MIN) {
+        return 0;
+    }
+    uint64_t before = tc_emit_windows(e->emit);
+    int rc = 0;
+    for (size_t i = 0; i < e->cfg.windows.nspecs && rc == 0; i++) {
+        const struct tg_window_spec *s = &e->cfg.windows.specs[i];
+        int64_t start = tc_window_first_open(s, t->max_t) * s->slide_ms;
+        struct tc_window w = {i, start, start + s->size_ms, false};
+        if (w.end_ms > t->w) {
+            rc = tc_emit_window(e->emit, &e->cfg.windows, t->users, t->panes, &w, top_n,
+                                em);
+        }
+    }
+    e->snapshot_windows += tc_emit_windows(e->emit) - before;
     sync_counters(e);
     return rc;
 }

@@ -131,6 +131,16 @@ bool tc_engine_holding(const struct tc_engine *e);
  * period. */
 int tc_engine_emit_changes(struct tc_engine *e, const struct tc_emitter *em);
 
+/* The live view's redraw (--live): hands over, provisional and cut to
+ * top_n rows (0: every row), for each spec in order, its window that ends
+ * first after the greatest event time (the one holding the newest record
+ * and the most before it), when it has counts.  One window per spec, so
+ * that a redraw costs what printing one window does, however many are
+ * open.  Changes no state: the --emit changes period and the windows'
+ * change marks are left as they were. */
+int tc_engine_emit_snapshot(struct tc_engine *e, size_t top_n,
+                            const struct tc_emitter *em);
+
 /* End of input: emits every window with counts not released yet (held
  * finals included), in the usual order: final when complete (all the input
  * was read, so no record can change them), provisional otherwise.  After a

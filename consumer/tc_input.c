@@ -47,8 +47,9 @@
 
 #define READ_CHUNK (256 * 1024)
 /* How long the counting thread waits for a batch before it does its
- * wall-clock duties anyway: the lateness of an --emit changes trigger and
- * of a quiet live input's watermark. */
+ * wall-clock duties anyway (an --emit changes trigger, a quiet live
+ * input's watermark, the --live view's redraws and keys), so that they go
+ * on while a pipe is quiet. */
 #define WAKE_MS 200
 /* How far the reader may run ahead: batches of lines, and lines per batch.
  * A batch is also handed over before every read(), so a slow stream's
@@ -56,7 +57,14 @@
 #define QUEUE_BATCHES 4
 #define BATCH_LINES 1024
 
-enum { STOP_OUTPUT = 1, STOP_NOMEM = 2, STOP_READER = 3, STOP_LATE_FILE = 4 };
+enum {
+    STOP_OUTPUT = 1,
+    STOP_NOMEM = 2,
+    STOP_READER = 3,
+    STOP_LATE_FILE = 4,
+    STOP_ASKED =
+        5, /* tg_signal_request_stop (--live's q): the reader is not interrupted */
+};
 
 /* Hooks of split() beyond tc_input_split's: called before each read(),
  * and a descriptor whose readability ends the split (-1: none). */
@@ -434,6 +442,11 @@ static int count_batches(struct counter *c, struct tc_batchq *q)
         }
         if (rc == 0) {
             rc = wall_duties(c);
+        }
+        /* A stop asked from inside (not a signal): the reader, perhaps
+         * waiting for input, learns it from the cancelled queue. */
+        if (rc == 0 && b == NULL && tg_signal_stop_requested()) {
+            rc = STOP_ASKED;
         }
         if (rc != 0) {
             int saved = errno;

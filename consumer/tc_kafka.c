@@ -48,6 +48,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Wall-clock duties (tick, idle partitions, checkpoints) run at most this often
  * while messages flow, and after every empty poll. */
@@ -94,6 +95,48 @@ static bool topic_quiet(const struct tc_kafka *k, int64_t now)
            now - k->last_activity_ms >= idle;
 }
 
+struct lag_note {
+    rd_kafka_t *rk;
+    const char *topic;
+    char text[TC_NOTE_MAX - 64]; /* room for the total before it */
+    size_t len;
+    int64_t total;
+};
+
+/* One partition's lag: the broker's high watermark as librdkafka last
+ * saw it in a fetch (cached: no request) minus the next offset to count;
+ * "?" until both are known. */
+static void add_lag(void *arg, int32_t partition, int64_t next_offset)
+{
+    struct lag_note *n = arg;
+    int64_t lo, hi;
+    char one[48];
+    if (next_offset != TC_PARTITIONS_NO_OFFSET &&
+        rd_kafka_get_watermark_offsets(n->rk, n->topic, partition, &lo, &hi) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        hi >= next_offset) {
+        snprintf(one, sizeof one, " %" PRId32 ":%" PRId64, partition, hi - next_offset);
+        n->total += hi - next_offset;
+    } else {
+        snprintf(one, sizeof one, " %" PRId32 ":?", partition);
+    }
+    size_t l = strlen(one);
+    if (n->len + l < sizeof n->text) {
+        memcpy(n->text + n->len, one, l + 1);
+        n->len += l;
+    }
+}
+
+/* --live: the lag per partition, for the view's status. */
+static void note_lag(struct tc_kafka *k)
+{
+    struct lag_note n = {.rk = k->rk, .topic = k->opts->topic};
+    tc_partitions_each(k->parts, add_lag, &n);
+    char text[TC_NOTE_MAX];
+    snprintf(text, sizeof text, "lag %" PRId64 " by partition:%s", n.total, n.text);
+    tc_pipeline_set_note(k->pipeline, n.len > 0 ? text : "");
+}
+
 /* Wall-clock duties: -p's assignments, partitions going idle, a quiet
  * topic, triggers and stats, checkpoints and commits.  Returns 0, or -1
  * when the loop must stop (output failed, or -p's partitions are missing
@@ -110,6 +153,8 @@ static int duties(struct tc_kafka *k, int64_t now, int64_t *next_save)
     int64_t wall = tg_time_now_ms();
     if (topic_quiet(k, now) && tc_pipeline_advance(k->pipeline, wall) < 0)
         return tc_kafka_feed_output_failed(k);
+    if (tc_pipeline_live(k->pipeline) && k->rk != NULL)
+        note_lag(k);
     if (tc_pipeline_tick(k->pipeline, wall) < 0)
         return tc_kafka_feed_output_failed(k);
     if (now >= *next_save) {

@@ -13,6 +13,8 @@
 
 /* The group.id librdkafka's consumer is given when there is no group. */
 #define TC_KAFKA_UNJOINED_GROUP "tgcount-without-group"
+/* client.id is "tgcount@<hostname>" unless -X/-F set one. */
+#define TC_KAFKA_CLIENT_ID_PROGRAM "tgcount"
 
 static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
                     size_t errlen)
@@ -103,7 +105,8 @@ static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
     char debug[1024];
     k->debug_asked = tg_kafka_conf_get(kc, "debug", debug, sizeof(debug)) == 0;
     rd_kafka_conf_t *conf = NULL;
-    if (tg_kafka_conf_apply_brokers(kc, o->brokers, err, errlen) == 0)
+    if (tg_kafka_conf_complete(kc, TC_KAFKA_CLIENT_ID_PROGRAM, o->brokers, err, errlen) ==
+        0)
         conf = tg_kafka_conf_take(kc);
     else if (err[0] == '\0')
         snprintf(err, errlen, "Kafka configuration unavailable");

@@ -29,9 +29,11 @@ enum {
     OPT_IDLE,
     OPT_METRICS_FILE,
     OPT_METRICS_INTERVAL,
+    OPT_LIVE,
+    OPT_LIVE_OUTPUT,
 };
 
-static const char short_options[] = ":b:t:G:p:o:eX:F:w:l:n:f:qvhV";
+static const char short_options[] = ":b:t:G:p:o:eX:F:d:w:l:n:f:qvhV";
 
 static const struct option long_options[] = {
     {"brokers", required_argument, NULL, 'b'},
@@ -60,6 +62,8 @@ static const struct option long_options[] = {
     {"idle", required_argument, NULL, OPT_IDLE},
     {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
     {"metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL},
+    {"live", no_argument, NULL, OPT_LIVE},
+    {"live-output", required_argument, NULL, OPT_LIVE_OUTPUT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -83,6 +87,7 @@ static const struct {
     {'e', "-e"},
     {'X', "-X"},
     {'F', "-F"},
+    {'d', "-d"},
     {OPT_CONNECT_TIMEOUT, "--connect-timeout"},
     {OPT_CHECKPOINT, "--checkpoint"},
     {OPT_CHECKPOINT_INTERVAL, "--checkpoint-interval"},
@@ -123,6 +128,7 @@ void tc_options_init(struct tc_options *opts)
     opts->stats_interval_ms = TC_DEFAULT_STATS_INTERVAL_MS;
     opts->metrics_interval_ms = TC_DEFAULT_METRICS_INTERVAL_MS;
     opts->stdin_terminal = isatty(STDIN_FILENO) == 1;
+    opts->stdout_terminal = isatty(STDOUT_FILENO) == 1;
 }
 
 void tc_options_clear(struct tc_options *opts)
@@ -270,10 +276,8 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         break;
     case 'X':
     case 'F':
-        if (tg_cli_kafka_option(&opts->kafka_conf, c, arg, NULL, err, errlen) != 0) {
-            return TC_OPTIONS_CONFIG;
-        }
-        break;
+    case 'd':
+        return tg_cli_kafka_option(&opts->kafka_conf, c, arg, NULL, err, errlen);
     case OPT_ALLOW_DATA_LOSS:
         opts->allow_data_loss = true;
         break;
@@ -347,6 +351,11 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         return set_name(&opts->checkpoint_dir, "--checkpoint", arg, err, errlen);
     case OPT_LATE_FILE:
         return set_name(&opts->late_file, "--late-file", arg, err, errlen);
+    case OPT_LIVE:
+        opts->live = true;
+        break;
+    case OPT_LIVE_OUTPUT:
+        return set_name(&opts->live_output, "--live-output", arg, err, errlen);
     case OPT_CHECKPOINT_INTERVAL:
         return parse_duration("--checkpoint-interval", arg, false, TG_CLI_DURATION_MAX_MS,
                               &opts->checkpoint_interval_ms, err, errlen);
@@ -479,6 +488,16 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
     if (check_overlap(opts, err, errlen) != 0) {
         return TC_OPTIONS_USAGE;
     }
+    if (opts->live_output != NULL && !opts->live) {
+        snprintf(err, errlen, "--live-output: only with --live");
+        return TC_OPTIONS_USAGE;
+    }
+    /* The screen is drawn on stdout; redirected, it would be a file full
+     * of escape sequences. */
+    if (opts->live && !opts->stdout_terminal) {
+        snprintf(err, errlen, "--live needs a terminal on stdout");
+        return TC_OPTIONS_USAGE;
+    }
     opts->files = argv + optind;
     opts->nfiles = (size_t)(argc - optind);
     /* The input is what the user gave: FILE operands, else Kafka when the
@@ -493,8 +512,16 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
     opts->use_kafka =
         opts->kafka_by_option || (opts->nfiles == 0 && opts->stdin_terminal &&
                                   tg_kafka_brokers_requested(NULL) != NULL);
-    return opts->use_kafka ? resolve_group(opts, offset_given, err, errlen)
-                           : TC_OPTIONS_RUN;
+    if (!opts->use_kafka) {
+        return TC_OPTIONS_RUN;
+    }
+    /* Before resolve_group: the default properties file may set group.id. */
+    int kafka = tg_cli_kafka_finish(&opts->kafka_conf, NULL, err, errlen);
+    if (kafka == TC_OPTIONS_CONFIG) {
+        return kafka;
+    }
+    int group = resolve_group(opts, offset_given, err, errlen);
+    return group != TC_OPTIONS_RUN ? group : kafka;
 }
 
 void tc_options_help(FILE *out)
@@ -522,13 +549,23 @@ void tc_options_help(FILE *out)
         "                            without a stored offset starts at the end)\n"
         "  -e, --exit-at-end         stop once every assigned partition is at its end\n"
         "  -X NAME=VALUE             librdkafka property (topic. prefix: topic "
-        "property)\n"
-        "  -F FILE                   librdkafka properties file (name=value lines)\n"
+        "property);\n"
+        "                            (\"-X list\": librdkafka's properties; \"-X "
+        "dump\":\n"
+        "                            the configuration in effect, secrets\n"
+        "                            [redacted]; both print to stdout and exit)\n"
+        "  -F FILE                   librdkafka properties file (name=value lines;\n"
+        "                            read first: $TGSTREAM_CONFIG, else\n"
+        "                            ~/.config/tgstream/kafka.properties)\n"
+        "  -d CTX                    librdkafka debug contexts (-X debug=CTX)\n"
+
         "      --connect-timeout DUR give up when no broker answers (default: 30s)\n"
         "      --allow-data-loss     offsets deleted before they were read are still\n"
         "                            reported and counted (lost=), but -e exits 0\n"
         "                            (default: exit 65)\n"
-        "\n"
+        "\n",
+        out);
+    fputs(
         "Windows:\n"
         "  -w, --window SPEC         SIZE (tumbling) or SIZE/SLIDE (sliding); "
         "repeatable\n"
@@ -557,6 +594,12 @@ void tc_options_help(FILE *out)
         "      --trigger DUR         wall-clock period of --emit changes (default: 30s)\n"
         "  -n, --top N               at most N rows per window (default: 0 = all)\n"
         "  -f, --format FMT          text, csv or json (default: text)\n"
+        "      --live                full-screen view on the terminal (stdout must be\n"
+        "                            one; keys from /dev/tty: q quit, p pause, n/N\n"
+        "                            rows, Tab spec, arrows scroll); windows are not\n"
+        "                            printed, the stats line is, at the end\n"
+        "      --live-output FILE    with --live, write the windows to FILE in the -f\n"
+        "                            format (default: none)\n"
         "\n",
         out);
     fputs("State and reporting:\n"

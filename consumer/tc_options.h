@@ -73,6 +73,9 @@ struct tc_options {
     /* Whether stdin is a terminal: set by tc_options_init (isatty); a test
      * may change it before tc_options_parse. */
     bool stdin_terminal;
+    /* Whether stdout is a terminal (--live draws there): set by
+     * tc_options_init, as stdin_terminal. */
+    bool stdout_terminal;
 
     /* Kafka (only meaningful when use_kafka). */
     const char *brokers; /* -b as given, NULL when absent */
@@ -119,6 +122,8 @@ struct tc_options {
     int64_t trigger_ms;
     size_t top_n; /* 0 = every row */
     enum tc_format format;
+    bool live;               /* --live: the full-screen view (tc_tui.h) */
+    const char *live_output; /* --live-output FILE, NULL = none */
 
     /* State and reporting. */
     const char *checkpoint_dir; /* NULL = no checkpoints */
@@ -133,11 +138,13 @@ struct tc_options {
 
 /* What tc_options_parse decided: the shared enum tg_cli_result. */
 enum tc_options_result {
-    TC_OPTIONS_RUN = TG_CLI_RUN,         /* options valid: run */
-    TC_OPTIONS_HELP = TG_CLI_HELP,       /* --help: print tc_options_help, exit 0 */
-    TC_OPTIONS_VERSION = TG_CLI_VERSION, /* --version: tc_options_version, exit 0 */
-    TC_OPTIONS_USAGE = TG_CLI_USAGE,     /* bad command line: exit TG_EXIT_USAGE */
-    TC_OPTIONS_CONFIG = TG_CLI_CONFIG,   /* bad -X/-F: exit TG_EXIT_CONFIG */
+    TC_OPTIONS_RUN = TG_CLI_RUN,               /* options valid: run */
+    TC_OPTIONS_HELP = TG_CLI_HELP,             /* --help: print tc_options_help, exit 0 */
+    TC_OPTIONS_VERSION = TG_CLI_VERSION,       /* --version: tc_options_version, exit 0 */
+    TC_OPTIONS_USAGE = TG_CLI_USAGE,           /* bad command line: exit TG_EXIT_USAGE */
+    TC_OPTIONS_CONFIG = TG_CLI_CONFIG,         /* bad -X/-F: exit TG_EXIT_CONFIG */
+    TC_OPTIONS_KAFKA_LIST = TG_CLI_KAFKA_LIST, /* -X list: tg_cli_kafka_show */
+    TC_OPTIONS_KAFKA_DUMP = TG_CLI_KAFKA_DUMP, /* -X dump: tg_cli_kafka_show */
 };
 
 /* Sets every default, and stdin_terminal.  kafka_conf is created lazily

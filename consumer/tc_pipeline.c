@@ -53,6 +53,7 @@ struct tc_pipeline {
     bool finishing;
     unsigned signals_before_finish;
     bool interrupted;           /* it did stop so */
+    char note[TC_NOTE_MAX];     /* tc_pipeline_set_note */
     struct tc_metrics *metrics; /* NULL without --metrics-file */
     bool metrics_failed;        /* said once, until a write succeeds again */
 };
@@ -64,6 +65,15 @@ static int emit_to_output(void *ctx, const struct tc_window *w, const struct tc_
     if (first && p->finishing && tg_signal_count() != p->signals_before_finish) {
         p->interrupted = true;
         return -1;
+    }
+    const struct tc_pipeline_live *live = p->cfg.live;
+    if (live != NULL && w->final &&
+        live->finals.window(live->finals.ctx, w, rows, n, first, last) != 0) {
+        errno = ENOMEM; /* the view's only failure */
+        return -1;
+    }
+    if (p->output == NULL) {
+        return 0;
     }
     if (tc_output_part(p->output, p->cfg.windows[w->spec].text, w->start_ms, w->end_ms,
                        w->final, rows, n, first, last) != 0) {
@@ -118,8 +128,8 @@ struct tc_pipeline *tc_pipeline_new(const struct tc_pipeline_config *cfg, FILE *
         tc_pipeline_free(p);
         return NULL;
     }
-    p->output = tc_output_new(out, cfg->format);
-    if (p->output == NULL) {
+    p->output = out != NULL ? tc_output_new(out, cfg->format) : NULL;
+    if (out != NULL && p->output == NULL) {
         tc_pipeline_free(p);
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -372,7 +382,20 @@ int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms)
     if (p->metrics != NULL && tc_metrics_due(p->metrics, now_wall_ms)) {
         write_metrics(p, now_wall_ms);
     }
+    if (c->live != NULL) {
+        c->live->tick(c->live->ctx, p, now_wall_ms);
+    }
     return 0;
+}
+
+int tc_pipeline_snapshot(struct tc_pipeline *p, size_t top_n, const struct tc_emitter *em)
+{
+    if (p->broken) {
+        return 0;
+    }
+    int rc = tc_engine_emit_snapshot(p->engine, top_n, em);
+    sync_stats(p);
+    return rc;
 }
 
 /* The totals of the records skipped, said at the end. */
@@ -403,7 +426,7 @@ int tc_pipeline_finish(struct tc_pipeline *p, bool complete)
     } else if (rc != 0) {
         set_engine_errno(p);
     }
-    if (rc == 0) {
+    if (rc == 0 && p->output != NULL) {
         rc = tc_output_finish(p->output);
     }
     sync_stats(p);
@@ -421,6 +444,21 @@ int tc_pipeline_finish(struct tc_pipeline *p, bool complete)
         write_metrics(p, tg_time_now_ms());
     }
     return rc;
+}
+
+bool tc_pipeline_live(const struct tc_pipeline *p)
+{
+    return p->cfg.live != NULL;
+}
+
+void tc_pipeline_set_note(struct tc_pipeline *p, const char *note)
+{
+    snprintf(p->note, sizeof p->note, "%s", note != NULL ? note : "");
+}
+
+const char *tc_pipeline_note(const struct tc_pipeline *p)
+{
+    return p->note;
 }
 
 int64_t tc_pipeline_watermark(const struct tc_pipeline *p)

@@ -44,6 +44,16 @@ enum tc_emit_mode {
     TC_EMIT_CHANGES, /* changed windows every trigger, finals at the end */
 };
 
+/* --live: the full-screen view's hook (tc_tui.h).  Every final window is
+ * handed to finals as well as written to the output (if any); tick is
+ * called at the end of every tc_pipeline_tick, and may take the open
+ * windows with tc_pipeline_snapshot.  Nothing here prints. */
+struct tc_pipeline_live {
+    struct tc_emitter finals;
+    void (*tick)(void *ctx, struct tc_pipeline *p, int64_t now_wall_ms);
+    void *ctx;
+};
+
 /* What the pipeline counts and prints.  tc_pipeline_new copies the struct;
  * the windows and strings stay borrowed and must outlive the pipeline. */
 struct tc_pipeline_config {
@@ -69,6 +79,7 @@ struct tc_pipeline_config {
      * from tc_pipeline_tick and at tc_pipeline_finish.  NULL = none. */
     const char *metrics_file;
     int64_t metrics_interval_ms;
+    const struct tc_pipeline_live *live; /* NULL = no live view */
 };
 
 /* What became of one record. */
@@ -108,7 +119,8 @@ struct tc_stats {
 };
 
 /* Creates a pipeline for cfg (copied; see struct tc_pipeline_config for
- * what stays borrowed), writing windows to out (borrowed) and diagnostics
+ * what stays borrowed), writing windows to out (borrowed; NULL: written
+ * nowhere, as --live without --live-output) and diagnostics
  * to log (borrowed), and opens cfg->late_file.  Returns NULL with a
  * message in err (out of memory, a window or lateness out of range, a
  * late file that cannot be opened: "--late-file: PATH: why"). */
@@ -190,6 +202,26 @@ void tc_pipeline_set_metrics_source(struct tc_pipeline *p,
  * to the kernel.  Never moves the watermark.
  * Returns 0, or -1 as tc_pipeline_advance. */
 int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms);
+
+/* The live view's redraw: hands, for each spec, the open window that ends
+ * first after the greatest event time (tc_engine_emit_snapshot),
+ * provisional, cut to top_n rows (0: all), to em (borrowed for the call).
+ * Nothing is written to the output and no state changes.  Returns 0, or
+ * -1 when em failed or memory ran out. */
+int tc_pipeline_snapshot(struct tc_pipeline *p, size_t top_n,
+                         const struct tc_emitter *em);
+
+/* True when a live view is on (cfg->live): an input may then tell it
+ * more with tc_pipeline_set_note. */
+bool tc_pipeline_live(const struct tc_pipeline *p);
+
+/* --live: a short line of the input's own state for the view (Kafka: the
+ * lag per partition), copied (cut to TC_NOTE_MAX - 1 bytes); NULL or ""
+ * clears it.  tc_pipeline_note: the line (borrowed, valid until the next
+ * set), "" when none. */
+#define TC_NOTE_MAX 512
+void tc_pipeline_set_note(struct tc_pipeline *p, const char *note);
+const char *tc_pipeline_note(const struct tc_pipeline *p);
 
 /* End of input (EOF, -e, a stop signal): emits every window that has
  * counts and was not emitted final yet, in the usual order, marked final

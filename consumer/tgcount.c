@@ -8,10 +8,12 @@
 
 #include "tc_input.h"
 #include "tc_kafka.h"
+#include "tc_live.h"
 #include "tc_options.h"
 #include "tc_pipeline.h"
 #include "tg_cli.h"
 #include "tg_exit.h"
+#include "tg_kafka_conf.h"
 #include "tg_log.h"
 #include "tg_signal.h"
 
@@ -88,6 +90,23 @@ int main(int argc, char **argv)
             tc_options_help(stdout);
         } else if (parsed == TC_OPTIONS_VERSION) {
             tc_options_version(stdout);
+        } else if (parsed == TC_OPTIONS_KAFKA_LIST || parsed == TC_OPTIONS_KAFKA_DUMP) {
+            /* -G wins over a group.id from -X/-F when the consumer is made:
+             * the dump says so too. */
+            if (parsed == TC_OPTIONS_KAFKA_DUMP && opts.group != NULL &&
+                tg_kafka_conf_set(opts.kafka_conf, "group.id", opts.group, err,
+                                  sizeof err) != 0) {
+                tg_log_error(&log, "-G: %s", err);
+                tc_options_clear(&opts);
+                return TG_EXIT_CONFIG;
+            }
+            status = tg_cli_kafka_show(parsed, stdout, opts.kafka_conf, "tgcount",
+                                       opts.brokers, err, sizeof err);
+            if (status != TG_EXIT_OK) {
+                tg_log_error(&log, "%s", err);
+            }
+            tc_options_clear(&opts);
+            return status;
         } else {
             tg_log_error(&log, "%s", err);
         }
@@ -111,8 +130,15 @@ int main(int argc, char **argv)
     if (!opts.use_kafka && input_is_live(&opts)) {
         cfg.stats_periodic = true;
     }
-    struct tc_pipeline *p = tc_pipeline_new(&cfg, stdout, &log, err, sizeof err);
+    FILE *out = stdout;
+    struct tc_live *live = NULL;
+    if (opts.live && (live = tc_live_start(&opts, &cfg, &log, &out, &status)) == NULL) {
+        tc_options_clear(&opts);
+        return status;
+    }
+    struct tc_pipeline *p = tc_pipeline_new(&cfg, out, &log, err, sizeof err);
     if (p == NULL) {
+        tc_live_stop(live, 0);
         tg_log_error(&log, "%s", err);
         tc_options_clear(&opts);
         return TG_EXIT_CONFIG;
@@ -126,6 +152,12 @@ int main(int argc, char **argv)
     if (status == TG_EXIT_OK && tc_pipeline_failed(p)) {
         status = TG_EXIT_TEMPFAIL;
     }
+    /* A short input must not flash by; an error is for the user to read
+     * at once. */
+    if (live != NULL && status == TG_EXIT_OK && !tg_signal_stop_requested()) {
+        tc_live_hold(live, p);
+    }
+    status = tc_live_stop(live, status);
     tc_pipeline_free(p);
     tc_options_clear(&opts);
     return status;

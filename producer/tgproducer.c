@@ -41,6 +41,14 @@ static int setup(struct tp_options *opts, int argc, char *argv[], struct tg_log 
 {
     char err[1024];
     int parsed = tp_options_parse(opts, argc, argv, err, sizeof err);
+    if (parsed == TG_CLI_KAFKA_LIST || parsed == TG_CLI_KAFKA_DUMP) {
+        int status =
+            tg_cli_kafka_show(parsed, stdout, opts->kafka_conf, TP_CLIENT_ID_PROGRAM,
+                              opts->brokers, err, sizeof err);
+        if (status != TG_EXIT_OK)
+            tg_log_error(log, "%s", err);
+        return status == TG_EXIT_OK ? -1 : status;
+    }
     if (parsed != 0) {
         tg_log_error(log, "%s", err);
         return tg_cli_exit_status(parsed);

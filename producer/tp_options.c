@@ -76,7 +76,7 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static const char short_options[] = ":b:t:X:F:c:qvhV";
+static const char short_options[] = ":b:t:X:F:d:c:qvhV";
 
 /* Which options were given, for the checks that need the whole command line. */
 enum tp_given {
@@ -337,11 +337,10 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
         return TG_CLI_USAGE;
     case 'X':
     case 'F':
+    case 'd':
         *given |= GIVEN_KAFKA;
         return tg_cli_kafka_option(&opts->kafka_conf, code, arg, tp_kafka_defaults, err,
-                                   errlen) == 0
-                   ? 0
-                   : TG_CLI_CONFIG;
+                                   errlen);
     case 'q':
         opts->verbosity = -1;
         return 0;
@@ -420,7 +419,11 @@ int tp_options_parse(struct tp_options *opts, int argc, char *const argv[], char
     if (opts->chat_count > 0) {
         qsort(opts->chats, opts->chat_count, sizeof opts->chats[0], compare_int64);
     }
-    return check_combinations(opts, given, err, errlen) == 0 ? 0 : TG_CLI_USAGE;
+    if (check_combinations(opts, given, err, errlen) != 0)
+        return TG_CLI_USAGE;
+    return opts->to_stdout
+               ? 0
+               : tg_cli_kafka_finish(&opts->kafka_conf, tp_kafka_defaults, err, errlen);
 }
 
 void tp_options_usage(FILE *out, const char *program)
@@ -468,8 +471,15 @@ void tp_options_usage(FILE *out, const char *program)
             "Kafka:\n"
             "  -b, --brokers LIST    bootstrap servers (default: $%s, else %s)\n"
             "  -t, --topic TOPIC     topic (default: %s)\n"
-            "  -X NAME=VALUE         librdkafka property (repeatable)\n"
-            "  -F FILE               librdkafka properties file\n"
+            "  -X NAME=VALUE         librdkafka property (repeatable); -X list:\n"
+            "                        librdkafka's properties; -X dump: the\n"
+            "                        configuration in effect (secrets [redacted]);\n"
+            "                        both print to stdout and exit\n"
+            "  -F FILE               librdkafka properties file (read first:\n"
+            "                        $TGSTREAM_CONFIG, else\n"
+            "                        ~/.config/tgstream/kafka.properties)\n"
+            "  -d CTX                librdkafka debug contexts (-X debug=CTX)\n"
+
             "      --delivery-timeout D  bound on waiting for delivery reports "
             "(default: 60s)\n"
             "\n"

@@ -27,8 +27,6 @@
 /* stdout is written through a buffer this large: a few thousand records
  * per write(2). */
 #define TP_STDOUT_BUFFER (1u << 20)
-/* client.id is "tgproducer@<hostname>" unless -X/-F set it. */
-#define TP_CLIENT_ID_PROGRAM "tgproducer"
 /* How long a write waits for queue space between looks at the stop flag. */
 #define TP_QUEUE_FULL_POLL_MS 100
 
@@ -109,7 +107,6 @@ static void on_log(const rd_kafka_t *rk, int level, const char *facility, const 
 static rd_kafka_conf_t *build_conf(const struct tp_options *opts, bool *debug_asked,
                                    char *err, size_t errlen)
 {
-    char why[512];
     struct tg_kafka_conf *owned = NULL;
     struct tg_kafka_conf *kc = opts->kafka_conf;
     if (kc == NULL) {
@@ -120,12 +117,8 @@ static rd_kafka_conf_t *build_conf(const struct tp_options *opts, bool *debug_as
     char debug[1024];
     *debug_asked = tg_kafka_conf_get(kc, "debug", debug, sizeof debug) == 0;
     rd_kafka_conf_t *conf = NULL;
-    if (tg_kafka_conf_apply_brokers(kc, opts->brokers, why, sizeof why) != 0) {
-        snprintf(err, errlen, "brokers: %s", why);
-    } else if (tg_kafka_conf_apply_client_id(kc, TP_CLIENT_ID_PROGRAM, why, sizeof why) !=
-               0) {
-        snprintf(err, errlen, "client.id: %s", why);
-    } else {
+    if (tg_kafka_conf_complete(kc, TP_CLIENT_ID_PROGRAM, opts->brokers, err, errlen) ==
+        0) {
         conf = tg_kafka_conf_take(kc);
         if (conf == NULL)
             snprintf(err, errlen, "kafka: configuration already handed over");

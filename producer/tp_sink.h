@@ -12,6 +12,9 @@
 #ifndef TP_SINK_H
 #define TP_SINK_H
 
+/* client.id is "tgproducer@<hostname>" unless -X/-F set it. */
+#define TP_CLIENT_ID_PROGRAM "tgproducer"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

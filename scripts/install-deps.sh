@@ -5,8 +5,8 @@
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --build  build dependencies only
 set -eu
-build_pkgs="build-essential pkg-config librdkafka-dev libcurl4-openssl-dev libjansson-dev"
-test_pkgs="kcat python3 python3-kafka acl jq curl time clang libclang-rt-14-dev valgrind gnuplot-nox"
+build_pkgs="build-essential pkg-config librdkafka-dev libcurl4-openssl-dev libjansson-dev libncurses-dev"
+test_pkgs="kcat python3 python3-kafka acl jq curl time clang libclang-rt-14-dev valgrind gnuplot-nox tmux"
 case "${1:-}" in
     --build) wanted=$build_pkgs ;;
     "") wanted="$build_pkgs $test_pkgs" ;;

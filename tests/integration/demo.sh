@@ -40,6 +40,12 @@ tg_check_eq "no tg-kafka-mock of the demo still running" "$(demo_brokers)" 0
 
 tg_check "demo checks that nothing was lost" \
     grep -q '^== done: all 3600 records counted, none lost' "$TG_TMP/demo.err"
+# -e stops before the last windows close: they are marked, and counted.
+prov=$(grep -c '^# .* provisional$' "$TG_TMP/demo.out")
+tg_check "demo: the windows open at -e are marked provisional" test "$prov" -gt 0
+tg_check "demo: says how many windows are provisional" \
+    grep -q "^== done: .* the $prov windows still open at -e are marked provisional" \
+    "$TG_TMP/demo.err"
 
 # 360,000 records (5 hours at 20 messages/s) overflowed the 2-partition topic
 # the demo used: 29,718 counted, and "every window above is final".  Now

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char err[512];
@@ -389,28 +390,30 @@ static void test_kafka_options(void)
     CHECK_STR(get(kc, "linger.ms"), "9");
     CHECK_STR(get(kc, "client.id"), "from-file"); /* defaults are not applied again */
 
-    CHECK_INT(tg_cli_kafka_option(&kc, 'X', "novalue", defaults, err, sizeof err), -1);
+    CHECK_INT(tg_cli_kafka_option(&kc, 'X', "novalue", defaults, err, sizeof err),
+              TG_CLI_CONFIG);
     CHECK_STR(err, "-X: expected name=value");
     CHECK_INT(tg_cli_kafka_option(&kc, 'X', "no.such.property=1", NULL, err, sizeof err),
-              -1);
+              TG_CLI_CONFIG);
     CHECK(strncmp(err, "-X: ", 4) == 0 && strstr(err, "no.such.property") != NULL);
     CHECK_INT(
         tg_cli_kafka_option(&kc, 'F', "/nonexistent/k.properties", NULL, err, sizeof err),
-        -1);
+        TG_CLI_CONFIG);
     CHECK_STR(err, "-F: /nonexistent/k.properties: No such file or directory");
     fd = open(path, O_WRONLY | O_TRUNC);
     CHECK_INT(write(fd, "linger.ms=1\nbogus\n", 18), 18);
     close(fd);
     char want[128];
     snprintf(want, sizeof want, "-F: %s:2: expected name=value", path);
-    CHECK_INT(tg_cli_kafka_option(&kc, 'F', path, NULL, err, sizeof err), -1);
+    CHECK_INT(tg_cli_kafka_option(&kc, 'F', path, NULL, err, sizeof err), TG_CLI_CONFIG);
     CHECK_STR(err, want);
     tg_kafka_conf_free(kc);
     unlink(path);
 
     /* Without defaults; and a failing first -X still leaves a conf to free. */
     kc = NULL;
-    CHECK_INT(tg_cli_kafka_option(&kc, 'X', "nope", NULL, err, sizeof err), -1);
+    CHECK_INT(tg_cli_kafka_option(&kc, 'X', "nope", NULL, err, sizeof err),
+              TG_CLI_CONFIG);
     CHECK(kc != NULL);
     tg_kafka_conf_free(kc);
     /* A default librdkafka refuses is reported as such. */
@@ -437,8 +440,135 @@ static void test_version(void)
     CHECK(len > 16 && strcmp(line + len - 16, ", libcurl 8.1.2)") == 0);
 }
 
+/* Writes text to a new file in dir; returns its path (static storage). */
+static const char *write_props(const char *dir, const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    CHECK(fp != NULL);
+    if (fp != NULL) {
+        fputs(text, fp);
+        fclose(fp);
+    }
+    return path;
+}
+
+/* kcat's -X list, -X dump and -d; the default properties file read first. */
+static void test_kcat_conventions(void)
+{
+    char dir[] = "/tmp/test_cli_home.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    setenv("HOME", dir, 1);
+    unsetenv(TG_CLI_CONFIG_ENV);
+
+    /* -X list needs no configuration at all. */
+    struct tg_kafka_conf *kc = NULL;
+    CHECK_INT(tg_cli_kafka_option(&kc, 'X', "list", NULL, err, sizeof err),
+              TG_CLI_KAFKA_LIST);
+    CHECK(kc == NULL);
+
+    /* No default file: fine, and finish still makes the configuration. */
+    CHECK_INT(tg_cli_kafka_finish(&kc, NULL, err, sizeof err), TG_CLI_RUN);
+    CHECK(kc != NULL);
+    tg_kafka_conf_free(kc);
+    kc = NULL;
+
+    /* -d CTX is -X debug=CTX, refused in -d's name. */
+    CHECK_INT(tg_cli_kafka_option(&kc, 'd', "broker,topic", NULL, err, sizeof err),
+              TG_CLI_RUN);
+    CHECK_STR(get(kc, "debug"), "broker,topic");
+    CHECK_INT(tg_cli_kafka_option(&kc, 'd', "nosuchctx", NULL, err, sizeof err),
+              TG_CLI_CONFIG);
+    CHECK(strncmp(err, "-d: ", 4) == 0);
+    CHECK_INT(tg_cli_kafka_finish(&kc, NULL, err, sizeof err), TG_CLI_RUN);
+    /* -X dump is remembered, and what follows it still applies. */
+    CHECK_INT(tg_cli_kafka_option(&kc, 'X', "dump", NULL, err, sizeof err), TG_CLI_RUN);
+    CHECK_INT(
+        tg_cli_kafka_option(&kc, 'X', "sasl.password=hunter2", NULL, err, sizeof err),
+        TG_CLI_RUN);
+    CHECK_INT(tg_cli_kafka_finish(&kc, NULL, err, sizeof err), TG_CLI_KAFKA_DUMP);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    CHECK_INT(
+        tg_cli_kafka_show(TG_CLI_KAFKA_DUMP, out, kc, "prog", "h1:9092", err, sizeof err),
+        TG_EXIT_OK);
+    fclose(out);
+    char host[256] = "";
+    gethostname(host, sizeof host);
+    char want[600];
+    snprintf(want, sizeof want, "\nclient.id = prog@%s\n", host);
+    CHECK(strstr(text, want) != NULL);
+    CHECK(strstr(text, "\nmetadata.broker.list = h1:9092\n") != NULL);
+    CHECK(strstr(text, "\nsasl.password = [redacted]\n") != NULL);
+    CHECK(strstr(text, "hunter2") == NULL);
+    CHECK(strncmp(text, "# Global config\n", 16) == 0);
+    CHECK(strstr(text, "\n# Topic config\n") != NULL);
+    free(text);
+    tg_kafka_conf_free(kc);
+    kc = NULL;
+
+    /* ~/.config/tgstream/kafka.properties: after the defaults, before -X. */
+    char cfgdir[300];
+    snprintf(cfgdir, sizeof cfgdir, "%s/.config", dir);
+    CHECK(mkdir(cfgdir, 0700) == 0);
+    snprintf(cfgdir, sizeof cfgdir, "%s/.config/tgstream", dir);
+    CHECK(mkdir(cfgdir, 0700) == 0);
+    static const char *const defaults[] = {"linger.ms", "5", "client.id", "default",
+                                           NULL};
+    write_props(cfgdir, "kafka.properties", "client.id = home\nbatch.num.messages=7\n");
+    CHECK_INT(
+        tg_cli_kafka_option(&kc, 'X', "batch.num.messages=9", defaults, err, sizeof err),
+        TG_CLI_RUN);
+    CHECK_STR(get(kc, "client.id"), "home");       /* the file over a default */
+    CHECK_STR(get(kc, "linger.ms"), "5");          /* a default the file left */
+    CHECK_STR(get(kc, "batch.num.messages"), "9"); /* -X over the file */
+    tg_kafka_conf_free(kc);
+    kc = NULL;
+
+    /* $TGSTREAM_CONFIG wins over the home file; missing, it is an error. */
+    const char *envfile = write_props(dir, "env.properties", "client.id = env\n");
+    setenv(TG_CLI_CONFIG_ENV, envfile, 1);
+    CHECK_INT(tg_cli_kafka_finish(&kc, NULL, err, sizeof err), TG_CLI_RUN);
+    CHECK_STR(get(kc, "client.id"), "env");
+    CHECK_STR(get(kc, "batch.num.messages"), "10000"); /* home file not read */
+    tg_kafka_conf_free(kc);
+    kc = NULL;
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/missing.properties", dir);
+    setenv(TG_CLI_CONFIG_ENV, missing, 1);
+    CHECK_INT(tg_cli_kafka_finish(&kc, NULL, err, sizeof err), TG_CLI_CONFIG);
+    snprintf(want, sizeof want, "$TGSTREAM_CONFIG: %s: No such file or directory",
+             missing);
+    CHECK_STR(err, want);
+    CHECK(kc == NULL);
+    /* A bad line names the file and line; the value is not repeated. */
+    setenv(TG_CLI_CONFIG_ENV, write_props(dir, "bad.properties", "# c\nnope\n"), 1);
+    CHECK_INT(tg_cli_kafka_option(&kc, 'X', "linger.ms=1", NULL, err, sizeof err),
+              TG_CLI_CONFIG);
+    snprintf(want, sizeof want,
+             "$TGSTREAM_CONFIG: %s/bad.properties:2: expected name=value", dir);
+    CHECK_STR(err, want);
+    tg_kafka_conf_free(kc);
+    /* Empty means unset: the home file again. */
+    setenv(TG_CLI_CONFIG_ENV, "", 1);
+    kc = NULL;
+    CHECK_INT(tg_cli_kafka_finish(&kc, NULL, err, sizeof err), TG_CLI_RUN);
+    CHECK_STR(get(kc, "client.id"), "home");
+    tg_kafka_conf_free(kc);
+    unsetenv(TG_CLI_CONFIG_ENV);
+
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
+    /* No developer's default properties file may change what is tested. */
+    setenv("HOME", "/nonexistent", 1);
+    unsetenv(TG_CLI_CONFIG_ENV);
     RUN(test_duration_forms);
     RUN(test_duration_zero);
     RUN(test_duration_refused);
@@ -451,6 +581,7 @@ int main(void)
     RUN(test_getopt_refusals);
     RUN(test_exit_status);
     RUN(test_kafka_options);
+    RUN(test_kcat_conventions);
     RUN(test_version);
     return tg_test_finish();
 }

@@ -306,6 +306,36 @@ static void test_apply_client_id(void)
     tg_kafka_conf_free(kc);
 }
 
+static void test_secrets_and_complete(void)
+{
+    CHECK(tg_kafka_conf_is_secret("sasl.password"));
+    CHECK(tg_kafka_conf_is_secret("ssl.key.password"));
+    CHECK(tg_kafka_conf_is_secret("ssl.keystore.password"));
+    CHECK(tg_kafka_conf_is_secret("sasl.oauthbearer.client.secret"));
+    CHECK(tg_kafka_conf_is_secret("sasl.oauthbearer.config"));
+    CHECK(tg_kafka_conf_is_secret("ssl.key.pem"));
+    CHECK(!tg_kafka_conf_is_secret("sasl.username"));
+    CHECK(!tg_kafka_conf_is_secret("ssl.certificate.pem"));
+    CHECK(!tg_kafka_conf_is_secret("client.id"));
+
+    struct tg_kafka_conf *kc = tg_kafka_conf_new();
+    CHECK(!tg_kafka_conf_dump_requested(kc));
+    tg_kafka_conf_request_dump(kc);
+    CHECK(tg_kafka_conf_dump_requested(kc));
+    CHECK(!tg_kafka_conf_dump_requested(NULL));
+    CHECK_INT(tg_kafka_conf_complete(kc, "tool", "b1:1", err, sizeof err), 0);
+    char host[256] = "", want[300], buf[300];
+    gethostname(host, sizeof host);
+    snprintf(want, sizeof want, "tool@%s", host);
+    CHECK_INT(tg_kafka_conf_get(kc, "client.id", buf, sizeof buf), 0);
+    CHECK_STR(buf, want);
+    CHECK_INT(tg_kafka_conf_get(kc, "bootstrap.servers", buf, sizeof buf), 0);
+    CHECK_STR(buf, "b1:1");
+    rd_kafka_conf_destroy(tg_kafka_conf_take(kc));
+    CHECK_INT(tg_kafka_conf_dump(kc, stdout), -1); /* handed over: nothing to dump */
+    tg_kafka_conf_free(kc);
+}
+
 static void remove_tmpdir(void)
 {
     static const char *const names[] = {"good.properties",    "empty.properties",
@@ -335,6 +365,7 @@ int main(void)
     RUN(test_apply_brokers);
     RUN(test_brokers_from_file);
     RUN(test_apply_client_id);
+    RUN(test_secrets_and_complete);
     remove_tmpdir();
     return tg_test_finish();
 }

@@ -118,6 +118,33 @@ static void test_pane_size(void)
     tc_engine_free(f.e);
 }
 
+/* --live's snapshot: per spec the window ending first after the greatest
+ * event time, provisional, cut to top_n; no window counted as emitted, and
+ * the --emit changes marks left for the next trigger. */
+static void test_snapshot(void)
+{
+    struct fixture f;
+    setup(&f, "10s,1m/20s", 30 * S);
+    start(&f);
+    CHECK(tc_engine_emit_snapshot(f.e, 0, &f.em) == 0);
+    CHECK_STR(f.cap.text, ""); /* nothing counted yet */
+    feed(&f, 5 * S, "alice");
+    feed(&f, 12 * S, "bob");
+    feed(&f, 15 * S, "alice");
+    feed(&f, 31 * S, "alice"); /* W = 1 s: nothing final */
+    CHECK(tc_engine_emit_snapshot(f.e, 0, &f.em) == 0);
+    /* 10s: [30,40) holds 31; 1m/20s: [-20,40) is the first to end after 31. */
+    CHECK_STR(f.cap.text, "10s[30,40)~ alice=1;1m/20s[-20,40)~ alice=3 bob=1;");
+    f.cap.text[0] = '\0';
+    CHECK(tc_engine_emit_snapshot(f.e, 1, &f.em) == 0);
+    CHECK_STR(f.cap.text, "10s[30,40)~ alice=1;1m/20s[-20,40)~ alice=3;");
+    CHECK_INT(tc_engine_counters(f.e)->windows_emitted, 0);
+    f.cap.text[0] = '\0';
+    CHECK(tc_engine_emit_changes(f.e, &f.em) == 0);
+    CHECK(strstr(f.cap.text, "10s[0,10)~ alice=1;") != NULL);
+    tc_engine_free(f.e);
+}
+
 static void test_tumbling(void)
 {
     struct fixture f;
@@ -616,5 +643,6 @@ int main(void)
     RUN(test_hold_finals);
     RUN(test_load_out_of_range);
     RUN(test_bad_config);
+    RUN(test_snapshot);
     return tg_test_finish();
 }

@@ -164,6 +164,7 @@ static void test_kafka_only_table(void)
         {"--exit-at-end", NULL},
         {"-X", "client.id=x"},
         {"-F", "/dev/null"},
+        {"-d", "broker"},
         {"--connect-timeout", "1s"},
         {"--checkpoint", "/tmp/x"},
         {"--checkpoint-interval", "1s"},
@@ -223,6 +224,12 @@ static void test_kafka_only_table(void)
     CHECK_INT(parse("-X no.such.property=1"), TC_OPTIONS_CONFIG);
     CHECK(err[0] != '\0');
     CHECK_INT(parse("-F /nonexistent/props"), TC_OPTIONS_CONFIG);
+    /* kcat's -X list stops at once (nothing after it is read), -X dump
+     * once every option was read. */
+    CHECK_INT(parse("-X list -X no.such.property=1"), TC_OPTIONS_KAFKA_LIST);
+    CHECK_INT(parse("-X dump -G g"), TC_OPTIONS_KAFKA_DUMP);
+    CHECK(opts.in_group);
+    CHECK_INT(parse("-X dump -X no.such.property=1"), TC_OPTIONS_CONFIG);
     CHECK_INT(parse("-o middle"), TC_OPTIONS_USAGE);
 }
 
@@ -541,6 +548,9 @@ static void test_help_version(void)
 
 int main(void)
 {
+    /* No developer's default properties file may change what is tested. */
+    setenv("HOME", "/nonexistent", 1);
+    unsetenv(TG_CLI_CONFIG_ENV);
     tc_options_init(&opts);
     RUN(test_defaults);
     RUN(test_values);

@@ -253,8 +253,16 @@ static void test_kafka_configuration_errors(void)
     /* A later -X overrides a default. */
     CHECK_INT(parse("-X", "enable.idempotence=false", NULL), 0);
     CHECK_STR(conf_value("enable.idempotence"), "false");
+    /* Without -X/-F the configuration is still made for Kafka, so that the
+     * default properties file applies; --stdout needs none. */
     CHECK_INT(parse(NULL), 0);
-    CHECK(opts.kafka_conf == NULL); /* created on the first -X or -F only */
+    CHECK(opts.kafka_conf != NULL);
+    CHECK_STR(conf_value("enable.idempotence"), "true");
+    CHECK_INT(parse("--stdout", NULL), 0);
+    CHECK(opts.kafka_conf == NULL);
+    CHECK_INT(parse("-X", "list", "--stdout", NULL), TG_CLI_KAFKA_LIST);
+    CHECK_INT(parse("-X", "dump", "-d", "broker", NULL), TG_CLI_KAFKA_DUMP);
+    CHECK_STR(conf_value("debug"), "broker");
 }
 
 static void test_combinations_rejected(void)
@@ -425,6 +433,9 @@ static void test_token_file_problems(void)
 
 int main(void)
 {
+    /* No developer's default properties file may change what is tested. */
+    setenv("HOME", "/nonexistent", 1);
+    unsetenv(TG_CLI_CONFIG_ENV);
     tp_options_init(&opts);
     RUN(test_defaults);
     RUN(test_fake_options);
