@@ -130,7 +130,8 @@ void tg_prom_family(struct tg_prom *pr, const char *name, enum tg_prom_type type
 {
     if (pr->error != 0)
         return;
-    if (!valid_name(name, true) || (type == TG_PROM_COUNTER && !ends_with(name, "_total"))) {
+    if (!valid_name(name, true) ||
+        (type == TG_PROM_COUNTER && !ends_with(name, "_total"))) {
         pr->error = EINVAL;
         return;
     }

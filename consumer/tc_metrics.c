@@ -76,8 +76,8 @@ void tc_metrics_render(struct tg_prom *pr, const struct tc_stats *st,
 {
     counter(pr, "tgcount_records_read_total",
             "Records read (malformed ones included, blank lines not).", st->read);
-    counter(pr, "tgcount_records_counted_total",
-            "Records added to at least one window.", st->counted);
+    counter(pr, "tgcount_records_counted_total", "Records added to at least one window.",
+            st->counted);
     counter(pr, "tgcount_records_malformed_total",
             "Records skipped as malformed (not JSON, no event_time, too large, ...).",
             st->malformed);
@@ -88,8 +88,8 @@ void tc_metrics_render(struct tg_prom *pr, const struct tc_stats *st,
             "Records skipped as a repeated (channel_id, message_id).", st->duplicates);
     counter(pr, "tgcount_records_other_total",
             "Records counted as (other) because of --max-users.", st->overflowed);
-    counter(pr, "tgcount_usernames_truncated_total",
-            "Usernames cut to 256 bytes.", st->truncated);
+    counter(pr, "tgcount_usernames_truncated_total", "Usernames cut to 256 bytes.",
+            st->truncated);
     counter(pr, "tgcount_offsets_lost_total",
             "Kafka offsets deleted by retention before they were read.", st->lost);
     counter(pr, "tgcount_windows_emitted_total",
@@ -136,7 +136,8 @@ void tc_metrics_render_partitions(struct tg_prom *pr, const char *topic,
             char num[16];
             snprintf(num, sizeof num, "%" PRId32, q->partition);
             struct tg_prom_label l[] = {{"topic", topic}, {"partition", num}};
-            int64_t lag = q->high_offset > q->next_offset ? q->high_offset - q->next_offset : 0;
+            int64_t lag =
+                q->high_offset > q->next_offset ? q->high_offset - q->next_offset : 0;
             tg_prom_sample(pr, fam[f].name, l, 2,
                            (double)(f == 0 ? q->next_offset : lag));
         }

@@ -26,23 +26,25 @@ static void test_empty(void)
 static void test_layout(void)
 {
     struct tg_prom *pr = tg_prom_new();
-    tg_prom_metric(pr, "tgcount_records_read_total", TG_PROM_COUNTER, "Records read.", 100);
+    tg_prom_metric(pr, "tgcount_records_read_total", TG_PROM_COUNTER, "Records read.",
+                   100);
     tg_prom_family(pr, "tgcount_partition_next_offset", TG_PROM_GAUGE, "Next offset.");
     struct tg_prom_label l0[] = {{"topic", "t"}, {"partition", "0"}};
     struct tg_prom_label l1[] = {{"topic", "t"}, {"partition", "1"}};
     tg_prom_sample(pr, "tgcount_partition_next_offset", l0, 2, 42);
     tg_prom_sample(pr, "tgcount_partition_next_offset", l1, 2, 0);
     tg_prom_metric(pr, "tgcount_watermark_seconds", TG_PROM_GAUGE, "W.", 1733389200.5);
-    CHECK_STR(text_of(pr), "# HELP tgcount_records_read_total Records read.\n"
-                           "# TYPE tgcount_records_read_total counter\n"
-                           "tgcount_records_read_total 100\n"
-                           "# HELP tgcount_partition_next_offset Next offset.\n"
-                           "# TYPE tgcount_partition_next_offset gauge\n"
-                           "tgcount_partition_next_offset{topic=\"t\",partition=\"0\"} 42\n"
-                           "tgcount_partition_next_offset{topic=\"t\",partition=\"1\"} 0\n"
-                           "# HELP tgcount_watermark_seconds W.\n"
-                           "# TYPE tgcount_watermark_seconds gauge\n"
-                           "tgcount_watermark_seconds 1733389200.5\n");
+    CHECK_STR(text_of(pr),
+              "# HELP tgcount_records_read_total Records read.\n"
+              "# TYPE tgcount_records_read_total counter\n"
+              "tgcount_records_read_total 100\n"
+              "# HELP tgcount_partition_next_offset Next offset.\n"
+              "# TYPE tgcount_partition_next_offset gauge\n"
+              "tgcount_partition_next_offset{topic=\"t\",partition=\"0\"} 42\n"
+              "tgcount_partition_next_offset{topic=\"t\",partition=\"1\"} 0\n"
+              "# HELP tgcount_watermark_seconds W.\n"
+              "# TYPE tgcount_watermark_seconds gauge\n"
+              "tgcount_watermark_seconds 1733389200.5\n");
     tg_prom_reset(pr);
     CHECK_STR(text_of(pr), "");
     tg_prom_free(pr);
