@@ -36,12 +36,12 @@ struct tp_metrics_values {
     uint64_t in_flight;         /* written, no delivery report yet */
     /* The Bot API loop's (tp_telegram.c); left out when telegram is false. */
     bool telegram;
-    uint64_t updates;       /* updates received */
-    uint64_t skipped;       /* updates that yielded no record */
-    uint64_t malformed;     /* of those, the malformed ones */
-    uint64_t poll_errors;   /* Bot API calls that failed (any method) */
-    uint64_t retries;       /* calls and batches tried again */
-    int64_t next_offset;    /* next getUpdates offset; < 0: unknown yet */
+    uint64_t updates;     /* updates received */
+    uint64_t skipped;     /* updates that yielded no record */
+    uint64_t malformed;   /* of those, the malformed ones */
+    uint64_t poll_errors; /* Bot API calls that failed (any method) */
+    uint64_t retries;     /* calls and batches tried again */
+    int64_t next_offset;  /* next getUpdates offset; < 0: unknown yet */
 };
 
 /* Fills the sink's part of *v from sink (borrowed); the rest is zeroed,
