@@ -70,6 +70,12 @@ static int sync_parent_dir(const char *path)
 int tg_file_write_atomic(const char *path, const void *data, size_t len, char *err,
                          size_t errlen)
 {
+    return tg_file_write_atomic_mode(path, data, len, 0600, err, errlen);
+}
+
+int tg_file_write_atomic_mode(const char *path, const void *data, size_t len,
+                              unsigned mode, char *err, size_t errlen)
+{
     if (path == NULL || *path == '\0') {
         errno = EINVAL;
         snprintf(err, errlen, "empty path");
@@ -89,8 +95,8 @@ int tg_file_write_atomic(const char *path, const void *data, size_t len, char *e
         return -1;
     }
     const char *what = NULL;
-    if (fchmod(fd, 0600) != 0)
-        what = "cannot set mode 0600";
+    if (fchmod(fd, (mode_t)mode) != 0)
+        what = "cannot set its mode";
     else if (write_all(fd, data, len) != 0)
         what = "cannot write";
     else if (fsync(fd) != 0)

@@ -1,5 +1,5 @@
 /* tg_fileio.h - whole-file reads and crash-safe writes, for the producer's
- * offset state and the consumer's checkpoints.
+ * offset state, the consumer's checkpoints and both tools' metrics files.
  */
 #ifndef TG_FILEIO_H
 #define TG_FILEIO_H
@@ -13,6 +13,11 @@
  * temporary removed.  Returns 0, or -1 with "path: reason" in err. */
 int tg_file_write_atomic(const char *path, const void *data, size_t len, char *err,
                          size_t errlen);
+
+/* The same with the file's mode given (e.g. 0644 for a file other users'
+ * processes read, such as node_exporter's textfile collector). */
+int tg_file_write_atomic_mode(const char *path, const void *data, size_t len,
+                              unsigned mode, char *err, size_t errlen);
 
 /* Removes the temporary files tg_file_write_atomic(path, ...) left behind
  * when it was killed mid-write: regular files in path's directory named

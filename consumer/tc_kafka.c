@@ -22,7 +22,9 @@
  *     second; no answer within --connect-timeout is exit 69;
  *   - lost data: a partition whose fetch stopped in deleted data is
  *     restarted at its log start, the loss told and counted
- *     (tc_kafka_loss.h), and with -e the run ends with exit 65.
+ *     (tc_kafka_loss.h), and with -e the run ends with exit 65;
+ *   - --metrics-file: each assigned partition's next offset and lag, added
+ *     to the pipeline's metrics when it writes them (tc_metrics.h).
  */
 #include "tc_kafka.h"
 
@@ -33,6 +35,7 @@
 #include "tc_kafka_loss.h"
 #include "tc_kafka_offsets.h"
 #include "tc_kafka_state.h"
+#include "tc_metrics.h"
 #include "tc_options.h"
 #include "tc_partitions.h"
 #include "tc_pipeline.h"
@@ -44,6 +47,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Wall-clock duties (tick, idle partitions, checkpoints) run at most this often
@@ -197,6 +201,53 @@ static int await_brokers(struct tc_kafka *k, int64_t start, int64_t now,
     return -1;
 }
 
+/* ---- metrics -------------------------------------------------------------- */
+
+struct metrics_walk {
+    const struct tc_kafka *k;
+    struct tc_metrics_partition *parts;
+    size_t n, cap;
+};
+
+static void metrics_one(void *arg, int32_t partition, int64_t next_offset)
+{
+    (void)next_offset; /* the position says more: also where a partition starts */
+    struct metrics_walk *w = arg;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        struct tc_metrics_partition *p = realloc(w->parts, cap * sizeof *p);
+        if (p == NULL)
+            return; /* the partitions after it are left out of this write */
+        w->parts = p;
+        w->cap = cap;
+    }
+    int64_t low, high = -1;
+    /* The cached high-water mark of the last fetch: no request to the
+     * broker on the loop's thread. */
+    if (rd_kafka_get_watermark_offsets(w->k->rk, w->k->opts->topic, partition, &low,
+                                       &high) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        high = -1;
+    int64_t pos = tc_partitions_position(w->k->parts, partition);
+    w->parts[w->n++] = (struct tc_metrics_partition){
+        .partition = partition,
+        .next_offset = pos >= 0 ? pos : -1, /* a logical offset is no position yet */
+        .high_offset = high,
+    };
+}
+
+/* The pipeline's metrics source: every assigned partition's next offset
+ * and lag. */
+static void partition_metrics(void *ctx, struct tg_prom *pr)
+{
+    struct tc_kafka *k = ctx;
+    if (k->rk == NULL || k->parts == NULL)
+        return;
+    struct metrics_walk w = {.k = k};
+    tc_partitions_each(k->parts, metrics_one, &w);
+    tc_metrics_render_partitions(pr, k->opts->topic, w.parts, w.n);
+    free(w.parts);
+}
+
 static void consume(struct tc_kafka *k)
 {
     int64_t start = tg_time_monotonic_ms();
@@ -289,6 +340,7 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
     if (k.status == TG_EXIT_OK)
         k.status = tc_kafka_client_start(&k);
     if (k.status == TG_EXIT_OK) {
+        tc_pipeline_set_metrics_source(pipeline, partition_metrics, &k);
         consume(&k);
         /* Unreachable brokers or a missing topic: nothing was read, so there
          * is nothing to emit; the one error line says it all.  Otherwise what
@@ -301,6 +353,7 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
                 tc_kafka_feed_output_failed(&k);
         }
     }
+    tc_pipeline_set_metrics_source(pipeline, NULL, NULL);
     k.closing = true;
     if (k.rk != NULL)
         close_consumer(&k);

@@ -27,6 +27,8 @@ enum {
     OPT_MAX_FUTURE,
     OPT_LATE_FILE,
     OPT_IDLE,
+    OPT_METRICS_FILE,
+    OPT_METRICS_INTERVAL,
     OPT_LIVE,
     OPT_LIVE_OUTPUT,
 };
@@ -58,6 +60,8 @@ static const struct option long_options[] = {
     {"max-future", required_argument, NULL, OPT_MAX_FUTURE},
     {"late-file", required_argument, NULL, OPT_LATE_FILE},
     {"idle", required_argument, NULL, OPT_IDLE},
+    {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
+    {"metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL},
     {"live", no_argument, NULL, OPT_LIVE},
     {"live-output", required_argument, NULL, OPT_LIVE_OUTPUT},
     {"quiet", no_argument, NULL, 'q'},
@@ -122,6 +126,7 @@ void tc_options_init(struct tc_options *opts)
     opts->format = TC_FORMAT_TEXT;
     opts->checkpoint_interval_ms = TC_DEFAULT_CHECKPOINT_INTERVAL_MS;
     opts->stats_interval_ms = TC_DEFAULT_STATS_INTERVAL_MS;
+    opts->metrics_interval_ms = TC_DEFAULT_METRICS_INTERVAL_MS;
     opts->stdin_terminal = isatty(STDIN_FILENO) == 1;
     opts->stdout_terminal = isatty(STDOUT_FILENO) == 1;
 }
@@ -360,6 +365,11 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
     case OPT_STATS_INTERVAL:
         return parse_duration("--stats-interval", arg, false, TG_CLI_DURATION_MAX_MS,
                               &opts->stats_interval_ms, err, errlen);
+    case OPT_METRICS_FILE:
+        return set_name(&opts->metrics_file, "--metrics-file", arg, err, errlen);
+    case OPT_METRICS_INTERVAL:
+        return parse_duration("--metrics-interval", arg, false, TG_CLI_DURATION_MAX_MS,
+                              &opts->metrics_interval_ms, err, errlen);
     case OPT_MAX_RECORD:
         if (tg_cli_size("--max-record", arg, 1, TC_MAX_RECORD_LIMIT, &n, err, errlen) !=
             0) {
@@ -600,7 +610,11 @@ void tc_options_help(FILE *out)
           "                            per line (default: none; late records are only\n"
           "                            told: the first five, then a total)\n"
           "      --stats               print counters to stderr at the end\n"
-          "      --stats-interval DUR  and this often in follow mode (default: 10s)\n"
+          "      --stats-interval DUR  and this often in follow mode and on a live\n"
+          "                            stdin or FIFO (default: 10s)\n"
+          "      --metrics-file PATH   write the counters there in Prometheus text\n"
+          "                            format, atomically, mode 0644 (default: none)\n"
+          "      --metrics-interval DUR  how often, and at the end (default: 15s)\n"
           "  -q, --quiet               errors only\n"
           "  -v, --verbose             more diagnostics (repeat for debug)\n"
           "  -h, --help                this text\n"
@@ -631,6 +645,8 @@ void tc_options_pipeline_config(const struct tc_options *opts,
         .stats = opts->stats,
         .stats_periodic = opts->use_kafka && !opts->exit_at_end,
         .stats_interval_ms = opts->stats_interval_ms,
+        .metrics_file = opts->metrics_file,
+        .metrics_interval_ms = opts->metrics_interval_ms,
         .checkpoint_dir = opts->checkpoint_dir,
         .topic = opts->topic,
         .late_file = opts->late_file,

@@ -31,6 +31,8 @@ struct tg_kafka_conf;
 #define TC_DEFAULT_TRIGGER_MS 30000
 #define TC_DEFAULT_CHECKPOINT_INTERVAL_MS 5000
 #define TC_DEFAULT_STATS_INTERVAL_MS 10000
+/* node_exporter's and Prometheus' usual scrape interval. */
+#define TC_DEFAULT_METRICS_INTERVAL_MS 15000
 #define TC_DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define TC_DEFAULT_MAX_RECORD (1024 * 1024)
 #define TC_DEFAULT_MAX_USERS 10000000
@@ -129,7 +131,9 @@ struct tc_options {
     const char *late_file; /* --late-file; NULL = none */
     bool stats;
     int64_t stats_interval_ms; /* follow mode only */
-    int verbosity;             /* -v count minus -q count */
+    const char *metrics_file;  /* --metrics-file; NULL = none */
+    int64_t metrics_interval_ms;
+    int verbosity; /* -v count minus -q count */
 };
 
 /* What tc_options_parse decided: the shared enum tg_cli_result. */

@@ -1,8 +1,9 @@
 /* tc_pipeline.c - what tgcount does with a record once its input has parsed
  * it, whichever the input (files, stdin, Kafka): count it through the engine,
  * move the watermark, write the windows that became final, keep the stats
- * and warnings, run the wall-clock duties (--emit changes, periodic stats),
- * and save or restore checkpoints with the fingerprint of the settings. */
+ * and warnings, run the wall-clock duties (--emit changes, periodic stats,
+ * the metrics file), and save or restore checkpoints with the fingerprint of the
+ * settings. */
 #include "tc_pipeline.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "tc_checkpoint.h"
 #include "tc_engine.h"
 #include "tc_latefile.h"
+#include "tc_metrics.h"
 #include "tc_output.h"
 #include "tc_skips.h"
 #include "tg_duration.h"
@@ -50,8 +52,10 @@ struct tc_pipeline {
      * that ended the input (if any) was counted before it began. */
     bool finishing;
     unsigned signals_before_finish;
-    bool interrupted;       /* it did stop so */
-    char note[TC_NOTE_MAX]; /* tc_pipeline_set_note */
+    bool interrupted;           /* it did stop so */
+    char note[TC_NOTE_MAX];     /* tc_pipeline_set_note */
+    struct tc_metrics *metrics; /* NULL without --metrics-file */
+    bool metrics_failed;        /* said once, until a write succeeds again */
 };
 
 static int emit_to_output(void *ctx, const struct tc_window *w, const struct tc_row *rows,
@@ -139,6 +143,23 @@ struct tc_pipeline *tc_pipeline_new(const struct tc_pipeline_config *cfg, FILE *
         }
     }
     p->started_ms = tg_time_monotonic_ms();
+    /* A first, all-zero file: it exists from the start, and a path that
+     * cannot be written is a configuration error, not a warning later. */
+    if (cfg->metrics_file != NULL) {
+        p->metrics = tc_metrics_new(cfg->metrics_file, cfg->metrics_interval_ms);
+        if (p->metrics == NULL) {
+            snprintf(err, errlen, "out of memory");
+            tc_pipeline_free(p);
+            return NULL;
+        }
+        char why[512];
+        if (tc_metrics_write(p->metrics, &p->stats, TC_WATERMARK_NONE, tg_time_now_ms(),
+                             why, sizeof why) != 0) {
+            snprintf(err, errlen, "--metrics-file: %s", why);
+            tc_pipeline_free(p);
+            return NULL;
+        }
+    }
     if (cfg->late_file != NULL) {
         p->late_file = tc_latefile_open(cfg->late_file);
         if (p->late_file == NULL) {
@@ -169,6 +190,7 @@ void tc_pipeline_free(struct tc_pipeline *p)
     }
     tc_engine_free(p->engine);
     tc_output_free(p->output);
+    tc_metrics_free(p->metrics);
     if (p->late_file != NULL && tc_latefile_close(p->late_file) != 0 &&
         !p->late_file_failed) {
         tg_log_error(p->log, "--late-file: %s: %s", p->cfg.late_file, strerror(errno));
@@ -310,6 +332,29 @@ bool tc_pipeline_holding(const struct tc_pipeline *p)
     return tc_engine_holding(p->engine);
 }
 
+/* Writes the metrics file now; a failure is a warning (the counting goes
+ * on), said once until a write succeeds again. */
+static void write_metrics(struct tc_pipeline *p, int64_t now_wall_ms)
+{
+    sync_stats(p);
+    char why[512];
+    if (tc_metrics_write(p->metrics, &p->stats, tc_engine_watermark(p->engine),
+                         now_wall_ms, why, sizeof why) == 0) {
+        p->metrics_failed = false;
+    } else if (!p->metrics_failed) {
+        tg_log_warn(p->log, "--metrics-file: %s", why);
+        p->metrics_failed = true;
+    }
+}
+
+void tc_pipeline_set_metrics_source(struct tc_pipeline *p,
+                                    void (*fn)(void *ctx, struct tg_prom *pr), void *ctx)
+{
+    if (p->metrics != NULL) {
+        tc_metrics_set_source(p->metrics, fn, ctx);
+    }
+}
+
 int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms)
 {
     const struct tc_pipeline_config *c = &p->cfg;
@@ -333,6 +378,9 @@ int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms)
             p->next_stats_ms = now_wall_ms + c->stats_interval_ms;
             tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
         }
+    }
+    if (p->metrics != NULL && tc_metrics_due(p->metrics, now_wall_ms)) {
+        write_metrics(p, now_wall_ms);
     }
     if (c->live != NULL) {
         c->live->tick(c->live->ctx, p, now_wall_ms);
@@ -391,6 +439,9 @@ int tc_pipeline_finish(struct tc_pipeline *p, bool complete)
     tell_totals(p);
     if (p->cfg.stats) {
         tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
+    }
+    if (p->metrics != NULL) {
+        write_metrics(p, tg_time_now_ms());
     }
     return rc;
 }

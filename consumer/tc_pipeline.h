@@ -34,6 +34,7 @@ struct tc_batch;
 struct tc_item;
 struct tg_record_view;
 struct tg_log;
+struct tg_prom;
 struct tg_window_spec;
 struct tc_pipeline;
 
@@ -66,7 +67,7 @@ struct tc_pipeline_config {
     enum tc_format format;
     size_t max_users;
     bool stats;          /* the stats line at the end */
-    bool stats_periodic; /* and every stats_interval_ms (Kafka follow mode) */
+    bool stats_periodic; /* and every stats_interval_ms (a live input) */
     int64_t stats_interval_ms;
     const char *checkpoint_dir; /* NULL = no checkpoints */
     const char *topic;          /* part of the checkpoint's fingerprint; NULL = none */
@@ -74,6 +75,10 @@ struct tc_pipeline_config {
      * tc_latefile.h); the input must keep them (tc_read_rules.keep_line).
      * NULL = none. */
     const char *late_file;
+    /* --metrics-file (tc_metrics.h): written every metrics_interval_ms
+     * from tc_pipeline_tick and at tc_pipeline_finish.  NULL = none. */
+    const char *metrics_file;
+    int64_t metrics_interval_ms;
     const struct tc_pipeline_live *live; /* NULL = no live view */
 };
 
@@ -183,10 +188,17 @@ int tc_pipeline_release(struct tc_pipeline *p);
 /* True when final windows are held (a checkpoint would release them). */
 bool tc_pipeline_holding(const struct tc_pipeline *p);
 
+/* Sets (fn NULL: clears) what the input adds to the metrics file at each
+ * write (tc_metrics.h: the Kafka input's partitions).  ctx borrowed: clear
+ * it before ctx dies.  Does nothing without a metrics_file. */
+void tc_pipeline_set_metrics_source(struct tc_pipeline *p,
+                                    void (*fn)(void *ctx, struct tg_prom *pr), void *ctx);
+
 /* Wall-clock duties, to be called often (every poll or every few thousand
  * lines): in --emit changes mode, every trigger_ms print the windows that
  * changed since the last trigger; with stats_periodic, every
- * stats_interval_ms print the stats; hand the late file's buffered records
+ * stats_interval_ms print the stats; with a metrics_file, write it at the
+ * first call and every metrics_interval_ms; hand the late file's buffered records
  * to the kernel.  Never moves the watermark.
  * Returns 0, or -1 as tc_pipeline_advance. */
 int tc_pipeline_tick(struct tc_pipeline *p, int64_t now_wall_ms);
@@ -216,12 +228,11 @@ const char *tc_pipeline_note(const struct tc_pipeline *p);
  * when complete (every record of the input was read: files and stdin at
  * EOF) and provisional otherwise (-e on Kafka, a stop signal, a file that
  * could not be read), then the totals of malformed and late records, then
- * the stats when cfg->stats, and closes the late file (a failure is said
- * on the log and makes tc_pipeline_failed true).
- * A stop signal that arrives while it prints (after the one that may have
- * ended the input: tg_signal_count) stops the printing before the next
- * window, with a warning that not every window was printed.  After memory
- * ran out (a TC_FEED_ERROR, or ENOMEM from another call) it prints no
+ * the stats when cfg->stats, writes the metrics file, and closes the late file (a failure
+ * is said on the log and makes tc_pipeline_failed true). A stop signal that arrives while
+ * it prints (after the one that may have ended the input: tg_signal_count) stops the
+ * printing before the next window, with a warning that not every window was printed.
+ * After memory ran out (a TC_FEED_ERROR, or ENOMEM from another call) it prints no
  * window: the counts are not those of the input read.  Call once.
  * Returns 0, or -1 as tc_pipeline_advance. */
 int tc_pipeline_finish(struct tc_pipeline *p, bool complete);

@@ -59,6 +59,23 @@ static void warn_unread_stdin(const struct tc_options *opts, const struct tg_log
     }
 }
 
+/* True when an input of the files (or stdin) is live: not a regular
+ * file, so the run lasts as long as its writer does.  The periodic stats
+ * are for those, as for Kafka's follow mode. */
+static bool input_is_live(const struct tc_options *opts)
+{
+    struct stat st;
+    if (opts->nfiles == 0)
+        return fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode);
+    for (size_t i = 0; i < opts->nfiles; i++) {
+        const char *name = opts->files[i];
+        int rc = strcmp(name, "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(name, &st);
+        if (rc == 0 && !S_ISREG(st.st_mode))
+            return true;
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     struct tg_log log;
@@ -110,6 +127,9 @@ int main(int argc, char **argv)
     }
     struct tc_pipeline_config cfg;
     tc_options_pipeline_config(&opts, &cfg);
+    if (!opts.use_kafka && input_is_live(&opts)) {
+        cfg.stats_periodic = true;
+    }
     FILE *out = stdout;
     struct tc_live *live = NULL;
     if (opts.live && (live = tc_live_start(&opts, &cfg, &log, &out, &status)) == NULL) {

@@ -14,30 +14,40 @@
 #include "tg_signal.h"
 #include "tg_time.h"
 #include "tp_fake_run.h"
+#include "tp_metrics.h"
 #include "tp_options.h"
 #include "tp_sink.h"
 #include "tp_telegram.h"
 
-static void print_stats(const struct tg_log *log, const struct tp_sink *sink,
-                        int64_t elapsed_ms)
+/* --metrics-file: a first, all-zero file, so that it exists from the
+ * start and a path that cannot be written is a configuration error, not a
+ * warning later.  Returns TG_EXIT_OK with *metrics set (NULL without the
+ * option), or the exit code (said). */
+static int start_metrics(const struct tp_options *opts, const struct tg_log *log,
+                         struct tp_metrics **metrics)
 {
-    struct tp_sink_stats st;
-    tp_sink_get_stats(sink, &st);
-    double seconds = (double)elapsed_ms / 1000.0;
-    fprintf(stderr,
-            "%s: stats: %llu records produced, %llu delivery failures, %llu "
-            "undelivered, %llu queue-full retries, %.3f s, %.0f records/s\n",
-            log->program, (unsigned long long)st.delivered, (unsigned long long)st.failed,
-            (unsigned long long)(st.written - st.delivered - st.failed),
-            (unsigned long long)st.queue_full_waits, seconds,
-            seconds > 0 ? (double)st.delivered / seconds : 0.0);
+    char err[1024];
+    *metrics = NULL;
+    if (opts->metrics_file == NULL)
+        return TG_EXIT_OK;
+    *metrics = tp_metrics_new(opts->metrics_file, opts->metrics_interval_ms, log);
+    if (*metrics == NULL) {
+        tg_log_error(log, "out of memory");
+        return TG_EXIT_SOFTWARE;
+    }
+    struct tp_metrics_values v = {.telegram = !opts->fake, .next_offset = -1};
+    if (tp_metrics_write(*metrics, &v, err, sizeof err) != 0) {
+        tg_log_error(log, "--metrics-file: %s", err);
+        return TG_EXIT_CONFIG;
+    }
+    return TG_EXIT_OK;
 }
 
-/* Everything before the run: options, verbosity, token, signals, sink.
- * Returns TG_EXIT_OK with *sink set, or the exit code (-1: help/version
- * printed, exit 0). */
+/* Everything before the run: options, verbosity, token, signals, metrics
+ * file, sink.  Returns TG_EXIT_OK with *sink set, or the exit code (-1:
+ * help/version printed, exit 0). */
 static int setup(struct tp_options *opts, int argc, char *argv[], struct tg_log *log,
-                 struct tp_sink **sink)
+                 struct tp_metrics **metrics, struct tp_sink **sink)
 {
     char err[1024];
     int parsed = tp_options_parse(opts, argc, argv, err, sizeof err);
@@ -78,6 +88,9 @@ static int setup(struct tp_options *opts, int argc, char *argv[], struct tg_log 
         tg_log_error(log, "cannot install signal handlers: %s", strerror(errno));
         return TG_EXIT_SOFTWARE;
     }
+    int rc = start_metrics(opts, log, metrics);
+    if (rc != TG_EXIT_OK)
+        return rc;
     if (opts->to_stdout) {
         *sink = tp_sink_new_stdout(stdout);
         snprintf(err, sizeof err, "out of memory");
@@ -96,21 +109,19 @@ int main(int argc, char *argv[])
     struct tg_log log;
     struct tp_options opts;
     struct tp_sink *sink = NULL;
+    struct tp_metrics *metrics = NULL;
 
     tg_log_init(&log, "tgproducer", stderr);
     tp_options_init(&opts);
-    int rc = setup(&opts, argc, argv, &log, &sink);
+    int rc = setup(&opts, argc, argv, &log, &metrics, &sink);
     if (rc == TG_EXIT_OK) {
-        int64_t started = tg_time_monotonic_ms();
-        rc = opts.fake ? tp_fake_run(&opts, sink, &log)
-                       : tp_telegram_run(&opts, sink, &log);
-        /* The Telegram loop prints its own, richer counters. */
-        if (opts.stats && opts.fake)
-            print_stats(&log, sink, tg_time_monotonic_ms() - started);
+        rc = opts.fake ? tp_fake_run(&opts, sink, metrics, &log)
+                       : tp_telegram_run(&opts, sink, metrics, &log);
     } else if (rc < 0) {
         rc = TG_EXIT_OK;
     }
     tp_sink_free(sink);
+    tp_metrics_free(metrics);
     tg_log_set_token(&log, NULL); /* tp_options_clear wipes it */
     tp_options_clear(&opts);
     return rc;

@@ -31,6 +31,8 @@ struct tp_bot {
     char retry_after[32]; /* Retry-After header of the current response */
     struct curl_slist *headers;
     char curl_err[CURL_ERROR_SIZE];
+    void (*tick)(void *ctx); /* tp_bot_set_tick */
+    void *tick_ctx;
 };
 
 /* ---- messages ----------------------------------------------------------- */
@@ -285,12 +287,22 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
 static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
                        curl_off_t ultotal, curl_off_t ulnow)
 {
-    (void)userdata;
+    struct tp_bot *bot = userdata;
     (void)dltotal;
     (void)dlnow;
     (void)ultotal;
     (void)ulnow;
+    /* A long poll lasts up to 50 s: the caller's periodic duties (stats,
+     * metrics file) must not wait for it. */
+    if (bot->tick != NULL)
+        bot->tick(bot->tick_ctx);
     return tg_signal_stop_requested() ? 1 : 0;
+}
+
+void tp_bot_set_tick(struct tp_bot *bot, void (*fn)(void *ctx), void *ctx)
+{
+    bot->tick = fn;
+    bot->tick_ctx = ctx;
 }
 
 static void wipe_free(char *secret, size_t len)

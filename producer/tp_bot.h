@@ -57,6 +57,11 @@ struct tp_bot;
 struct tp_bot *tp_bot_new(const char *api_url, const char *token, char *err,
                           size_t errlen);
 
+/* Sets (fn NULL: clears) a function called about once a second while a
+ * call waits for its answer (libcurl's progress callback), for the
+ * caller's periodic duties; it must not call tp_bot_call.  ctx borrowed. */
+void tp_bot_set_tick(struct tp_bot *bot, void (*fn)(void *ctx), void *ctx);
+
 /* Wipes the token and URL buffers and releases everything.  NULL-safe. */
 void tp_bot_free(struct tp_bot *bot);
 

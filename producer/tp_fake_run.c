@@ -11,6 +11,7 @@
 #include "tg_signal.h"
 #include "tg_time.h"
 #include "tp_fake.h"
+#include "tp_metrics.h"
 #include "tp_options.h"
 #include "tp_sink.h"
 
@@ -23,6 +24,50 @@
 /* After SIGINT/SIGTERM the final flush waits at most this long (or
  * --delivery-timeout when shorter), as the Telegram loop does. */
 #define STOP_FLUSH_MS 10000
+/* At --speed max the loop never waits: it looks at the clock for its
+ * periodic duties every this many records. */
+#define DUTY_EVERY 1024
+
+/* The periodic duties: the stats line and the metrics file. */
+struct duties {
+    const struct tp_options *opts;
+    struct tp_sink *sink;
+    const struct tg_log *log;
+    struct tp_metrics *metrics; /* NULL = none */
+    int64_t started_ms;         /* monotonic */
+    int64_t next_stats_ms;      /* 0: no periodic stats line */
+};
+
+static void print_stats(const struct duties *d)
+{
+    struct tp_sink_stats st;
+    tp_sink_get_stats(d->sink, &st);
+    double seconds = (double)(tg_time_monotonic_ms() - d->started_ms) / 1000.0;
+    fprintf(
+        stderr,
+        "%s: stats: %" PRIu64 " records produced, %" PRIu64 " delivery failures, %" PRIu64
+        " undelivered, %" PRIu64 " queue-full retries, %.3f s, %.0f records/s\n",
+        d->log->program, st.delivered, st.failed, st.written - st.delivered - st.failed,
+        st.queue_full_waits, seconds, seconds > 0 ? (double)st.delivered / seconds : 0.0);
+}
+
+static void publish(const struct duties *d)
+{
+    struct tp_metrics_values v;
+    tp_metrics_values_from_sink(&v, d->sink);
+    tp_metrics_publish(d->metrics, &v);
+}
+
+static void tick(struct duties *d)
+{
+    int64_t now = tg_time_monotonic_ms();
+    if (d->next_stats_ms != 0 && now >= d->next_stats_ms) {
+        d->next_stats_ms = now + d->opts->stats_interval_ms;
+        print_stats(d);
+    }
+    if (tp_metrics_due(d->metrics, now))
+        publish(d);
+}
 
 static int64_t monotonic_ns(void)
 {
@@ -47,9 +92,10 @@ static enum outcome judge_failure(struct tp_sink *sink, const char *err,
 
 /* Makes what was written visible, then sleeps until due_ns (monotonic) in
  * slices, serving delivery reports, until then or the stop flag. */
-static enum outcome wait_until(struct tp_sink *sink, int64_t due_ns,
-                               const struct tg_log *log)
+static enum outcome wait_until(struct duties *d, int64_t due_ns)
 {
+    struct tp_sink *sink = d->sink;
+    const struct tg_log *log = d->log;
     char err[512];
     int64_t now = monotonic_ns();
     if (due_ns - now < MIN_WAIT_NS)
@@ -68,6 +114,7 @@ static enum outcome wait_until(struct tp_sink *sink, int64_t due_ns,
             return FAIL;
         }
         tp_sink_poll(sink);
+        tick(d);
         now = monotonic_ns();
     }
     return GO_ON;
@@ -124,9 +171,16 @@ static int64_t first_event_time(const struct tp_options *opts)
 }
 
 int tp_fake_run(const struct tp_options *opts, struct tp_sink *sink,
-                const struct tg_log *log)
+                struct tp_metrics *metrics, const struct tg_log *log)
 {
     char err[512];
+    struct duties d = {.opts = opts,
+                       .sink = sink,
+                       .log = log,
+                       .metrics = metrics,
+                       .started_ms = tg_time_monotonic_ms()};
+    if (opts->stats)
+        d.next_stats_ms = d.started_ms + opts->stats_interval_ms;
     struct tp_fake_config cfg = {
         .seed = opts->seed,
         .users = opts->users,
@@ -160,9 +214,11 @@ int tp_fake_run(const struct tp_options *opts, struct tp_sink *sink,
             double offset = (double)(rec.event_time_ms - cfg.start_ms) * ns_per_event_ms;
             if (offset > 1e18) /* beyond any useful wait; keeps the sum in range */
                 offset = 1e18;
-            outcome = wait_until(sink, wall_start_ns + (int64_t)offset, log);
+            outcome = wait_until(&d, wall_start_ns + (int64_t)offset);
             if (outcome != GO_ON || tg_signal_stop_requested())
                 break;
+        } else if (n % DUTY_EVERY == 0) {
+            tick(&d);
         }
         if (tp_sink_write(sink, rec.key, rec.key_len, rec.line, rec.line_len,
                           rec.event_time_ms, err, sizeof err) != 0)
@@ -171,5 +227,8 @@ int tp_fake_run(const struct tp_options *opts, struct tp_sink *sink,
     tp_fake_free(fake);
 
     int rc = finish(opts, sink, log);
+    if (opts->stats)
+        print_stats(&d);
+    publish(&d);
     return outcome == FAIL ? fail_rc : rc;
 }

@@ -6,6 +6,7 @@
 
 struct tp_options;
 struct tp_sink;
+struct tp_metrics;
 struct tg_log;
 
 /* Generates opts->count records (unlimited when -1) with tp_fake, the
@@ -15,7 +16,10 @@ struct tg_log;
  * the monotonic clock (no waiting when speed is 0, "max").  Stops early on
  * the stop flag (tg_signal.h) or when stdout's reader has gone.  Then
  * flushes the sink for at most opts->delivery_timeout_ms (at most 10 s
- * after a stop signal).  opts, sink and log are borrowed.  Returns a
+ * after a stop signal).  With opts->stats, prints the stats line every
+ * opts->stats_interval_ms and at the end; with metrics (NULL = none),
+ * writes it when due (tp_metrics.h) and at the end.  opts, sink, metrics
+ * and log are borrowed.  Returns a
  * tg_exit code and logs the reason:
  *   TG_EXIT_OK           done; or stopped by a signal (records still
  *                        undelivered after the bounded flush are dropped,
@@ -24,6 +28,6 @@ struct tg_log;
  *   TG_EXIT_TEMPFAIL     records still undelivered after --delivery-timeout
  *   TG_EXIT_SOFTWARE     the generator could not start */
 int tp_fake_run(const struct tp_options *opts, struct tp_sink *sink,
-                const struct tg_log *log);
+                struct tp_metrics *metrics, const struct tg_log *log);
 
 #endif

@@ -43,6 +43,9 @@ enum tp_opt {
     OPT_DELIVERY_TIMEOUT,
     OPT_STATE,
     OPT_STATS,
+    OPT_STATS_INTERVAL,
+    OPT_METRICS_FILE,
+    OPT_METRICS_INTERVAL,
 };
 
 static const struct option long_options[] = {
@@ -67,6 +70,9 @@ static const struct option long_options[] = {
     {"delivery-timeout", required_argument, NULL, OPT_DELIVERY_TIMEOUT},
     {"state", required_argument, NULL, OPT_STATE},
     {"stats", no_argument, NULL, OPT_STATS},
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
+    {"metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL},
     {"brokers", required_argument, NULL, 'b'},
     {"topic", required_argument, NULL, 't'},
     {"quiet", no_argument, NULL, 'q'},
@@ -183,6 +189,8 @@ void tp_options_init(struct tp_options *opts)
     opts->poll_timeout_s = TP_DEFAULT_POLL_TIMEOUT_S;
     opts->conflict_timeout_ms = TP_DEFAULT_CONFLICT_TIMEOUT_MS;
     opts->delivery_timeout_ms = TP_DEFAULT_DELIVERY_TIMEOUT_MS;
+    opts->stats_interval_ms = TP_DEFAULT_STATS_INTERVAL_MS;
+    opts->metrics_interval_ms = TP_DEFAULT_METRICS_INTERVAL_MS;
     opts->topic = TG_KAFKA_DEFAULT_TOPIC;
 }
 
@@ -324,6 +332,23 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
     case OPT_STATS:
         opts->stats = true;
         return 0;
+    case OPT_STATS_INTERVAL:
+        return tg_cli_duration("--stats-interval", arg, false, TG_CLI_DURATION_MAX_MS,
+                               &opts->stats_interval_ms, err, errlen) == 0
+                   ? 0
+                   : TG_CLI_USAGE;
+    case OPT_METRICS_FILE:
+        if (arg[0] == '\0') {
+            snprintf(err, errlen, "--metrics-file: expected a file name");
+            return TG_CLI_USAGE;
+        }
+        opts->metrics_file = arg;
+        return 0;
+    case OPT_METRICS_INTERVAL:
+        return tg_cli_duration("--metrics-interval", arg, false, TG_CLI_DURATION_MAX_MS,
+                               &opts->metrics_interval_ms, err, errlen) == 0
+                   ? 0
+                   : TG_CLI_USAGE;
     case 'b':
         *given |= GIVEN_KAFKA;
         opts->brokers = arg;
@@ -485,6 +510,11 @@ void tp_options_usage(FILE *out, const char *program)
             "\n"
             "Output:\n"
             "      --stats           counters to stderr at exit\n"
+            "      --stats-interval D  and this often in follow mode and with --fake\n"
+            "                        (default: 10s)\n"
+            "      --metrics-file PATH  write the counters there in Prometheus text\n"
+            "                        format, atomically, mode 0644 (default: none)\n"
+            "      --metrics-interval D  how often, and at the end (default: 15s)\n"
             "  -q, --quiet           errors only\n"
             "  -v, --verbose         more diagnostics (repeatable)\n"
             "  -h, --help            this text\n"

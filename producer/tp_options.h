@@ -35,6 +35,9 @@
 #define TP_DEFAULT_FAKE_RATE 5.0
 #define TP_DEFAULT_FAKE_ZIPF 1.0
 #define TP_MAX_FAKE_ZIPF 10.0
+#define TP_DEFAULT_STATS_INTERVAL_MS 10000
+/* node_exporter's and Prometheus' usual scrape interval, as tgcount's. */
+#define TP_DEFAULT_METRICS_INTERVAL_MS 15000
 #define TP_TOKEN_ENV "TELEGRAM_BOT_TOKEN"
 
 struct tg_kafka_conf;
@@ -84,10 +87,13 @@ struct tp_options {
     struct tg_kafka_conf *kafka_conf;
 
     /* Diagnostics. */
-    bool stats;    /* --stats: counters to stderr at exit */
-    int verbosity; /* -1 after -q, else the number of -v */
-    bool help;     /* --help was given: print tp_options_usage, exit 0 */
-    bool version;  /* --version was given */
+    bool stats;                  /* --stats: counters to stderr at exit */
+    int64_t stats_interval_ms;   /* and this often, but with --once */
+    const char *metrics_file;    /* --metrics-file, borrowed; NULL = none */
+    int64_t metrics_interval_ms; /* --metrics-interval */
+    int verbosity;               /* -1 after -q, else the number of -v */
+    bool help;                   /* --help was given: print tp_options_usage, exit 0 */
+    bool version;                /* --version was given */
 };
 
 /* Fills every field with its default. */

@@ -25,6 +25,7 @@
 #include "tg_time.h"
 #include "tp_backoff.h"
 #include "tp_bot.h"
+#include "tp_metrics.h"
 #include "tp_options.h"
 #include "tp_sink.h"
 #include "tp_state.h"
@@ -54,6 +55,7 @@ struct run_stats {
     uint64_t too_large; /* records Kafka refused as too large: skipped */
     uint64_t retries;
     uint64_t delivery_failures;
+    uint64_t poll_errors; /* failed Bot API calls, bad getUpdates results too */
 };
 
 struct run {
@@ -69,12 +71,58 @@ struct run {
     int64_t conflict_since;           /* monotonic ms of the first 409 in a row, or 0 */
     int64_t conflict_told;            /* when the 409 explanation was last logged */
     struct run_stats stats;
+    struct tp_metrics *metrics; /* NULL without --metrics-file */
+    int64_t next_stats_ms;      /* monotonic; 0: no periodic stats line */
 };
 
 /* Outcomes of the steps below, besides a tg_exit code. */
 #define STEP_OK 0         /* go on */
 #define STEP_STOPPED (-1) /* the stop flag, or stdout's reader went away */
 #define STEP_DRAINED (-2) /* --once: an empty getUpdates, all confirmed */
+
+/* ---- periodic duties ---------------------------------------------------- */
+
+static void print_stats(const struct run *r)
+{
+    fprintf(r->log->stream,
+            "%s: stats: %" PRIu64 " updates seen, %" PRIu64 " messages produced, %" PRIu64
+            " skipped (%" PRIu64 " malformed, %" PRIu64 " too_large), %" PRIu64
+            " delivery failures, %" PRIu64 " retries, next offset %" PRId64 "\n",
+            r->log->program, r->stats.updates, r->stats.produced, r->stats.skipped,
+            r->stats.malformed, r->stats.too_large, r->stats.delivery_failures,
+            r->stats.retries, r->offset);
+}
+
+static void metrics_values(const struct run *r, struct tp_metrics_values *v)
+{
+    tp_metrics_values_from_sink(v, r->sink);
+    v->telegram = true;
+    v->updates = r->stats.updates;
+    /* The run counts too-large records among its skips; the metrics keep
+     * updates and records apart. */
+    v->skipped = r->stats.skipped - r->stats.too_large;
+    v->malformed = r->stats.malformed;
+    v->poll_errors = r->stats.poll_errors;
+    v->retries = r->stats.retries;
+    v->next_offset = r->state != NULL ? r->offset : -1;
+}
+
+/* The periodic stats line (follow mode) and metrics file, when due.
+ * Called from every wait, and from the Bot API client during a long poll. */
+static void tick(void *ctx)
+{
+    struct run *r = ctx;
+    int64_t now = tg_time_monotonic_ms();
+    if (r->next_stats_ms != 0 && now >= r->next_stats_ms) {
+        r->next_stats_ms = now + r->opts->stats_interval_ms;
+        print_stats(r);
+    }
+    if (tp_metrics_due(r->metrics, now)) {
+        struct tp_metrics_values v;
+        metrics_values(r, &v);
+        tp_metrics_publish(r->metrics, &v);
+    }
+}
 
 /* ---- waiting ------------------------------------------------------------ */
 
@@ -86,6 +134,7 @@ static bool pause_ms(struct run *r, int64_t ms)
         if (tg_signal_stop_requested())
             return false;
         tp_sink_poll(r->sink);
+        tick(r);
         int64_t left = end - tg_time_monotonic_ms();
         if (left <= 0)
             return true;
@@ -159,6 +208,8 @@ static int call(struct run *r, const char *method, json_t *params, int poll_s,
             return STEP_STOPPED;
         enum tp_bot_status st = tp_bot_call(r->bot, method, params, poll_s, reply);
         int64_t wait_ms = 0;
+        if (st != TP_BOT_OK && st != TP_BOT_STOPPED)
+            r->stats.poll_errors++;
         switch (st) {
         case TP_BOT_OK:
             r->failures = 0;
@@ -399,6 +450,7 @@ static int await_reports(struct run *r, struct delivery *d, char *err, size_t er
 {
     for (;;) {
         int fl = tp_sink_flush(r->sink, FLUSH_SLICE_MS, err, errlen);
+        tick(r);
         if (fl == 0)
             return STEP_OK;
         if (fl < 0)
@@ -592,6 +644,7 @@ static int one_pass(struct run *r)
         tp_bot_reply_clear(&reply);
         tp_update_batch_clear(&b);
         r->failures++;
+        r->stats.poll_errors++;
         r->stats.retries++;
         int64_t wait_ms = tp_backoff_next(&r->backoff);
         if (r->opts->once && r->failures < ONCE_MAX_ATTEMPTS &&
@@ -635,26 +688,17 @@ static int one_pass(struct run *r)
     return rc;
 }
 
-static void print_stats(const struct run *r)
-{
-    fprintf(r->log->stream,
-            "%s: stats: %" PRIu64 " updates seen, %" PRIu64 " messages produced, %" PRIu64
-            " skipped (%" PRIu64 " malformed, %" PRIu64 " too_large), %" PRIu64
-            " delivery failures, %" PRIu64 " retries, next offset %" PRId64 "\n",
-            r->log->program, r->stats.updates, r->stats.produced, r->stats.skipped,
-            r->stats.malformed, r->stats.too_large, r->stats.delivery_failures,
-            r->stats.retries, r->offset);
-}
-
 static uint64_t backoff_seed(void)
 {
     return (uint64_t)tg_time_now_ms() ^ ((uint64_t)getpid() << 32);
 }
 
 int tp_telegram_run(const struct tp_options *opts, struct tp_sink *sink,
-                    const struct tg_log *log)
+                    struct tp_metrics *metrics, const struct tg_log *log)
 {
-    struct run r = {.opts = opts, .sink = sink, .log = log};
+    struct run r = {.opts = opts, .sink = sink, .log = log, .metrics = metrics};
+    if (opts->stats && !opts->once)
+        r.next_stats_ms = tg_time_monotonic_ms() + opts->stats_interval_ms;
     tp_backoff_init(&r.backoff, TP_BACKOFF_BASE_MS, TP_BACKOFF_CAP_MS, backoff_seed());
     tp_wait_budget_init(&r.once_waits, TP_ONCE_MAX_WAIT_MS, TP_ONCE_MAX_WAITING_MS);
     if (opts->token == NULL) {
@@ -673,19 +717,28 @@ int tp_telegram_run(const struct tp_options *opts, struct tp_sink *sink,
         if (r.bot == NULL) {
             tg_log_error(log, "%s", err);
             rc = TG_EXIT_SOFTWARE;
+        } else {
+            tp_bot_set_tick(r.bot, tick, &r);
         }
     }
     if (rc == STEP_OK)
         rc = get_me(&r);
     if (rc == STEP_OK && opts->delete_webhook)
         rc = delete_webhook(&r);
-    while (rc == STEP_OK && !tg_signal_stop_requested())
+    while (rc == STEP_OK && !tg_signal_stop_requested()) {
         rc = one_pass(&r);
+        tick(&r);
+    }
     if (rc == STEP_STOPPED || rc == STEP_DRAINED)
         rc = TG_EXIT_OK;
 
     if (opts->stats && r.state != NULL)
         print_stats(&r);
+    if (metrics != NULL) {
+        struct tp_metrics_values v;
+        metrics_values(&r, &v);
+        tp_metrics_publish(metrics, &v);
+    }
     tp_bot_free(r.bot);
     tp_state_free(r.state);
     return rc;

@@ -7,10 +7,14 @@
 
 struct tp_options;
 struct tp_sink;
+struct tp_metrics;
 struct tg_log;
 
 /* Runs follow mode, or --once when opts says so, until done or stopped by
- * the stop flag (common/tg_signal.h).  opts (token included), sink and log
+ * the stop flag (common/tg_signal.h).  While it runs, with opts->stats and
+ * not --once, prints the stats line every opts->stats_interval_ms; with
+ * metrics (borrowed; NULL = none), writes it when due (tp_metrics.h) and
+ * once more at the end.  opts (token included), sink and log
  * are borrowed; the sink stays the caller's.  On return every batch this
  * run wrote is either delivered and confirmed (saved in the state file), or
  * unconfirmed, so the next run fetches it again; whatever the caller's
@@ -27,6 +31,6 @@ struct tg_log;
  *   77  token rejected (getMe: 401, or 404 for a malformed token)
  *   78  no token, or the state file or its lock cannot be used */
 int tp_telegram_run(const struct tp_options *opts, struct tp_sink *sink,
-                    const struct tg_log *log);
+                    struct tp_metrics *metrics, const struct tg_log *log);
 
 #endif

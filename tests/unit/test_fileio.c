@@ -110,6 +110,20 @@ static void test_mode_ignores_umask(void)
     umask(old);
 }
 
+/* A metrics file is read by another user's exporter: the mode asked for,
+ * whatever the umask. */
+static void test_write_with_mode(void)
+{
+    char err[600];
+    mode_t old = umask(0077);
+    const char *path = in_top("tgcount.prom");
+    CHECK_INT(tg_file_write_atomic_mode(path, "a 1\n", 4, 0644, err, sizeof err), 0);
+    CHECK(has_content(path, "a 1\n"));
+    CHECK_INT(mode_of(path), 0644);
+    CHECK_INT(temp_files_in(top), 0);
+    umask(old);
+}
+
 static void test_binary_round_trip(void)
 {
     char err[600];
@@ -389,6 +403,7 @@ int main(void)
     RUN(test_write_new_file);
     RUN(test_overwrite);
     RUN(test_mode_ignores_umask);
+    RUN(test_write_with_mode);
     RUN(test_binary_round_trip);
     RUN(test_write_relative_path);
     RUN(test_write_fails_in_missing_dir);

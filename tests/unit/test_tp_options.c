@@ -85,6 +85,9 @@ static void test_defaults(void)
     CHECK_INT(opts.chat_count, 0);
     CHECK_INT(opts.conflict_timeout_ms, 60000);
     CHECK_INT(opts.delivery_timeout_ms, 60000);
+    CHECK_INT(opts.stats_interval_ms, 10000);
+    CHECK(opts.metrics_file == NULL);
+    CHECK_INT(opts.metrics_interval_ms, 15000);
     CHECK(opts.state_path == NULL && opts.token_file == NULL && opts.brokers == NULL);
     CHECK_STR(opts.topic, "telegram_messages");
     CHECK_INT(opts.verbosity, 0);
@@ -226,6 +229,25 @@ static void test_durations(void)
                       "--poll-timeout: 1500ms is not a whole number of seconds"));
 }
 
+/* Every mode takes them: --fake, follow mode, --once. */
+static void test_stats_and_metrics(void)
+{
+    CHECK_INT(parse("--fake", "--stats", "--stats-interval", "1m", "--metrics-file",
+                    "/tmp/m.prom", "--metrics-interval", "250ms", NULL),
+              0);
+    CHECK_INT(opts.stats_interval_ms, 60000);
+    CHECK_STR(opts.metrics_file, "/tmp/m.prom");
+    CHECK_INT(opts.metrics_interval_ms, 250);
+    CHECK_INT(parse("--once", "--metrics-file", "m.prom", NULL), 0);
+    CHECK_STR(opts.metrics_file, "m.prom");
+    CHECK(rejected_as(parse("--metrics-file", "", NULL),
+                      "--metrics-file: expected a file name"));
+    CHECK(rejected_as(parse("--metrics-interval", "0s", NULL),
+                      "--metrics-interval: duration \"0s\" must be positive"));
+    CHECK(rejected_as(parse("--stats-interval", "0s", NULL),
+                      "--stats-interval: duration \"0s\" must be positive"));
+}
+
 static void test_counts(void)
 {
     CHECK_INT(parse("--fake", "--count", "007", "--users", "10000000", NULL), 0);
@@ -335,6 +357,9 @@ static void test_usage_lists_every_option(void)
         "-F",
         "--delivery-timeout",
         "--stats",
+        "--stats-interval",
+        "--metrics-file",
+        "--metrics-interval",
         "--quiet",
         "--verbose",
         "--help",
@@ -443,6 +468,7 @@ int main(void)
     RUN(test_telegram_options);
     RUN(test_telegram_values_checked);
     RUN(test_durations);
+    RUN(test_stats_and_metrics);
     RUN(test_counts);
     RUN(test_kafka_configuration_errors);
     RUN(test_combinations_rejected);
