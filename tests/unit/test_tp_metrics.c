@@ -38,8 +38,11 @@ static char *samples_of(const struct tp_metrics_values *v, int *families)
 
 static void test_fake_mode(void)
 {
-    struct tp_metrics_values v = {.produced = 1000, .delivery_failures = 2, .too_large = 1,
-                                  .queue_full_waits = 3, .in_flight = 4,
+    struct tp_metrics_values v = {.produced = 1000,
+                                  .delivery_failures = 2,
+                                  .too_large = 1,
+                                  .queue_full_waits = 3,
+                                  .in_flight = 4,
                                   .next_offset = -1};
     int families;
     char *s = samples_of(&v, &families);
@@ -54,9 +57,14 @@ static void test_fake_mode(void)
 
 static void test_telegram_mode(void)
 {
-    struct tp_metrics_values v = {.produced = 3, .telegram = true, .updates = 5,
-                                  .skipped = 2, .malformed = 1, .poll_errors = 6,
-                                  .retries = 7, .next_offset = -1};
+    struct tp_metrics_values v = {.produced = 3,
+                                  .telegram = true,
+                                  .updates = 5,
+                                  .skipped = 2,
+                                  .malformed = 1,
+                                  .poll_errors = 6,
+                                  .retries = 7,
+                                  .next_offset = -1};
     int families;
     char *s = samples_of(&v, &families);
     /* Before the state file is read: no offset sample, no family. */
@@ -65,12 +73,13 @@ static void test_telegram_mode(void)
     free(s);
     v.next_offset = 815;
     s = samples_of(&v, &families);
-    CHECK_STR(strstr(s, "tgproducer_updates_total"), "tgproducer_updates_total 5\n"
-                                                     "tgproducer_updates_skipped_total 2\n"
-                                                     "tgproducer_updates_malformed_total 1\n"
-                                                     "tgproducer_poll_errors_total 6\n"
-                                                     "tgproducer_retries_total 7\n"
-                                                     "tgproducer_next_update_offset 815\n");
+    CHECK_STR(strstr(s, "tgproducer_updates_total"),
+              "tgproducer_updates_total 5\n"
+              "tgproducer_updates_skipped_total 2\n"
+              "tgproducer_updates_malformed_total 1\n"
+              "tgproducer_poll_errors_total 6\n"
+              "tgproducer_retries_total 7\n"
+              "tgproducer_next_update_offset 815\n");
     CHECK_INT(families, 11);
     free(s);
 }
