@@ -89,6 +89,7 @@ enum tp_given {
     GIVEN_FAKE_ONLY = 1 << 0,     /* --count --seed --users --zipf --rate ... */
     GIVEN_TELEGRAM_ONLY = 1 << 1, /* --token-file --api-url --poll-timeout ... */
     GIVEN_KAFKA = 1 << 2,         /* -b -t -X -F */
+    GIVEN_STATS_INTERVAL = 1 << 3,
 };
 
 const char *const tp_kafka_defaults[] = {
@@ -333,6 +334,7 @@ static int apply_option(struct tp_options *opts, int code, const char *arg,
         opts->stats = true;
         return 0;
     case OPT_STATS_INTERVAL:
+        *given |= GIVEN_STATS_INTERVAL;
         return tg_cli_duration("--stats-interval", arg, false, TG_CLI_DURATION_MAX_MS,
                                &opts->stats_interval_ms, err, errlen) == 0
                    ? 0
@@ -398,6 +400,12 @@ static int check_combinations(const struct tp_options *opts, unsigned given, cha
         snprintf(err, errlen,
                  "--once drains Telegram; it has no meaning with --fake "
                  "(use --count to stop)");
+        return -1;
+    }
+    if (opts->once && (given & GIVEN_STATS_INTERVAL)) {
+        snprintf(err, errlen,
+                 "--stats-interval: --once prints its stats line once, at the end "
+                 "(use --stats)");
         return -1;
     }
     if (opts->fake && (given & GIVEN_TELEGRAM_ONLY)) {

@@ -229,7 +229,8 @@ static void test_durations(void)
                       "--poll-timeout: 1500ms is not a whole number of seconds"));
 }
 
-/* Every mode takes them: --fake, follow mode, --once. */
+/* Every mode takes them: --fake, follow mode, --once (but --stats-interval:
+ * test_combinations_rejected). */
 static void test_stats_and_metrics(void)
 {
     CHECK_INT(parse("--fake", "--stats", "--stats-interval", "1m", "--metrics-file",
@@ -292,6 +293,9 @@ static void test_combinations_rejected(void)
     CHECK(rejected(parse("--count", "5", NULL), "need --fake"));
     CHECK(rejected(parse("--seed", "5", "--stdout", NULL), "need --fake"));
     CHECK(rejected(parse("--fake", "--once", NULL), "--once"));
+    CHECK(rejected_as(parse("--once", "--stats-interval", "5s", NULL),
+                      "--stats-interval: --once prints its stats line once, at the end "
+                      "(use --stats)"));
     CHECK(rejected(parse("--fake", "--state", "/tmp/s", NULL), "--fake"));
     CHECK(rejected(parse("--fake", "-c", "-1001", NULL), "--fake"));
     CHECK(rejected(parse("--stdout", "-b", "localhost:9092", NULL), "--stdout"));
