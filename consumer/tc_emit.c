@@ -186,14 +186,19 @@ static int hand_over(struct tc_emit *x, const struct tc_users *us,
 
 /* ---- one window ------------------------------------------------------- */
 
-int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
-                   const struct tc_panes *ps, const struct tc_window *w, size_t top_n,
-                   const struct tc_emitter *em)
+/* Sums window w over src's panes into its users' acc, less src's fixes
+ * for w, and lists in x->touched[base ...] the users left with a count.
+ * Returns how many, or -1 when out of memory. */
+static int64_t sum_source(struct tc_emit *x, const struct tc_window_set *ws,
+                          const struct tc_emit_source *src, const struct tc_window *w,
+                          size_t base)
 {
+    struct tc_users *us = src->us;
+    const struct tc_panes *ps = src->ps;
     int64_t a = tc_window_pane(ws, w->start_ms);
     int64_t b = tc_window_pane(ws, w->end_ms);
     uint32_t stamp = tc_users_next_stamp(us);
-    size_t n = 0;
+    size_t n = base;
     for (size_t i = tc_panes_lower_bound(ps, a); i < tc_panes_end(ps) && ps->a[i].no < b;
          i++) {
         const struct tc_pane *pane = &ps->a[i];
@@ -211,12 +216,119 @@ int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws, struct tc_
             u->acc += pane->e[j].count;
         }
     }
-    if (n == 0) {
-        return 0;
+    bool fixed = false;
+    for (size_t i = 0; i < src->nfixes; i++) {
+        const struct tc_fix *f = &src->fixes[i];
+        if (f->spec == w->spec && f->start_ms == w->start_ms && f->user < us->n &&
+            us->users[f->user].stamp == stamp && us->users[f->user].acc >= f->count) {
+            us->users[f->user].acc -= f->count;
+            fixed = true;
+        }
     }
-    int in_rows = sort_rows(x, us, n);
-    if (in_rows < 0) {
+    if (fixed) {
+        size_t kept = base;
+        for (size_t i = base; i < n; i++) {
+            if (us->users[x->touched[i]].acc > 0) {
+                x->touched[kept++] = x->touched[i];
+            }
+        }
+        n = kept;
+    }
+    return (int64_t)(n - base);
+}
+
+/* Appends to x->rows, from position at, the n users of us listed in
+ * x->touched from position from. */
+static int touched_to_rows(struct tc_emit *x, const struct tc_users *us, size_t from,
+                           size_t at, size_t n)
+{
+    if (tc_grow((void **)&x->rows, &x->caprows, at + n, sizeof *x->rows) != 0) {
         return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct tc_user *u = &us->users[x->touched[from + i]];
+        x->rows[at + i] = (struct tc_row){u->name, u->len, u->acc};
+    }
+    return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    const struct tc_row *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->name, y->name, n);
+    if (c != 0) {
+        return c;
+    }
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Adds up the n rows of x->rows that share a name (several sources), then
+ * sorts them in row order.  Returns the number of rows left. */
+static size_t merge_rows(struct tc_emit *x, size_t n)
+{
+    qsort(x->rows, n, sizeof *x->rows, compare_names);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m > 0 && compare_names(&x->rows[m - 1], &x->rows[i]) == 0) {
+            x->rows[m - 1].count += x->rows[i].count;
+        } else {
+            x->rows[m++] = x->rows[i];
+        }
+    }
+    qsort(x->rows, m, sizeof *x->rows, compare_rows);
+    return m;
+}
+
+int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws,
+                   const struct tc_emit_source *src, size_t nsrc,
+                   const struct tc_window *w, size_t top_n, const struct tc_emitter *em)
+{
+    /* The touched list of the only source with rows so far is kept as it
+     * is, for the fast sort; a second source turns both into rows. */
+    const struct tc_emit_source *only = NULL;
+    size_t n = 0, nrows = 0;
+    for (size_t s = 0; s < nsrc; s++) {
+        /* Each source has its own users, so the only one's acc stay
+         * intact; its touched list is kept in front of this one's. */
+        size_t base = only != NULL ? n : 0;
+        int64_t got = sum_source(x, ws, &src[s], w, base);
+        if (got < 0) {
+            return -1;
+        }
+        if (got == 0) {
+            continue;
+        }
+        if (only == NULL && nrows == 0) {
+            only = &src[s];
+            n = (size_t)got;
+            continue;
+        }
+        if (only != NULL) {
+            if (touched_to_rows(x, only->us, 0, 0, n) != 0) {
+                return -1;
+            }
+            nrows = n;
+            only = NULL;
+        }
+        if (touched_to_rows(x, src[s].us, base, nrows, (size_t)got) != 0) {
+            return -1;
+        }
+        nrows += (size_t)got;
+    }
+    int in_rows;
+    const struct tc_users *us = NULL;
+    if (only != NULL) {
+        us = only->us;
+        in_rows = sort_rows(x, only->us, n);
+        if (in_rows < 0) {
+            return -1;
+        }
+    } else if (nrows > 0) {
+        n = merge_rows(x, nrows);
+        in_rows = 1;
+    } else {
+        return 0;
     }
     if (top_n != 0 && n > top_n) {
         n = top_n;
@@ -254,13 +366,12 @@ static int add_candidate(struct tc_emit *x, const struct tc_window_set *ws, size
     return 0;
 }
 
-/* Collects into x->cands the windows that contain a live pane and end in
- * (lo, hi], sorted in emission order.  Each spec's windows are walked once:
- * a pane adds only the windows the panes before it did not. */
+/* Appends to x->cands the windows that contain a live pane of ps and end
+ * in (lo, hi].  Each spec's windows are walked once: a pane adds only the
+ * windows the panes before it did not. */
 static int collect(struct tc_emit *x, const struct tc_window_set *ws,
                    const struct tc_panes *ps, int64_t lo, int64_t hi)
 {
-    x->ncands = 0;
     for (size_t si = 0; si < ws->nspecs; si++) {
         const struct tg_window_spec *s = &ws->specs[si];
         int64_t kmin = lo == INT64_MIN ? INT64_MIN : tc_window_first_open(s, lo);
@@ -292,8 +403,32 @@ static int collect(struct tc_emit *x, const struct tc_window_set *ws,
             }
         }
     }
+    return 0;
+}
+
+/* Collects into x->cands the windows that contain a live pane of some
+ * source and end in (lo, hi], sorted in emission order, each once. */
+static int collect_all(struct tc_emit *x, const struct tc_window_set *ws,
+                       const struct tc_emit_source *src, size_t nsrc, int64_t lo,
+                       int64_t hi)
+{
+    x->ncands = 0;
+    for (size_t s = 0; s < nsrc; s++) {
+        if (collect(x, ws, src[s].ps, lo, hi) != 0) {
+            return -1;
+        }
+    }
     if (x->ncands > 1) {
         qsort(x->cands, x->ncands, sizeof *x->cands, compare_windows);
+    }
+    if (nsrc > 1 && x->ncands > 1) {
+        size_t m = 1;
+        for (size_t i = 1; i < x->ncands; i++) {
+            if (compare_windows(&x->cands[m - 1], &x->cands[i]) != 0) {
+                x->cands[m++] = x->cands[i];
+            }
+        }
+        x->ncands = m;
     }
     return 0;
 }
@@ -313,19 +448,31 @@ static bool window_changed(const struct tc_window_set *ws, const struct tc_panes
     return false;
 }
 
-int tc_emit_ending(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
-                   const struct tc_panes *ps, int64_t lo, int64_t hi, bool only_changed,
-                   bool final, size_t top_n, const struct tc_emitter *em)
+static bool any_changed(const struct tc_window_set *ws, const struct tc_emit_source *src,
+                        size_t nsrc, const struct tc_window *w)
 {
-    if (collect(x, ws, ps, lo, hi) != 0) {
+    for (size_t s = 0; s < nsrc; s++) {
+        if (window_changed(ws, src[s].ps, w)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int tc_emit_ending(struct tc_emit *x, const struct tc_window_set *ws,
+                   const struct tc_emit_source *src, size_t nsrc, int64_t lo, int64_t hi,
+                   bool only_changed, bool final, size_t top_n,
+                   const struct tc_emitter *em)
+{
+    if (collect_all(x, ws, src, nsrc, lo, hi) != 0) {
         return -1;
     }
     for (size_t i = 0; i < x->ncands; i++) {
-        if (only_changed && !window_changed(ws, ps, &x->cands[i])) {
+        if (only_changed && !any_changed(ws, src, nsrc, &x->cands[i])) {
             continue;
         }
         x->cands[i].final = final;
-        if (tc_emit_window(x, ws, us, ps, &x->cands[i], top_n, em) != 0) {
+        if (tc_emit_window(x, ws, src, nsrc, &x->cands[i], top_n, em) != 0) {
             return -1;
         }
     }
