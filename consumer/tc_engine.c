@@ -21,6 +21,10 @@ struct tc_engine {
     struct tc_task **tasks;
     size_t captasks;
     size_t ntasks;
+    /* The only task while there is one (files, stdin, one partition):
+     * the per-record and per-release paths then do what a one-task engine
+     * does and nothing more.  NULL with none or several. */
+    struct tc_task *single;
     struct tc_emit_source *src; /* emission scratch: one per task */
     size_t capsrc;
     struct tc_emit *emit;
@@ -43,6 +47,16 @@ struct tc_engine {
  * per-record path keeps it up with differences instead (count_in). */
 static void sync_counters(struct tc_engine *e)
 {
+    if (e->single != NULL) {
+        const struct tc_task *t = e->single;
+        e->ctr.users = t->users->n;
+        e->ctr.entries = t->panes->entries;
+        e->ctr.peak_entries = t->panes->peak_entries;
+        e->ctr.dedup_keys = t->dedup->live;
+        e->ctr.overflowed = t->overflowed;
+        e->ctr.windows_emitted = tc_emit_windows(e->emit) - e->snapshot_windows;
+        return;
+    }
     uint64_t users = 0, entries = 0, dedup = 0, overflowed = 0;
     for (size_t i = 0; i < e->captasks; i++) {
         const struct tc_task *t = e->tasks[i];
@@ -183,14 +197,11 @@ const struct tc_engine_counters *tc_engine_counters(const struct tc_engine *e)
 
 /* ---- tasks ------------------------------------------------------------ */
 
-/* The task with this id, created when missing with its W at the engine's
+/* Creates the task with this id, with its W at the engine's
  * (so that nothing it counts reaches a window already final).  NULL when
  * out of memory or the id is too large. */
-static struct tc_task *task_of(struct tc_engine *e, uint32_t id)
+static struct tc_task *new_task(struct tc_engine *e, uint32_t id)
 {
-    if (id < e->captasks && e->tasks[id] != NULL) {
-        return e->tasks[id];
-    }
     if (id >= TC_ENGINE_MAX_TASKS) {
         return NULL;
     }
@@ -219,12 +230,25 @@ static struct tc_task *task_of(struct tc_engine *e, uint32_t id)
     tc_task_raise(t, e->w);
     e->tasks[id] = t;
     e->ntasks++;
+    e->single = e->ntasks == 1 ? t : NULL;
     return t;
+}
+
+/* task_of's per-record path: an index. */
+static inline struct tc_task *task_of(struct tc_engine *e, uint32_t id)
+{
+    struct tc_task *t = id < e->captasks ? e->tasks[id] : NULL;
+    return t != NULL ? t : new_task(e, id);
 }
 
 /* The tasks as emission sources, in id order.  Returns how many. */
 static size_t sources(struct tc_engine *e)
 {
+    if (e->single != NULL) {
+        const struct tc_task *t = e->single;
+        e->src[0] = (struct tc_emit_source){t->users, t->panes, t->fixes, t->nfixes};
+        return 1;
+    }
     size_t n = 0;
     for (size_t i = 0; i < e->captasks; i++) {
         struct tc_task *t = e->tasks[i];
@@ -245,6 +269,16 @@ int tc_engine_count_in(struct tc_engine *e, uint32_t task, int64_t t, const char
     struct tc_task *k = task_of(e, task);
     if (k == NULL) {
         return -1;
+    }
+    if (k == e->single) {
+        int rc = tc_task_count(k, e->emitted_w, t, key, key_len, has_ids, channel_id,
+                               message_id);
+        e->ctr.users = k->users->n;
+        e->ctr.entries = k->panes->entries;
+        e->ctr.peak_entries = k->panes->peak_entries;
+        e->ctr.dedup_keys = k->dedup->live;
+        e->ctr.overflowed = k->overflowed;
+        return rc;
     }
     /* The counters move by this task's differences: summing every task
      * per record would cost what the record does. */
@@ -289,10 +323,22 @@ int tc_engine_release(struct tc_engine *e, const struct tc_emitter *em)
     if (e->emitted_w >= e->w) {
         return 0;
     }
+    /* Windows end, and panes stop being live, only at multiples of the
+     * pane: W moving within one (most records) has nothing to emit or
+     * forget. */
+    int64_t pane = e->cfg.windows.pane_ms;
+    if (e->emitted_w != INT64_MIN &&
+        tg_floor_div(e->w, pane) == tg_floor_div(e->emitted_w, pane)) {
+        e->emitted_w = e->w;
+        return 0;
+    }
     int rc = emit_ending(e, e->emitted_w, e->w, false, true, em);
     if (rc == 0) {
         e->emitted_w = e->w;
-        for (size_t i = 0; i < e->captasks; i++) {
+        if (e->single != NULL) {
+            rc = tc_task_forget(e->single, e->emitted_w);
+        }
+        for (size_t i = 0; i < e->captasks && e->single == NULL; i++) {
             if (e->tasks[i] != NULL && tc_task_forget(e->tasks[i], e->emitted_w) != 0) {
                 rc = -1;
             }
@@ -314,7 +360,10 @@ int tc_engine_advance(struct tc_engine *e, int64_t driving_t, const struct tc_em
         return 0;
     }
     e->w = driving_t - lateness;
-    for (size_t i = 0; i < e->captasks; i++) {
+    if (e->single != NULL) {
+        tc_task_raise(e->single, e->w);
+    }
+    for (size_t i = 0; i < e->captasks && e->single == NULL; i++) {
         if (e->tasks[i] != NULL) {
             tc_task_raise(e->tasks[i], e->w);
         }

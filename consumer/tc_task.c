@@ -212,14 +212,16 @@ int tc_task_forget(struct tc_task *t, int64_t final_w)
     while (t->panes->n > 0 && t->panes->a[t->panes->first].no < keep) {
         died += tc_panes_drop_front(t->panes, t->users);
     }
-    size_t kept = 0;
-    for (size_t i = 0; i < t->nfixes; i++) {
-        const struct tc_fix *f = &t->fixes[i];
-        if (f->start_ms + ws->specs[f->spec].size_ms > final_w) {
-            t->fixes[kept++] = *f;
+    if (t->nfixes > 0) {
+        size_t kept = 0;
+        for (size_t i = 0; i < t->nfixes; i++) {
+            const struct tc_fix *f = &t->fixes[i];
+            if (f->start_ms + ws->specs[f->spec].size_ms > final_w) {
+                t->fixes[kept++] = *f;
+            }
         }
+        t->nfixes = kept;
     }
-    t->nfixes = kept;
     /* Users come and go: once most of the table is users without live
      * counts, forget them, so memory follows the active users.  Failing
      * to compact (out of memory) only postpones it. */
