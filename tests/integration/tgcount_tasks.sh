@@ -5,7 +5,10 @@
 #   - repeated -p all -e runs print the same windows and counts, equal to
 #     what the model derives with each partition judged by its own event
 #     time (tgcount_model.py --partitioned), and the same late count;
-#   - -p 0,1 and -p 2,3, summed per (window, user), print what -p all does.
+#   - -p 0,1 and -p 2,3, summed per (window, user), print what -p all does;
+#   - with --checkpoint, a second run resumes every partition's state: the
+#     first run's final windows and the second run's windows are the
+#     model's, and no window is printed final twice.
 # The expected output comes from the model over the topic's records as
 # kcat reads them back with their partition, never from tgcount.
 . "$(dirname "$0")/../lib.sh"
@@ -119,3 +122,21 @@ tg_check_eq "and equals the model" "$(sums "$TG_TMP/a.out" "$TG_TMP/b.out")" \
     "$(sums "$TG_TMP/expected")"
 tg_check_eq "late records add up too" "$(($(late "$TG_TMP/a.err") + $(late "$TG_TMP/b.err")))" \
     "$model_late"
+
+# ---- the state of every partition survives a checkpoint ------------------------
+# finals FILE: the windows FILE printed final (header and rows).
+finals() { awk '/^# / { keep = $0 !~ / provisional$/ } keep' "$1"; }
+kafka -p all --checkpoint "$TG_TMP/ck" >"$TG_TMP/ck1.out" 2>"$TG_TMP/ck1.err"
+tg_check_eq "--checkpoint run 1: exit 0" "$?" 0
+tg_check_stopped_eq "--checkpoint run 1: the model's windows" "$TG_TMP/ck1.out" \
+    "$TG_TMP/expected"
+kafka -p all -v --checkpoint "$TG_TMP/ck" >"$TG_TMP/ck2.out" 2>"$TG_TMP/ck2.err"
+tg_check_eq "--checkpoint run 2: exit 0" "$?" 0
+tg_check "--checkpoint run 2: resumed" grep -q "resuming from the checkpoint" \
+    "$TG_TMP/ck2.err"
+tg_check_eq "--checkpoint run 2: no window final twice" \
+    "$(cat <(finals "$TG_TMP/ck1.out" | grep '^# ') <(finals "$TG_TMP/ck2.out" | grep '^# ') |
+        sort | uniq -d)" ""
+{ finals "$TG_TMP/ck1.out"; cat "$TG_TMP/ck2.out"; } >"$TG_TMP/ck.out"
+tg_check_stopped_eq "--checkpoint: run 1's finals and run 2 are the model's windows" \
+    "$TG_TMP/ck.out" "$TG_TMP/expected"

@@ -229,6 +229,30 @@ static void test_top_and_new_task(void)
     tc_engine_free(f.e);
 }
 
+/* --emit changes and --live's snapshot see every task's counts. */
+static void test_changes_and_snapshot(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    feed(&f, 0, 10 * S, "a");
+    feed(&f, 1, 20 * S, "b");
+    CHECK(tc_engine_emit_changes(f.e, &f.em) == 0);
+    CHECK_STR(take(&f), "1m[0,60)~ a=1 b=1;");
+    CHECK(tc_engine_emit_changes(f.e, &f.em) == 0);
+    CHECK_STR(take(&f), ""); /* nothing changed since */
+    feed(&f, 1, 30 * S, "b");
+    CHECK(tc_engine_emit_changes(f.e, &f.em) == 0);
+    CHECK_STR(take(&f), "1m[0,60)~ b=2 a=1;");
+    feed(&f, 0, 70 * S, "a");
+    feed(&f, 1, 75 * S, "b");
+    CHECK_STR(take(&f), "1m[0,60) b=2 a=1;");
+    CHECK(tc_engine_emit_snapshot(f.e, 0, &f.em) == 0);
+    CHECK_STR(take(&f), "1m[60,120)~ a=1 b=1;");
+    CHECK_INT(tc_engine_max_time(f.e), 75 * S);
+    CHECK_INT(tc_engine_counters(f.e)->windows_emitted, 3);
+    tc_engine_free(f.e);
+}
+
 int main(void)
 {
     RUN(test_own_watermarks);
@@ -236,5 +260,6 @@ int main(void)
     RUN(test_fixes);
     RUN(test_save_load);
     RUN(test_top_and_new_task);
+    RUN(test_changes_and_snapshot);
     return tg_test_finish();
 }
