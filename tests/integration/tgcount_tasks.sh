@@ -8,7 +8,9 @@
 #   - -p 0,1 and -p 2,3, summed per (window, user), print what -p all does;
 #   - with --checkpoint, a second run resumes every partition's state: the
 #     first run's final windows and the second run's windows are the
-#     model's, and no window is printed final twice.
+#     model's, and no window is printed final twice;
+#   - a version 1 checkpoint (one state for every partition) is refused,
+#     exit 78, with one line naming the remedy.
 # The expected output comes from the model over the topic's records as
 # kcat reads them back with their partition, never from tgcount.
 . "$(dirname "$0")/../lib.sh"
@@ -140,3 +142,21 @@ tg_check_eq "--checkpoint run 2: no window final twice" \
 { finals "$TG_TMP/ck1.out"; cat "$TG_TMP/ck2.out"; } >"$TG_TMP/ck.out"
 tg_check_stopped_eq "--checkpoint: run 1's finals and run 2 are the model's windows" \
     "$TG_TMP/ck.out" "$TG_TMP/expected"
+
+# ---- a version 1 checkpoint is refused with the remedy ----------------------
+mkdir -p "$TG_TMP/v1"
+python3 - "$TG_TMP/v1/tgcount.ckpt" <<'EOF'
+import struct, sys
+payload = b"\0" * 40
+body = b"TGCKPT\r\n" + struct.pack("<IQ", 1, len(payload)) + payload
+h = 0xcbf29ce484222325
+for x in body:
+    h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
+open(sys.argv[1], "wb").write(body + struct.pack("<Q", h))
+EOF
+kafka -p all --checkpoint "$TG_TMP/v1" >"$TG_TMP/v1.out" 2>"$TG_TMP/v1.err"
+tg_check_eq "version 1 checkpoint: exit 78" "$?" 78
+tg_check_eq "version 1 checkpoint: one line with the remedy" "$(cat "$TG_TMP/v1.err")" \
+    "tgcount: $TG_TMP/v1/tgcount.ckpt: version 1 checkpoint (one state for every partition), which this tgcount (a state per partition) cannot split; remove it to resume from the group's committed offsets"
+tg_check "version 1 checkpoint: nothing printed" test ! -s "$TG_TMP/v1.out"
+tg_check "version 1 checkpoint: left in place" test -s "$TG_TMP/v1/tgcount.ckpt"
