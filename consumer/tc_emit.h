@@ -17,9 +17,13 @@
  *
  * Several sources (tasks, one per input partition) are summed: each
  * source's rows are computed as above; when only one source has rows for a
- * window (always so with one task) that is the whole work, else the rows
- * of every source are merged by name (users are interned per source) and
- * sorted by comparing names, 24 more bytes per row.
+ * window (always so with one task) that is the whole work, else each
+ * source's rows are added, by name, into one more user table kept here
+ * (users are interned per source), which is then sorted as above: a hash
+ * lookup more per new user of a source, 4 bytes per user in the source's
+ * cache, and an index per row.  That table holds the names of recent merged
+ * windows (tc_users.h's cost per user); it starts afresh once it holds
+ * four times the largest merged window and at least TC_USERS_COMPACT_MIN.
  */
 #ifndef TC_EMIT_H
 #define TC_EMIT_H
@@ -65,12 +69,29 @@ struct tc_fix {
     uint64_t count;
 };
 
-/* One source of counts: a task's users, panes and fixes (borrowed). */
+/* Where each user of a source is in the merged table (below), so that a
+ * name is looked up once, not in every window: ids[u] is the merged index
+ * + 1 (0: not known yet), valid while gen is the merged table's.  Owned by
+ * the source's owner (zero-initialised; release with
+ * tc_emit_cache_clear), which calls tc_emit_cache_forget when its users
+ * are renumbered. */
+struct tc_emit_cache {
+    uint32_t *ids;
+    size_t cap;
+    uint64_t gen;
+};
+
+void tc_emit_cache_forget(struct tc_emit_cache *c);
+void tc_emit_cache_clear(struct tc_emit_cache *c);
+
+/* One source of counts: a task's users, panes, fixes and cache (all
+ * borrowed; cache may be NULL). */
 struct tc_emit_source {
     struct tc_users *us;
     const struct tc_panes *ps;
     const struct tc_fix *fixes;
     size_t nfixes;
+    struct tc_emit_cache *cache;
 };
 
 struct tc_emit;

@@ -29,8 +29,8 @@ struct tc_engine {
     size_t capsrc;
     struct tc_emit *emit;
     struct tc_engine_counters ctr;
-    /* W: every window ending at or before it is final; no task's own W is
-     * below it (tasks are raised with it). */
+    /* W: every window ending at or before it is final; a task's own W is
+     * never below it in effect (tasks are raised to it before use). */
     int64_t w;
     /* With hold, windows that become final wait for tc_engine_release;
      * every window ending at or before emitted_w was handed over final. */
@@ -171,7 +171,8 @@ int64_t tc_engine_watermark(const struct tc_engine *e)
 
 int64_t tc_engine_task_watermark(const struct tc_engine *e, uint32_t task)
 {
-    return task < e->captasks && e->tasks[task] != NULL ? e->tasks[task]->w : e->w;
+    const struct tc_task *t = task < e->captasks ? e->tasks[task] : NULL;
+    return t != NULL && t->w > e->w ? t->w : e->w;
 }
 
 int64_t tc_engine_max_time(const struct tc_engine *e)
@@ -245,16 +246,17 @@ static inline struct tc_task *task_of(struct tc_engine *e, uint32_t id)
 static size_t sources(struct tc_engine *e)
 {
     if (e->single != NULL) {
-        const struct tc_task *t = e->single;
-        e->src[0] = (struct tc_emit_source){t->users, t->panes, t->fixes, t->nfixes};
+        struct tc_task *t = e->single;
+        e->src[0] =
+            (struct tc_emit_source){t->users, t->panes, t->fixes, t->nfixes, &t->cache};
         return 1;
     }
     size_t n = 0;
     for (size_t i = 0; i < e->captasks; i++) {
         struct tc_task *t = e->tasks[i];
         if (t != NULL) {
-            e->src[n++] =
-                (struct tc_emit_source){t->users, t->panes, t->fixes, t->nfixes};
+            e->src[n++] = (struct tc_emit_source){t->users, t->panes, t->fixes, t->nfixes,
+                                                  &t->cache};
         }
     }
     return n;
@@ -280,6 +282,7 @@ int tc_engine_count_in(struct tc_engine *e, uint32_t task, int64_t t, const char
         e->ctr.overflowed = k->overflowed;
         return rc;
     }
+    tc_task_raise(k, e->w);
     /* The counters move by this task's differences: summing every task
      * per record would cost what the record does. */
     uint64_t users = k->users->n, entries = k->panes->entries, dedup = k->dedup->live,
@@ -305,6 +308,7 @@ int tc_engine_count(struct tc_engine *e, int64_t t, const char *key, size_t key_
 void tc_engine_advance_task(struct tc_engine *e, uint32_t task, int64_t t)
 {
     if (task < e->captasks && e->tasks[task] != NULL) {
+        tc_task_raise(e->tasks[task], e->w);
         tc_task_advance(e->tasks[task], t);
     }
 }
@@ -339,8 +343,12 @@ int tc_engine_release(struct tc_engine *e, const struct tc_emitter *em)
             rc = tc_task_forget(e->single, e->emitted_w);
         }
         for (size_t i = 0; i < e->captasks && e->single == NULL; i++) {
-            if (e->tasks[i] != NULL && tc_task_forget(e->tasks[i], e->emitted_w) != 0) {
-                rc = -1;
+            struct tc_task *t = e->tasks[i];
+            if (t != NULL) {
+                tc_task_raise(t, e->w);
+                if (tc_task_forget(t, e->emitted_w) != 0) {
+                    rc = -1;
+                }
             }
         }
     }
@@ -360,13 +368,11 @@ int tc_engine_advance(struct tc_engine *e, int64_t driving_t, const struct tc_em
         return 0;
     }
     e->w = driving_t - lateness;
+    /* Several tasks are raised when next used (lazily: W may move with
+     * every record, and visiting a hundred partitions each time would
+     * cost more than the record). */
     if (e->single != NULL) {
         tc_task_raise(e->single, e->w);
-    }
-    for (size_t i = 0; i < e->captasks && e->single == NULL; i++) {
-        if (e->tasks[i] != NULL) {
-            tc_task_raise(e->tasks[i], e->w);
-        }
     }
     if (e->hold) {
         return 0;

@@ -43,7 +43,9 @@
  * pane) counter tc_panes.h, per dedup key tc_dedup.h, per emitted row
  * tc_emit.h.  Measured: 612,862 users, 927,643 peak (user, pane) entries
  * and 1,000,000 live dedup keys in 156 MB peak RSS.  Several tasks add:
- * each moving W (or releasing) visits every task; a task keeps the panes
+ * a task is raised to W when next used, and each release at a pane
+ * boundary visits every task; a window with rows from several tasks
+ * merges them by name (tc_emit.h); a task keeps the panes
  * of windows open under W, so a partition whose event time runs ahead of
  * the slowest one keeps its panes since W (memory grows with the skew);
  * a fix costs 24 bytes and arises only for a record counted behind its

@@ -39,6 +39,7 @@ void tc_task_free(struct tc_task *t)
     tc_panes_free(t->panes);
     tc_dedup_free(t->dedup);
     free(t->fixes);
+    tc_emit_cache_clear(&t->cache);
     free(t);
 }
 
@@ -63,6 +64,7 @@ static int compact_users(struct tc_task *t)
     for (size_t i = 0; i < t->nfixes; i++) {
         t->fixes[i].user = map[t->fixes[i].user];
     }
+    tc_emit_cache_forget(&t->cache);
     free(map);
     return 0;
 }

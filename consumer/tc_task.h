@@ -71,6 +71,7 @@ struct tc_task {
     uint64_t overflowed;  /* records counted as TC_OTHER_KEY */
     struct tc_fix *fixes; /* fixes[0 .. nfixes): windows ending > final_w */
     size_t nfixes, capfixes;
+    struct tc_emit_cache cache; /* emission's, forgotten when users move */
     struct tc_users *users;
     struct tc_panes *panes;
     struct tc_dedup *dedup;

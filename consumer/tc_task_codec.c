@@ -12,7 +12,8 @@ int tc_task_save(const struct tc_task *t, int64_t final_w, struct tc_ckbuf *buf)
     const struct tc_users *us = t->users;
     const struct tc_panes *ps = t->panes;
     const struct tc_dedup *d = t->dedup;
-    tc_ckbuf_i64(buf, t->w);
+    /* A task not used since W last moved is raised when next used. */
+    tc_ckbuf_i64(buf, t->w > final_w ? t->w : final_w);
     tc_ckbuf_i64(buf, t->max_t);
     tc_ckbuf_u64(buf, us->n);
     for (size_t i = 0; i < us->n; i++) {

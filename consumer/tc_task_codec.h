@@ -28,7 +28,8 @@
 #include "tc_task.h"
 
 /* Appends t's state to buf, as a restart whose engine emitted every
- * window ending at or before final_w (<= t's W) needs it.  Returns 0, or
+ * window ending at or before final_w needs it; a W below final_w is
+ * saved as final_w (the engine raises its tasks lazily).  Returns 0, or
  * -1 when out of memory. */
 int tc_task_save(const struct tc_task *t, int64_t final_w, struct tc_ckbuf *buf);
 

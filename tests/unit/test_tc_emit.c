@@ -95,7 +95,7 @@ static void put(struct bench *b, int64_t p, const char *name, uint32_t count)
 static void emit(struct bench *b, int64_t start_min, int64_t end_min, size_t top_n)
 {
     struct tc_window w = {0, start_min * MIN_MS, end_min * MIN_MS, true};
-    struct tc_emit_source src = {b->us, b->ps, NULL, 0};
+    struct tc_emit_source src = {b->us, b->ps, NULL, 0, NULL};
     CHECK_INT(tc_emit_window(b->x, &b->ws, &src, 1, &w, top_n, &b->em), 0);
 }
 
@@ -159,7 +159,7 @@ static void test_ending_range_and_changes(void)
     put(&b, 0, "a", 1);
     put(&b, 1, "b", 1);
     put(&b, 3, "c", 1);
-    struct tc_emit_source src = {b.us, b.ps, NULL, 0};
+    struct tc_emit_source src = {b.us, b.ps, NULL, 0, NULL};
     CHECK_INT(
         tc_emit_ending(b.x, &b.ws, &src, 1, INT64_MIN, INT64_MAX, false, true, 0, &b.em),
         0);
