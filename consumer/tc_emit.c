@@ -301,7 +301,9 @@ static int64_t merged_index(struct tc_emit *x, const struct tc_emit_source *src,
     }
     if (c != NULL) {
         if (c->gen != x->merged_gen) {
-            memset(c->ids, 0, c->cap * sizeof *c->ids);
+            if (c->cap > 0) {
+                memset(c->ids, 0, c->cap * sizeof *c->ids);
+            }
             c->gen = x->merged_gen;
         }
         size_t cap = c->cap;
