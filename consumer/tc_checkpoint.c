@@ -234,6 +234,15 @@ int tc_checkpoint_unwrap(const char *data, size_t len, const char **payload,
     r.pos = sizeof magic;
     uint32_t version = tc_ckreader_u32(&r);
     uint64_t plen = tc_ckreader_u64(&r);
+    if (version == 1) {
+        /* Version 1 kept one state, one watermark, for every partition:
+         * which partition a count came from is not in it. */
+        snprintf(err, errlen,
+                 "version 1 checkpoint (one state for every partition), which this "
+                 "tgcount (a state per partition) cannot split; remove it to resume "
+                 "from the group's committed offsets");
+        return -1;
+    }
     if (version != TC_CHECKPOINT_VERSION) {
         snprintf(err, errlen, "checkpoint version %u, this tgcount reads version %d",
                  (unsigned)version, TC_CHECKPOINT_VERSION);

@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TC_CHECKPOINT_VERSION 1
+/* Version 2: one state per partition (tc_engine_save).  Version 1, one
+ * state for every partition, is refused with the remedy. */
+#define TC_CHECKPOINT_VERSION 2
 #define TC_CHECKPOINT_FILE "tgcount.ckpt"
 /* The run lock in the directory (tg_lockfile.h): one tgcount per
  * checkpoint, since two would overwrite each other's state. */

@@ -14,6 +14,16 @@
  * row of the largest window so far (4-byte touched index, 8-byte key and
  * 8 bytes of radix-sort buffer), plus rows of at most
  * TC_EMIT_ROWS_PER_CALL, plus 24 bytes per candidate window.
+ *
+ * Several sources (tasks, one per input partition) are summed: each
+ * source's rows are computed as above; when only one source has rows for a
+ * window (always so with one task) that is the whole work, else each
+ * source's rows are added, by name, into one more user table kept here
+ * (users are interned per source), which is then sorted as above: a hash
+ * lookup more per new user of a source, 4 bytes per user in the source's
+ * cache, and an index per row.  That table holds the names of recent merged
+ * windows (tc_users.h's cost per user); it starts afresh once it holds
+ * four times the largest merged window and at least TC_USERS_COMPACT_MIN.
  */
 #ifndef TC_EMIT_H
 #define TC_EMIT_H
@@ -49,6 +59,41 @@ struct tc_emitter {
     void *ctx;
 };
 
+/* A count to leave out of one window: `count` records of user `user` were
+ * counted into a pane of the window (spec, start_ms) after the window had
+ * become final for their source, though not yet emitted (see tc_task.h). */
+struct tc_fix {
+    int64_t start_ms;
+    uint32_t spec;
+    uint32_t user;
+    uint64_t count;
+};
+
+/* Where each user of a source is in the merged table (below), so that a
+ * name is looked up once, not in every window: ids[u] is the merged index
+ * + 1 (0: not known yet), valid while gen is the merged table's.  Owned by
+ * the source's owner (zero-initialised; release with
+ * tc_emit_cache_clear), which calls tc_emit_cache_forget when its users
+ * are renumbered. */
+struct tc_emit_cache {
+    uint32_t *ids;
+    size_t cap;
+    uint64_t gen;
+};
+
+void tc_emit_cache_forget(struct tc_emit_cache *c);
+void tc_emit_cache_clear(struct tc_emit_cache *c);
+
+/* One source of counts: a task's users, panes, fixes and cache (all
+ * borrowed; cache may be NULL). */
+struct tc_emit_source {
+    struct tc_users *us;
+    const struct tc_panes *ps;
+    const struct tc_fix *fixes;
+    size_t nfixes;
+    struct tc_emit_cache *cache;
+};
+
 struct tc_emit;
 
 /* Empty scratch space.  NULL when out of memory. */
@@ -60,22 +105,25 @@ void tc_emit_free(struct tc_emit *x);
 /* Windows emitted so far (those with at least one row). */
 uint64_t tc_emit_windows(const struct tc_emit *x);
 
-/* Sums window w over ps per user of us, sorts, and hands the first top_n
- * rows (0: all) to em; a window without rows is not handed over.  Uses
- * (and overwrites) the users' emission scratch and name order.  Returns 0,
- * or -1 when the emitter failed or memory ran out. */
-int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
-                   const struct tc_panes *ps, const struct tc_window *w, size_t top_n,
-                   const struct tc_emitter *em);
+/* Sums window w per user over the panes of each of the nsrc sources (less
+ * their fixes for w), adds up the users of the same name across sources,
+ * sorts, and hands the first top_n rows (0: all) to em; a window without
+ * rows is not handed over.  Uses (and overwrites) the users' emission
+ * scratch and name order.  Returns 0, or -1 when the emitter failed or
+ * memory ran out. */
+int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws,
+                   const struct tc_emit_source *src, size_t nsrc,
+                   const struct tc_window *w, size_t top_n, const struct tc_emitter *em);
 
 /* Emits, in order of end, then start, then spec index, every window that
- * contains a live pane of ps and ends in (lo, hi] (lo INT64_MIN: no lower
+ * contains a live pane of a source and ends in (lo, hi] (lo INT64_MIN: no lower
  * bound; hi INT64_MAX: no upper bound), marked final or provisional as
  * `final` says; with only_changed, only those with a pane counted into
  * since the last trigger while they were open (see struct tc_pane's
  * dirty_w).  Returns 0, or -1 as tc_emit_window. */
-int tc_emit_ending(struct tc_emit *x, const struct tc_window_set *ws, struct tc_users *us,
-                   const struct tc_panes *ps, int64_t lo, int64_t hi, bool only_changed,
-                   bool final, size_t top_n, const struct tc_emitter *em);
+int tc_emit_ending(struct tc_emit *x, const struct tc_window_set *ws,
+                   const struct tc_emit_source *src, size_t nsrc, int64_t lo, int64_t hi,
+                   bool only_changed, bool final, size_t top_n,
+                   const struct tc_emitter *em);
 
 #endif

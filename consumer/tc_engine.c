@@ -1,21 +1,37 @@
-/* tc_engine.c - the coordinator: config, the task, emission, counters. */
+/* tc_engine.c - the coordinator: config, the tasks, emission, counters. */
 #include "tc_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tc_checkpoint.h"
+#include "tc_grow.h"
 #include "tc_task_codec.h"
 
+/* Most tasks (input partitions) an engine holds: task ids index an array,
+ * and Kafka partition numbers are dense and far below this. */
+#define TC_ENGINE_MAX_TASKS 1000000
+
 struct tc_engine {
-    struct tc_task_config cfg; /* borrowed by the task */
+    struct tc_task_config cfg; /* borrowed by the tasks */
     size_t top_n;
-    /* The only task: every record goes to it.  Holding several (one per
-     * input partition) would make this an array and emission a merge of
-     * their panes; nothing else here depends on there being one. */
-    struct tc_task *task;
+    /* One task per input (a file or stdin: id 0; Kafka: the partition
+     * number), created at its first record: tasks[id], NULL when none. */
+    struct tc_task **tasks;
+    size_t captasks;
+    size_t ntasks;
+    /* The only task while there is one (files, stdin, one partition):
+     * the per-record and per-release paths then do what a one-task engine
+     * does and nothing more.  NULL with none or several. */
+    struct tc_task *single;
+    struct tc_emit_source *src; /* emission scratch: one per task */
+    size_t capsrc;
     struct tc_emit *emit;
     struct tc_engine_counters ctr;
+    /* W: every window ending at or before it is final; a task's own W is
+     * never below it in effect (tasks are raised to it before use). */
+    int64_t w;
     /* With hold, windows that become final wait for tc_engine_release;
      * every window ending at or before emitted_w was handed over final. */
     bool hold;
@@ -25,17 +41,39 @@ struct tc_engine {
     uint64_t snapshot_windows;
 };
 
-/* Brings the counters up to date after a call that may have changed them:
- * each count lives where it is kept up (users, panes, dedup set, task,
- * emission), so the public struct is a copy. */
+/* Brings the counters up to date after a call that may have changed any
+ * task: each count lives where it is kept up (users, panes, dedup set,
+ * task, emission), so the public struct is a sum over the tasks.  The
+ * per-record path keeps it up with differences instead (count_in). */
 static void sync_counters(struct tc_engine *e)
 {
-    const struct tc_task *t = e->task;
-    e->ctr.users = t->users->n;
-    e->ctr.entries = t->panes->entries;
-    e->ctr.peak_entries = t->panes->peak_entries;
-    e->ctr.dedup_keys = t->dedup->live;
-    e->ctr.overflowed = t->overflowed;
+    if (e->single != NULL) {
+        const struct tc_task *t = e->single;
+        e->ctr.users = t->users->n;
+        e->ctr.entries = t->panes->entries;
+        e->ctr.peak_entries = t->panes->peak_entries;
+        e->ctr.dedup_keys = t->dedup->live;
+        e->ctr.overflowed = t->overflowed;
+        e->ctr.windows_emitted = tc_emit_windows(e->emit) - e->snapshot_windows;
+        return;
+    }
+    uint64_t users = 0, entries = 0, dedup = 0, overflowed = 0;
+    for (size_t i = 0; i < e->captasks; i++) {
+        const struct tc_task *t = e->tasks[i];
+        if (t != NULL) {
+            users += t->users->n;
+            entries += t->panes->entries;
+            dedup += t->dedup->live;
+            overflowed += t->overflowed;
+        }
+    }
+    e->ctr.users = users;
+    e->ctr.entries = entries;
+    if (entries > e->ctr.peak_entries) {
+        e->ctr.peak_entries = entries;
+    }
+    e->ctr.dedup_keys = dedup;
+    e->ctr.overflowed = overflowed;
     e->ctr.windows_emitted = tc_emit_windows(e->emit) - e->snapshot_windows;
 }
 
@@ -96,10 +134,10 @@ struct tc_engine *tc_engine_new(const struct tc_engine_config *cfg, char *err,
     };
     e->top_n = cfg->top_n;
     e->hold = cfg->hold_finals;
+    e->w = INT64_MIN;
     e->emitted_w = INT64_MIN;
-    e->task = tc_task_new(&e->cfg);
     e->emit = tc_emit_new();
-    if (e->task == NULL || e->emit == NULL) {
+    if (e->emit == NULL) {
         tc_engine_free(e);
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -112,7 +150,11 @@ void tc_engine_free(struct tc_engine *e)
     if (e == NULL) {
         return;
     }
-    tc_task_free(e->task);
+    for (size_t i = 0; i < e->captasks; i++) {
+        tc_task_free(e->tasks[i]);
+    }
+    free(e->tasks);
+    free(e->src);
     tc_emit_free(e->emit);
     free(e);
 }
@@ -124,12 +166,29 @@ int64_t tc_engine_pane_ms(const struct tc_engine *e)
 
 int64_t tc_engine_watermark(const struct tc_engine *e)
 {
-    return e->task->w;
+    return e->w;
+}
+
+int64_t tc_engine_task_watermark(const struct tc_engine *e, uint32_t task)
+{
+    const struct tc_task *t = task < e->captasks ? e->tasks[task] : NULL;
+    return t != NULL && t->w > e->w ? t->w : e->w;
 }
 
 int64_t tc_engine_max_time(const struct tc_engine *e)
 {
-    return e->task->max_t;
+    int64_t m = INT64_MIN;
+    for (size_t i = 0; i < e->captasks; i++) {
+        if (e->tasks[i] != NULL && e->tasks[i]->max_t > m) {
+            m = e->tasks[i]->max_t;
+        }
+    }
+    return m;
+}
+
+size_t tc_engine_tasks(const struct tc_engine *e)
+{
+    return e->ntasks;
 }
 
 const struct tc_engine_counters *tc_engine_counters(const struct tc_engine *e)
@@ -137,34 +196,161 @@ const struct tc_engine_counters *tc_engine_counters(const struct tc_engine *e)
     return &e->ctr;
 }
 
+/* ---- tasks ------------------------------------------------------------ */
+
+/* Creates the task with this id, with its W at the engine's
+ * (so that nothing it counts reaches a window already final).  NULL when
+ * out of memory or the id is too large. */
+static struct tc_task *new_task(struct tc_engine *e, uint32_t id)
+{
+    if (id >= TC_ENGINE_MAX_TASKS) {
+        return NULL;
+    }
+    /* Exactly as many slots as ids at first: files and stdin have one
+     * task, and every release walks the slots. */
+    if (id >= e->captasks) {
+        size_t cap = e->captasks + e->captasks / 2;
+        if (cap < (size_t)id + 1) {
+            cap = (size_t)id + 1;
+        }
+        struct tc_task **tasks = realloc(e->tasks, cap * sizeof *tasks);
+        if (tasks == NULL) {
+            return NULL;
+        }
+        memset(tasks + e->captasks, 0, (cap - e->captasks) * sizeof *tasks);
+        e->tasks = tasks;
+        e->captasks = cap;
+    }
+    if (tc_grow((void **)&e->src, &e->capsrc, e->ntasks + 1, sizeof *e->src) != 0) {
+        return NULL;
+    }
+    struct tc_task *t = tc_task_new(&e->cfg);
+    if (t == NULL) {
+        return NULL;
+    }
+    tc_task_raise(t, e->w);
+    e->tasks[id] = t;
+    e->ntasks++;
+    e->single = e->ntasks == 1 ? t : NULL;
+    return t;
+}
+
+/* task_of's per-record path: an index. */
+static inline struct tc_task *task_of(struct tc_engine *e, uint32_t id)
+{
+    struct tc_task *t = id < e->captasks ? e->tasks[id] : NULL;
+    return t != NULL ? t : new_task(e, id);
+}
+
+/* The tasks as emission sources, in id order.  Returns how many. */
+static size_t sources(struct tc_engine *e)
+{
+    if (e->single != NULL) {
+        struct tc_task *t = e->single;
+        e->src[0] =
+            (struct tc_emit_source){t->users, t->panes, t->fixes, t->nfixes, &t->cache};
+        return 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < e->captasks; i++) {
+        struct tc_task *t = e->tasks[i];
+        if (t != NULL) {
+            e->src[n++] = (struct tc_emit_source){t->users, t->panes, t->fixes, t->nfixes,
+                                                  &t->cache};
+        }
+    }
+    return n;
+}
+
 /* ---- counting and emission -------------------------------------------- */
+
+int tc_engine_count_in(struct tc_engine *e, uint32_t task, int64_t t, const char *key,
+                       size_t key_len, bool has_ids, int64_t channel_id,
+                       int64_t message_id)
+{
+    struct tc_task *k = task_of(e, task);
+    if (k == NULL) {
+        return -1;
+    }
+    if (k == e->single) {
+        int rc = tc_task_count(k, e->emitted_w, t, key, key_len, has_ids, channel_id,
+                               message_id);
+        e->ctr.users = k->users->n;
+        e->ctr.entries = k->panes->entries;
+        e->ctr.peak_entries = k->panes->peak_entries;
+        e->ctr.dedup_keys = k->dedup->live;
+        e->ctr.overflowed = k->overflowed;
+        return rc;
+    }
+    tc_task_raise(k, e->w);
+    /* The counters move by this task's differences: summing every task
+     * per record would cost what the record does. */
+    uint64_t users = k->users->n, entries = k->panes->entries, dedup = k->dedup->live,
+             overflowed = k->overflowed;
+    int rc =
+        tc_task_count(k, e->emitted_w, t, key, key_len, has_ids, channel_id, message_id);
+    e->ctr.users += k->users->n - users;
+    e->ctr.entries += k->panes->entries - entries;
+    if (e->ctr.entries > e->ctr.peak_entries) {
+        e->ctr.peak_entries = e->ctr.entries;
+    }
+    e->ctr.dedup_keys += k->dedup->live - dedup;
+    e->ctr.overflowed += k->overflowed - overflowed;
+    return rc;
+}
 
 int tc_engine_count(struct tc_engine *e, int64_t t, const char *key, size_t key_len,
                     bool has_ids, int64_t channel_id, int64_t message_id)
 {
-    int rc = tc_task_count(e->task, t, key, key_len, has_ids, channel_id, message_id);
-    sync_counters(e);
-    return rc;
+    return tc_engine_count_in(e, 0, t, key, key_len, has_ids, channel_id, message_id);
 }
 
-/* Emits the task's windows that end in (lo, hi], in emission order. */
+void tc_engine_advance_task(struct tc_engine *e, uint32_t task, int64_t t)
+{
+    if (task < e->captasks && e->tasks[task] != NULL) {
+        tc_task_raise(e->tasks[task], e->w);
+        tc_task_advance(e->tasks[task], t);
+    }
+}
+
+/* Emits the tasks' windows that end in (lo, hi], in emission order. */
 static int emit_ending(struct tc_engine *e, int64_t lo, int64_t hi, bool only_changed,
                        bool final, const struct tc_emitter *em)
 {
-    struct tc_task *t = e->task;
-    return tc_emit_ending(e->emit, &e->cfg.windows, t->users, t->panes, lo, hi,
-                          only_changed, final, e->top_n, em);
+    size_t n = sources(e);
+    return tc_emit_ending(e->emit, &e->cfg.windows, e->src, n, lo, hi, only_changed,
+                          final, e->top_n, em);
 }
 
 int tc_engine_release(struct tc_engine *e, const struct tc_emitter *em)
 {
-    if (e->emitted_w >= e->task->w) {
+    if (e->emitted_w >= e->w) {
         return 0;
     }
-    int rc = emit_ending(e, e->emitted_w, e->task->w, false, true, em);
+    /* Windows end, and panes stop being live, only at multiples of the
+     * pane: W moving within one (most records) has nothing to emit or
+     * forget. */
+    int64_t pane = e->cfg.windows.pane_ms;
+    if (e->emitted_w != INT64_MIN &&
+        tg_floor_div(e->w, pane) == tg_floor_div(e->emitted_w, pane)) {
+        e->emitted_w = e->w;
+        return 0;
+    }
+    int rc = emit_ending(e, e->emitted_w, e->w, false, true, em);
     if (rc == 0) {
-        e->emitted_w = e->task->w;
-        rc = tc_task_forget(e->task);
+        e->emitted_w = e->w;
+        if (e->single != NULL) {
+            rc = tc_task_forget(e->single, e->emitted_w);
+        }
+        for (size_t i = 0; i < e->captasks && e->single == NULL; i++) {
+            struct tc_task *t = e->tasks[i];
+            if (t != NULL) {
+                tc_task_raise(t, e->w);
+                if (tc_task_forget(t, e->emitted_w) != 0) {
+                    rc = -1;
+                }
+            }
+        }
     }
     sync_counters(e);
     return rc;
@@ -172,12 +358,23 @@ int tc_engine_release(struct tc_engine *e, const struct tc_emitter *em)
 
 bool tc_engine_holding(const struct tc_engine *e)
 {
-    return e->emitted_w < e->task->w;
+    return e->emitted_w < e->w;
 }
 
 int tc_engine_advance(struct tc_engine *e, int64_t driving_t, const struct tc_emitter *em)
 {
-    if (!tc_task_advance(e->task, driving_t) || e->hold) {
+    int64_t lateness = e->cfg.lateness_ms;
+    if (driving_t < INT64_MIN + lateness || driving_t - lateness <= e->w) {
+        return 0;
+    }
+    e->w = driving_t - lateness;
+    /* Several tasks are raised when next used (lazily: W may move with
+     * every record, and visiting a hundred partitions each time would
+     * cost more than the record). */
+    if (e->single != NULL) {
+        tc_task_raise(e->single, e->w);
+    }
+    if (e->hold) {
         return 0;
     }
     return tc_engine_release(e, em);
@@ -185,9 +382,13 @@ int tc_engine_advance(struct tc_engine *e, int64_t driving_t, const struct tc_em
 
 int tc_engine_emit_changes(struct tc_engine *e, const struct tc_emitter *em)
 {
-    int rc = emit_ending(e, e->task->w, INT64_MAX, true, false, em);
+    int rc = emit_ending(e, e->w, INT64_MAX, true, false, em);
     if (rc == 0) {
-        tc_task_new_trigger(e->task);
+        for (size_t i = 0; i < e->captasks; i++) {
+            if (e->tasks[i] != NULL) {
+                tc_task_new_trigger(e->tasks[i]);
+            }
+        }
     }
     sync_counters(e);
     return rc;
@@ -196,19 +397,19 @@ int tc_engine_emit_changes(struct tc_engine *e, const struct tc_emitter *em)
 int tc_engine_emit_snapshot(struct tc_engine *e, size_t top_n,
                             const struct tc_emitter *em)
 {
-    struct tc_task *t = e->task;
-    if (t->max_t == INT64_MIN) {
+    int64_t max_t = tc_engine_max_time(e);
+    if (max_t == INT64_MIN) {
         return 0;
     }
+    size_t n = sources(e);
     uint64_t before = tc_emit_windows(e->emit);
     int rc = 0;
     for (size_t i = 0; i < e->cfg.windows.nspecs && rc == 0; i++) {
         const struct tg_window_spec *s = &e->cfg.windows.specs[i];
-        int64_t start = tc_window_first_open(s, t->max_t) * s->slide_ms;
+        int64_t start = tc_window_first_open(s, max_t) * s->slide_ms;
         struct tc_window w = {i, start, start + s->size_ms, false};
-        if (w.end_ms > t->w) {
-            rc = tc_emit_window(e->emit, &e->cfg.windows, t->users, t->panes, &w, top_n,
-                                em);
+        if (w.end_ms > e->w) {
+            rc = tc_emit_window(e->emit, &e->cfg.windows, e->src, n, &w, top_n, em);
         }
     }
     e->snapshot_windows += tc_emit_windows(e->emit) - before;
@@ -230,19 +431,51 @@ int tc_engine_emit_open(struct tc_engine *e, bool complete, const struct tc_emit
 
 int tc_engine_save(const struct tc_engine *e, struct tc_ckbuf *buf)
 {
-    return tc_task_save(e->task, buf);
+    tc_ckbuf_i64(buf, e->w);
+    tc_ckbuf_u64(buf, e->ntasks);
+    for (size_t i = 0; i < e->captasks; i++) {
+        if (e->tasks[i] != NULL) {
+            tc_ckbuf_u32(buf, (uint32_t)i);
+            if (tc_task_save(e->tasks[i], e->w, buf) != 0) {
+                return -1;
+            }
+        }
+    }
+    return buf->failed ? -1 : 0;
 }
 
 int tc_engine_load(struct tc_engine *e, struct tc_ckreader *rd, char *err, size_t errlen)
 {
-    if (!tc_task_is_fresh(e->task)) {
+    if (e->ntasks != 0 || e->w != INT64_MIN) {
         snprintf(err, errlen, "engine already in use");
         return -1;
     }
-    int rc = tc_task_load(e->task, rd, err, errlen);
+    int64_t w = tc_ckreader_i64(rd);
+    uint64_t ntasks = tc_ckreader_u64(rd);
+    if (!tc_ckreader_ok(rd) || ntasks > rd->len || ntasks > TC_ENGINE_MAX_TASKS ||
+        (w != INT64_MIN && (w <= -(INT64_C(1) << 50) || w >= (INT64_C(1) << 50)))) {
+        snprintf(err, errlen, "bad task table");
+        return -1;
+    }
+    int rc = 0;
+    for (uint64_t i = 0; i < ntasks && rc == 0; i++) {
+        uint32_t id = tc_ckreader_u32(rd);
+        struct tc_task *t = NULL;
+        if (!tc_ckreader_ok(rd) || id >= TC_ENGINE_MAX_TASKS ||
+            (id < e->captasks && e->tasks[id] != NULL)) {
+            snprintf(err, errlen, "bad task number");
+            rc = -1;
+        } else if ((t = task_of(e, id)) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        } else {
+            rc = tc_task_load(t, w, rd, err, errlen);
+        }
+    }
     /* What the checkpoint covers was handed over final before it was
      * written (or is held back for ever, see tc_engine_release). */
-    e->emitted_w = e->task->w;
+    e->w = w;
+    e->emitted_w = w;
     sync_counters(e);
     return rc;
 }

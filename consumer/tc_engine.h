@@ -7,31 +7,49 @@
  * time t touches exactly one counter: (its key, pane floor(t / P)).  A
  * window's count for a key is the sum over its panes.
  *
- * Watermark W (minus infinity at first) only grows.  A window is final once
- * end <= W, and is then handed over once, marked final (at once, or held
- * until tc_engine_release with hold_finals).  A pane is live while at least one window
- * containing it is open; a record whose pane is not live is late.  When a pane stops
- * being live its counters and dedup keys are forgotten (after the windows that needed
- * them were emitted).
+ * Tasks.  Records are counted in tasks (tc_task.h), one per input: a file
+ * or stdin is task 0, a Kafka partition the task of its number.  Each task
+ * has its own users, panes, dedup set and watermark W_p (Kafka Streams'
+ * stream time per task): a record is late, or a duplicate, by its own
+ * task's history alone.  W_p = greatest event time given to
+ * tc_engine_advance_task - lateness, and never below W.
+ *
+ * Watermark W (minus infinity at first) only grows: the engine's, moved by
+ * tc_engine_advance, which raises every task's W_p to at least W.  A
+ * window is final once end <= W, that is once every task's W_p passed its
+ * end, and is then handed over once, marked final (at once, or held until
+ * tc_engine_release with hold_finals), its counts summed over the tasks.
+ * A pane is live for a task while at least one window containing it is
+ * open under W_p; a record whose pane is not live is late.  When no window
+ * open under W needs a pane its counters and dedup keys are forgotten
+ * (after the windows that needed them were emitted).
  *
  * A pane's counter is shared by the windows that contain it, some of which
- * may already be final when a record arrives; those windows are never
- * emitted again, so no printed result ever changes.
+ * may already be final for the task when a record arrives: those emitted
+ * already are never emitted again, and those final for the task but not
+ * emitted yet (W < end <= W_p) get a fix that leaves the record out (see
+ * tc_task.h), so no printed result ever changes and each task's share of
+ * a window depends on its own records only.
+ *
+ * With one task (files, stdin, one partition), W_p == W: the engine is
+ * exactly the single-watermark engine it was, at the same cost.
  *
  * Structure: the engine is a coordinator.  It validates the config and
- * owns it, owns the tasks (tc_task.h: one input's users, panes, dedup set
- * and event time) and runs emission (tc_emit.h).  Today it holds exactly
- * one task, fed by every record, so there is one watermark; the state is
- * kept per task so that a later change can hold one task per input
- * partition, each with its own event time, and emit from all of them.
- * Every function below acts on that one task.
+ * owns it, owns the tasks and runs emission (tc_emit.h).
  *
  * Costs: a record costs one hash lookup (key -> user) and O(1) more in the
  * common case; emitting a window costs O(entries in its panes + rows log
  * rows).  Memory, where each cost lives: per user tc_users.h, per (user,
  * pane) counter tc_panes.h, per dedup key tc_dedup.h, per emitted row
  * tc_emit.h.  Measured: 612,862 users, 927,643 peak (user, pane) entries
- * and 1,000,000 live dedup keys in 156 MB peak RSS.
+ * and 1,000,000 live dedup keys in 156 MB peak RSS.  Several tasks add:
+ * a task is raised to W when next used, and each release at a pane
+ * boundary visits every task; a window with rows from several tasks
+ * merges them by name (tc_emit.h); a task keeps the panes
+ * of windows open under W, so a partition whose event time runs ahead of
+ * the slowest one keeps its panes since W (memory grows with the skew);
+ * a fix costs 24 bytes and arises only for a record counted behind its
+ * own W_p while the slowest partition lags.
  */
 #ifndef TC_ENGINE_H
 #define TC_ENGINE_H
@@ -75,11 +93,12 @@ struct tc_engine_config {
      * a checkpoint can cover them before they are printed). */
     bool hold_finals;
     size_t top_n;     /* 0 = every row */
-    size_t max_users; /* 0 = unlimited */
+    size_t max_users; /* per task; 0 = unlimited */
 };
 
+/* Sums over the tasks (a user counted in two tasks is two users). */
 struct tc_engine_counters {
-    uint64_t users;        /* keys in the user table (idle ones are forgotten
+    uint64_t users;        /* keys in the user tables (idle ones are forgotten
                             * in bulk, see TC_ENGINE_COMPACT_MIN) */
     uint64_t entries;      /* live (user, pane) counters */
     uint64_t peak_entries; /* greatest entries so far */
@@ -103,14 +122,26 @@ void tc_engine_free(struct tc_engine *e);
 int64_t tc_engine_pane_ms(const struct tc_engine *e);
 
 /* Counts one record at event time t under key (key_len bytes, borrowed for
- * the call).  With dedup on and has_ids, a (channel_id, message_id) already
- * counted in a live pane is a duplicate.  Does not move W.
- * Returns an enum tc_count_result, or -1 when out of memory. */
+ * the call) in task `task` (created with W_p = W at its first record).
+ * With dedup on and has_ids, a (channel_id, message_id) already counted in
+ * a live pane of the task is a duplicate.  Moves no watermark.
+ * Returns an enum tc_count_result, or -1 when out of memory (or a task
+ * number of a million or more). */
+int tc_engine_count_in(struct tc_engine *e, uint32_t task, int64_t t, const char *key,
+                       size_t key_len, bool has_ids, int64_t channel_id,
+                       int64_t message_id);
+
+/* tc_engine_count_in for task 0 (files, stdin, tests). */
 int tc_engine_count(struct tc_engine *e, int64_t t, const char *key, size_t key_len,
                     bool has_ids, int64_t channel_id, int64_t message_id);
 
-/* W = max(W, driving_t - lateness).  Unless finals are held, then
- * releases them (tc_engine_release).  Returns 0, or -1 as release. */
+/* W_p = max(W_p, t - lateness) for an existing task (after its record
+ * was counted); emits nothing.  Unknown tasks are ignored. */
+void tc_engine_advance_task(struct tc_engine *e, uint32_t task, int64_t t);
+
+/* W = max(W, driving_t - lateness), and every W_p with it.  Unless finals
+ * are held, then releases them (tc_engine_release).  Returns 0, or -1 as
+ * release. */
 int tc_engine_advance(struct tc_engine *e, int64_t driving_t,
                       const struct tc_emitter *em);
 
@@ -150,15 +181,23 @@ int tc_engine_emit_open(struct tc_engine *e, bool complete, const struct tc_emit
 /* W, or INT64_MIN before the first advance. */
 int64_t tc_engine_watermark(const struct tc_engine *e);
 
-/* Greatest event time counted or seen by count, INT64_MIN if none. */
+/* A task's W_p (W for a task that does not exist). */
+int64_t tc_engine_task_watermark(const struct tc_engine *e, uint32_t task);
+
+/* Greatest event time counted or seen by count, over the tasks, INT64_MIN
+ * if none. */
 int64_t tc_engine_max_time(const struct tc_engine *e);
+
+/* Number of tasks. */
+size_t tc_engine_tasks(const struct tc_engine *e);
 
 /* Counters (borrowed, updated in place by every call above). */
 const struct tc_engine_counters *tc_engine_counters(const struct tc_engine *e);
 
-/* Appends the engine state (W, live panes with their users and counts,
- * dedup keys; see tc_task_codec.h) to buf.  Returns 0, or -1 when out of
- * memory. */
+/* Appends the engine state to buf: i64 W, u64 tasks, then for each task
+ * in order of number, u32 number and its state (tc_task_codec.h: W_p,
+ * the panes windows open under W need, users, dedup keys, fixes).
+ * Returns 0, or -1 when out of memory. */
 int tc_engine_save(const struct tc_engine *e, struct tc_ckbuf *buf);
 
 /* Restores state written by tc_engine_save into a fresh engine with the

@@ -389,7 +389,7 @@ static int count_item(struct counter *c, const struct tc_batch *b,
         break;
     }
     int64_t t;
-    int res = tc_pipeline_feed_parsed(c->p, b, it, &t);
+    int res = tc_pipeline_feed_parsed(c->p, 0, b, it, &t);
     if (res == TC_FEED_ERROR) {
         return STOP_NOMEM;
     }

@@ -157,8 +157,9 @@ static int handle_error_message(struct tc_kafka *k, const rd_kafka_message_t *m)
     return 0;
 }
 
-/* Counts an item of a batch the stage parsed, then lets the slowest live
- * partition drive W.  Returns 0, or -1 when the loop must stop. */
+/* Counts an item of a batch the stage parsed in its partition's task,
+ * moves that task's own watermark, then lets the slowest live partition
+ * drive W.  Returns 0, or -1 when the loop must stop. */
 static int handle_message(struct tc_kafka *k, const struct tc_batch *b,
                           const struct tc_item *it, int64_t now)
 {
@@ -169,7 +170,7 @@ static int handle_message(struct tc_kafka *k, const struct tc_batch *b,
     int32_t partition = (int32_t)it->where.unit;
     int64_t offset = it->where.pos;
     int64_t event_ms = 0;
-    int r = tc_pipeline_feed_parsed(k->pipeline, b, it, &event_ms);
+    int r = tc_pipeline_feed_parsed(k->pipeline, (uint32_t)partition, b, it, &event_ms);
     if (r == TC_FEED_ERROR) {
         tg_log_error(k->log, "out of memory");
         k->status = TG_EXIT_SOFTWARE;
@@ -189,6 +190,7 @@ static int handle_message(struct tc_kafka *k, const struct tc_batch *b,
     }
     if (r != TC_FEED_MALFORMED) {
         tc_partitions_record(k->parts, partition, event_ms, now);
+        tc_pipeline_advance_task(k->pipeline, (uint32_t)partition, event_ms);
     }
     tc_partitions_set_offset(k->parts, partition, offset + 1);
     k->uncommitted = true;

@@ -2,7 +2,9 @@
  * assigned: the greatest event time seen, when (wall time) it last brought
  * a record with an event time, whether it is at its end, and the offset to
  * resume from.  From this it derives the event time that drives the
- * watermark when records come from several partitions.
+ * engine's watermark W, which says which windows are final, when records
+ * come from several partitions (each partition's own watermark, which
+ * says which of its records are late, is its task's: tc_engine.h).
  *
  * Driving event time:
  *   - a partition holds the watermark back while it is assigned, not at its
@@ -15,9 +17,9 @@
  *     (nothing may become late before every live partition has spoken);
  *   - when no partition holds it back (all idle or at their end), the
  *     driving time is the maximum over the assigned partitions.
- * Records of a skewed partition therefore never make another live
- * partition's records late; only a partition that went quiet can see its
- * records arrive late.
+ * A partition that stops holding W back has its own watermark raised
+ * with W (by the engine), so only a partition that went quiet, reached its
+ * end or was revoked can see its records judged by others' event time.
  *
  * Partitions are identified by number alone: tgcount reads one topic.
  */

@@ -211,7 +211,8 @@ static void sync_stats(struct tc_pipeline *p)
 
 /* ---- records ---------------------------------------------------------- */
 
-int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec)
+int tc_pipeline_count(struct tc_pipeline *p, uint32_t task,
+                      const struct tg_record_view *rec)
 {
     p->stats.read++;
     if (rec->key_truncated) {
@@ -222,8 +223,9 @@ int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec)
                         TG_RECORD_USERNAME_MAX);
         }
     }
-    int r = tc_engine_count(p->engine, rec->event_time_ms, rec->key, rec->key_len,
-                            rec->has_ids, rec->channel_id, rec->message_id);
+    int r =
+        tc_engine_count_in(p->engine, task, rec->event_time_ms, rec->key, rec->key_len,
+                           rec->has_ids, rec->channel_id, rec->message_id);
     switch (r) {
     case TC_COUNT_COUNTED:
         p->stats.counted++;
@@ -231,7 +233,7 @@ int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec)
     case TC_COUNT_LATE:
         p->stats.late++;
         p->last_late_ms = rec->event_time_ms;
-        p->last_late_w = tc_engine_watermark(p->engine);
+        p->last_late_w = tc_engine_task_watermark(p->engine, task);
         return TC_FEED_LATE;
     case TC_COUNT_DUPLICATE:
         p->stats.duplicates++;
@@ -250,8 +252,9 @@ int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec)
     return TC_FEED_COUNTED;
 }
 
-int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
-                            const struct tc_item *it, int64_t *event_time_ms)
+int tc_pipeline_feed_parsed(struct tc_pipeline *p, uint32_t task,
+                            const struct tc_batch *b, const struct tc_item *it,
+                            int64_t *event_time_ms)
 {
     if (it->kind == TC_ITEM_MALFORMED) {
         tc_pipeline_reject(p, tc_item_text(b, it));
@@ -262,7 +265,7 @@ int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
     }
     struct tg_record_view rec = tc_item_record(b, it);
     *event_time_ms = rec.event_time_ms;
-    int r = tc_pipeline_count(p, &rec);
+    int r = tc_pipeline_count(p, task, &rec);
     size_t len;
     const char *line = tc_item_line(b, it, &len);
     if (r == TC_FEED_LATE && p->late_file != NULL && line != NULL &&
@@ -315,6 +318,11 @@ int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms)
     }
     sync_stats(p);
     return rc;
+}
+
+void tc_pipeline_advance_task(struct tc_pipeline *p, uint32_t task, int64_t event_time_ms)
+{
+    tc_engine_advance_task(p->engine, task, event_time_ms);
 }
 
 int tc_pipeline_release(struct tc_pipeline *p)

@@ -5,16 +5,21 @@
  * checkpoints.  It is configured by a struct tc_pipeline_config, which
  * tgcount's main builds from its options (tc_options_pipeline_config).
  *
- * Watermark.  W starts at minus infinity.  The input loop decides what
- * drives it:
+ * Watermarks.  Records are counted in tasks (tc_engine.h): a file or stdin
+ * is task 0, a Kafka partition the task of its number, each with its own
+ * watermark W_p; W, the engine's, says which windows are final.  Both
+ * start at minus infinity.  The input loop decides what drives them:
  *   - files/stdin: after each record, tc_pipeline_advance with the
- *     record's own event time (W = greatest event time - lateness);
- *   - Kafka: after each message, tc_pipeline_advance with the driving
- *     event time of the partitions (the minimum over the live ones), and
- *     in follow mode with (now) when the topic is quiet.
- * A record is counted in each of its windows whose end > W (as W was before
- * the record); a record all of whose windows are final is late.  Every
- * window with end <= W is final and, in --emit final mode, printed once.
+ *     record's own event time (W = W_0 = greatest event time - lateness);
+ *   - Kafka: after each message, tc_pipeline_advance_task with its event
+ *     time (W_p = the partition's greatest event time - lateness), then
+ *     tc_pipeline_advance with the driving event time of the partitions
+ *     (the minimum over the live ones), and in follow mode with (now)
+ *     when the topic is quiet; W raises every W_p below it.
+ * A record is counted in each of its windows whose end > W_p (as W_p was
+ * before the record); a record all of whose windows are final for its
+ * task is late.  Every window with end <= W is final and, in --emit final
+ * mode, printed once, its counts summed over the tasks.
  *
  * The pipeline owns no thread and never blocks: every call returns after
  * the work it describes.  Output goes to the FILE given to tc_pipeline_new,
@@ -132,19 +137,23 @@ struct tc_pipeline *tc_pipeline_new(const struct tc_pipeline_config *cfg, FILE *
  * NULL-safe. */
 void tc_pipeline_free(struct tc_pipeline *p);
 
-/* Counts one parsed record, rec (borrowed).  Does not move the watermark.
- * Returns COUNTED, LATE, DUPLICATE or TC_FEED_ERROR (out of memory).  A
- * record that did not parse goes to tc_pipeline_reject instead. */
-int tc_pipeline_count(struct tc_pipeline *p, const struct tg_record_view *rec);
+/* Counts one parsed record, rec (borrowed), in task `task` (0 for files
+ * and stdin, the partition for Kafka).  Moves no watermark.  Returns
+ * COUNTED, LATE, DUPLICATE or TC_FEED_ERROR (out of memory).  A record
+ * that did not parse goes to tc_pipeline_reject instead. */
+int tc_pipeline_count(struct tc_pipeline *p, uint32_t task,
+                      const struct tg_record_view *rec);
 
-/* One record another thread parsed into an item of b (tc_batch.h): a
+/* One record another thread parsed into an item of b (tc_batch.h), for
+ * task `task`: a
  * TC_ITEM_RECORD is counted as tc_pipeline_count (and *event_time_ms set,
  * to drive the watermark), and when late written to the late file with
  * the bytes the item kept (TC_FEED_FAILED when that fails); a
  * TC_ITEM_MALFORMED rejected with its reason (TC_FEED_MALFORMED).
  * TC_FEED_ERROR (errno ENOMEM) for any other kind. */
-int tc_pipeline_feed_parsed(struct tc_pipeline *p, const struct tc_batch *b,
-                            const struct tc_item *it, int64_t *event_time_ms);
+int tc_pipeline_feed_parsed(struct tc_pipeline *p, uint32_t task,
+                            const struct tc_batch *b, const struct tc_item *it,
+                            int64_t *event_time_ms);
 
 /* A record the input layer rejected without handing it over (a line longer
  * than --max-record, or one another thread's parser refused): counted as
@@ -166,11 +175,13 @@ const char *tc_pipeline_last_error(const struct tc_pipeline *p);
  * input formats where it came from only then.  tc_pipeline_tell tells it:
  * "<where>: <reason>", or for a late one "<where>: late: event_time T is
  * behind the watermark W (its windows are final)".  where (borrowed):
- * "file:line" or "topic[partition]@offset". */
+ * "file:line" or "topic[partition]@offset".  The watermark told is the
+ * record's task's. */
 bool tc_pipeline_tells(const struct tc_pipeline *p, int result);
 void tc_pipeline_tell(struct tc_pipeline *p, int result, const char *where);
 
-/* W = max(W, driving_event_time_ms - lateness); emits, marked final, every
+/* W = max(W, driving_event_time_ms - lateness), and every task's W_p
+ * with it; emits, marked final, every
  * window that became final, in order of end, then start, then --window
  * order, and forgets state no open window needs.  With a checkpoint_dir
  * the windows that became final are held instead, until
@@ -178,6 +189,11 @@ void tc_pipeline_tell(struct tc_pipeline *p, int result, const char *where);
  * (errno from the write, EPIPE included) or memory ran out (errno
  * ENOMEM): stop reading then. */
 int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms);
+
+/* W_p = max(W_p, event_time_ms - lateness) for the task of a record just
+ * fed (Kafka: its partition); emits nothing. */
+void tc_pipeline_advance_task(struct tc_pipeline *p, uint32_t task,
+                              int64_t event_time_ms);
 
 /* With a checkpoint_dir: emits the final windows held since the last
  * release.  Call it right after a checkpoint was written (it records W, so

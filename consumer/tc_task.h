@@ -1,18 +1,29 @@
-/* tc_task.h - the counting state of one input: its users, panes, dedup set
- * and event time.  The engine (tc_engine.h) coordinates tasks and emits
- * their windows; a task knows nothing of output.
+/* tc_task.h - the counting state of one input (a file or stdin, or one
+ * Kafka partition): its users, panes, dedup set and event time.  The
+ * engine (tc_engine.h) coordinates tasks and emits their windows; a task
+ * knows nothing of output.
  *
- * Event time: W, the watermark (INT64_MIN, minus infinity, at first),
- * only grows; the greatest event time counted or seen; and the oldest live
- * pane, the first pane that an open window of some spec contains.  The
- * live panes are always a suffix [oldest_live, +inf) of pane numbers,
- * because the latest window of each spec containing a pane ends no
- * earlier for a later pane.  A record whose pane is not live is late.
+ * Event time: W, the task's watermark (INT64_MIN, minus infinity, at
+ * first), only grows; the greatest event time counted or seen; and the
+ * oldest live pane, the first pane that a window of some spec open under
+ * W contains.  The live panes are always a suffix [oldest_live, +inf) of
+ * pane numbers, because the latest window of each spec containing a pane
+ * ends no earlier for a later pane.  A record whose pane is not live is
+ * late.
  *
- * Lifecycle of W: tc_task_advance moves it; the owner then emits what
- * became final, and tc_task_forget drops what no open window needs: dead
- * panes with their counters and slots, users left without counters (in
- * bulk, see tc_users_mostly_idle) and dead dedup keys (see tc_dedup.h).
+ * Final for the task is not yet emitted: the engine emits a window once
+ * every task's W passed its end (its final_w, passed to the calls below;
+ * final_w <= W).  A pane is shared by several windows, so a record counted
+ * into a live pane after one of the pane's windows became final for this
+ * task, but before that window was emitted, must not reach that window: it
+ * is written down as a fix (tc_emit.h) that emission subtracts.  With one
+ * task and nothing held, final_w == W and no fix ever arises.
+ *
+ * Lifecycle of W: tc_task_advance (or tc_task_raise) moves it; the owner
+ * emits what became final, and tc_task_forget drops what no window open
+ * under final_w needs: dead panes with their counters and slots, fixes of
+ * emitted windows, users left without counters (in bulk, see
+ * tc_users_mostly_idle) and dead dedup keys (see tc_dedup.h).
  *
  * Costs: a record costs one hash lookup (key -> user), one more with
  * dedup, and O(1) else in the common case (the record falls in the user's
@@ -27,6 +38,7 @@
 #include <stdint.h>
 
 #include "tc_dedup.h"
+#include "tc_emit.h"
 #include "tc_panes.h"
 #include "tc_users.h"
 #include "tc_window.h"
@@ -54,9 +66,12 @@ enum tc_count_result {
 struct tc_task {
     const struct tc_task_config *cfg;
     int64_t w;
-    int64_t max_t;       /* INT64_MIN: none */
-    int64_t oldest_live; /* INT64_MIN while W is minus infinity */
-    uint64_t overflowed; /* records counted as TC_OTHER_KEY */
+    int64_t max_t;        /* INT64_MIN: none */
+    int64_t oldest_live;  /* INT64_MIN while W is minus infinity */
+    uint64_t overflowed;  /* records counted as TC_OTHER_KEY */
+    struct tc_fix *fixes; /* fixes[0 .. nfixes): windows ending > final_w */
+    size_t nfixes, capfixes;
+    struct tc_emit_cache cache; /* emission's, forgotten when users move */
     struct tc_users *users;
     struct tc_panes *panes;
     struct tc_dedup *dedup;
@@ -76,20 +91,26 @@ bool tc_task_is_fresh(const struct tc_task *t);
  * borrowed for the call).  With dedup on and has_ids, a (channel_id,
  * message_id) already counted in a live pane is a duplicate.  A new user
  * beyond max_users first makes room by forgetting idle users, else is
- * counted as TC_OTHER_KEY.  Does not move W.  Returns an enum
+ * counted as TC_OTHER_KEY.  Windows of its pane ending in (final_w, W]
+ * get a fix (see above).  Does not move W.  Returns an enum
  * tc_count_result, or -1 when out of memory. */
-int tc_task_count(struct tc_task *t, int64_t time_ms, const char *key, size_t key_len,
-                  bool has_ids, int64_t channel_id, int64_t message_id);
+int tc_task_count(struct tc_task *t, int64_t final_w, int64_t time_ms, const char *key,
+                  size_t key_len, bool has_ids, int64_t channel_id, int64_t message_id);
 
 /* W = max(W, driving_ms - lateness) and the oldest live pane with it.
  * Returns true when W moved. */
 bool tc_task_advance(struct tc_task *t, int64_t driving_ms);
 
-/* Forgets the panes that are no longer live, then idle users and dead
+/* W = max(W, w), for a task whose own records did not move it that far
+ * (the engine's watermark passed it).  Returns true when W moved. */
+bool tc_task_raise(struct tc_task *t, int64_t w);
+
+/* Forgets the panes that no window open under final_w (<= W) needs and
+ * the fixes of windows ending at or before it, then idle users and dead
  * dedup keys when they make up most of their table.  Call after the
- * windows that needed the panes were emitted.  Returns 0, or -1 when out
- * of memory (nothing is lost; the forgetting is retried later). */
-int tc_task_forget(struct tc_task *t);
+ * windows that needed them were emitted.  Returns 0, or -1 when out of
+ * memory (nothing is lost; the forgetting is retried later). */
+int tc_task_forget(struct tc_task *t, int64_t final_w);
 
 /* Starts a new trigger period (--emit changes): no pane counts as changed. */
 void tc_task_new_trigger(struct tc_task *t);
@@ -97,5 +118,10 @@ void tc_task_new_trigger(struct tc_task *t);
 /* For the checkpoint codec: sets W and the greatest event time of a fresh
  * task, and the oldest live pane from W. */
 void tc_task_restore_times(struct tc_task *t, int64_t w, int64_t max_t);
+
+/* For the checkpoint codec: appends a fix.  Returns 0, or -1 when out of
+ * memory. */
+int tc_task_add_fix(struct tc_task *t, uint32_t spec, int64_t start_ms, uint32_t user,
+                    uint64_t count);
 
 #endif

@@ -5,20 +5,24 @@
 
 #include "tc_hash.h"
 
-int tc_task_save(const struct tc_task *t, struct tc_ckbuf *buf)
+int tc_task_save(const struct tc_task *t, int64_t final_w, struct tc_ckbuf *buf)
 {
+    const struct tc_window_set *ws = &t->cfg->windows;
+    int64_t keep = tc_window_oldest_live(ws, final_w);
     const struct tc_users *us = t->users;
     const struct tc_panes *ps = t->panes;
     const struct tc_dedup *d = t->dedup;
-    tc_ckbuf_i64(buf, t->w);
+    /* A task not used since W last moved is raised when next used. */
+    tc_ckbuf_i64(buf, t->w > final_w ? t->w : final_w);
     tc_ckbuf_i64(buf, t->max_t);
     tc_ckbuf_u64(buf, us->n);
     for (size_t i = 0; i < us->n; i++) {
         tc_ckbuf_bytes(buf, us->users[i].name, us->users[i].len);
     }
-    /* Panes no open window needs may still be held for their final
-     * windows (tc_engine_release): they are not state a restart needs. */
-    size_t first = tc_panes_lower_bound(ps, t->oldest_live);
+    /* Panes no window open under final_w needs may still be held for
+     * their final windows (tc_engine_release): they are not state a
+     * restart needs. */
+    size_t first = tc_panes_lower_bound(ps, keep);
     tc_ckbuf_u64(buf, tc_panes_end(ps) - first);
     for (size_t i = first; i < tc_panes_end(ps); i++) {
         const struct tc_pane *pane = &ps->a[i];
@@ -34,18 +38,33 @@ int tc_task_save(const struct tc_task *t, struct tc_ckbuf *buf)
     uint64_t nkeys = 0;
     for (size_t s = 0; s < TC_DEDUP_SEGMENTS; s++) {
         for (size_t i = 0; i < d->seg[s].cap; i++) {
-            nkeys += tc_dedup_is_live(&d->seg[s].slots[i], t->oldest_live);
+            nkeys += tc_dedup_is_live(&d->seg[s].slots[i], keep);
         }
     }
     tc_ckbuf_u64(buf, nkeys);
     for (size_t s = 0; s < TC_DEDUP_SEGMENTS; s++) {
         for (size_t i = 0; i < d->seg[s].cap; i++) {
             const struct tc_dedup_key *k = &d->seg[s].slots[i];
-            if (tc_dedup_is_live(k, t->oldest_live)) {
+            if (tc_dedup_is_live(k, keep)) {
                 tc_ckbuf_i64(buf, k->ch);
                 tc_ckbuf_i64(buf, k->msg);
                 tc_ckbuf_i64(buf, k->pane);
             }
+        }
+    }
+    uint64_t nfixes = 0;
+    for (size_t i = 0; i < t->nfixes; i++) {
+        const struct tc_fix *f = &t->fixes[i];
+        nfixes += f->start_ms + ws->specs[f->spec].size_ms > final_w;
+    }
+    tc_ckbuf_u64(buf, nfixes);
+    for (size_t i = 0; i < t->nfixes; i++) {
+        const struct tc_fix *f = &t->fixes[i];
+        if (f->start_ms + ws->specs[f->spec].size_ms > final_w) {
+            tc_ckbuf_u32(buf, f->spec);
+            tc_ckbuf_i64(buf, f->start_ms);
+            tc_ckbuf_u32(buf, f->user);
+            tc_ckbuf_u64(buf, f->count);
         }
     }
     return buf->failed ? -1 : 0;
@@ -95,7 +114,8 @@ static int load_users(struct tc_task *t, struct tc_ckreader *rd, char *err, size
     return 0;
 }
 
-static int load_panes(struct tc_task *t, struct tc_ckreader *rd, char *err, size_t errlen)
+static int load_panes(struct tc_task *t, int64_t keep, struct tc_ckreader *rd, char *err,
+                      size_t errlen)
 {
     uint64_t npanes = tc_ckreader_u64(rd);
     if (!tc_ckreader_ok(rd) || npanes > rd->len) {
@@ -106,8 +126,8 @@ static int load_panes(struct tc_task *t, struct tc_ckreader *rd, char *err, size
         int64_t no = tc_ckreader_i64(rd);
         int64_t dirty = tc_ckreader_i64(rd);
         uint32_t n = tc_ckreader_u32(rd);
-        if (!tc_ckreader_ok(rd) || (i > 0 && no <= prev) || no < t->oldest_live ||
-            n > rd->len || !pane_ok(t, no)) {
+        if (!tc_ckreader_ok(rd) || (i > 0 && no <= prev) || no < keep || n > rd->len ||
+            !pane_ok(t, no)) {
             LOAD_FAIL("bad pane header");
         }
         prev = no;
@@ -135,7 +155,8 @@ static int load_panes(struct tc_task *t, struct tc_ckreader *rd, char *err, size
     return 0;
 }
 
-static int load_dedup(struct tc_task *t, struct tc_ckreader *rd, char *err, size_t errlen)
+static int load_dedup(struct tc_task *t, int64_t keep, struct tc_ckreader *rd, char *err,
+                      size_t errlen)
 {
     uint64_t nkeys = tc_ckreader_u64(rd);
     if (!tc_ckreader_ok(rd) || nkeys > rd->len) {
@@ -145,7 +166,7 @@ static int load_dedup(struct tc_task *t, struct tc_ckreader *rd, char *err, size
         int64_t ch = tc_ckreader_i64(rd);
         int64_t msg = tc_ckreader_i64(rd);
         int64_t p = tc_ckreader_i64(rd);
-        if (!tc_ckreader_ok(rd) || p < t->oldest_live || p == TC_DEDUP_EMPTY) {
+        if (!tc_ckreader_ok(rd) || p < keep || p == TC_DEDUP_EMPTY) {
             LOAD_FAIL("bad dedup key");
         }
         struct tc_pane *pane = tc_panes_find(t->panes, p);
@@ -157,7 +178,7 @@ static int load_dedup(struct tc_task *t, struct tc_ckreader *rd, char *err, size
         if (slot->pane != TC_DEDUP_EMPTY) {
             LOAD_FAIL("duplicate dedup key");
         }
-        if (tc_dedup_add(t->dedup, slot, hash, ch, msg, p, t->oldest_live) != 0) {
+        if (tc_dedup_add(t->dedup, slot, hash, ch, msg, p, keep) != 0) {
             LOAD_FAIL("out of memory");
         }
         pane->ndedup++;
@@ -165,19 +186,54 @@ static int load_dedup(struct tc_task *t, struct tc_ckreader *rd, char *err, size
     return 0;
 }
 
-int tc_task_load(struct tc_task *t, struct tc_ckreader *rd, char *err, size_t errlen)
+/* A fix must name a window that ends in (final_w, W] and a known user;
+ * whether the user has that many counts in it is checked by emission,
+ * which ignores a fix that does not fit. */
+static int load_fixes(struct tc_task *t, int64_t final_w, struct tc_ckreader *rd,
+                      char *err, size_t errlen)
+{
+    const struct tc_window_set *ws = &t->cfg->windows;
+    uint64_t nfixes = tc_ckreader_u64(rd);
+    if (!tc_ckreader_ok(rd) || nfixes > rd->len) {
+        LOAD_FAIL("bad fix count");
+    }
+    for (uint64_t i = 0; i < nfixes; i++) {
+        uint32_t spec = tc_ckreader_u32(rd);
+        int64_t start = tc_ckreader_i64(rd);
+        uint32_t user = tc_ckreader_u32(rd);
+        uint64_t count = tc_ckreader_u64(rd);
+        if (!tc_ckreader_ok(rd) || spec >= ws->nspecs || !time_ok(start) ||
+            start == INT64_MIN || user >= t->users->n || count == 0 ||
+            tg_floor_div(start, ws->specs[spec].slide_ms) * ws->specs[spec].slide_ms !=
+                start ||
+            start + ws->specs[spec].size_ms <= final_w ||
+            start + ws->specs[spec].size_ms > t->w) {
+            LOAD_FAIL("bad fix");
+        }
+        if (tc_task_add_fix(t, spec, start, user, count) != 0) {
+            LOAD_FAIL("out of memory");
+        }
+    }
+    return 0;
+}
+
+int tc_task_load(struct tc_task *t, int64_t final_w, struct tc_ckreader *rd, char *err,
+                 size_t errlen)
 {
     if (!tc_task_is_fresh(t)) {
         LOAD_FAIL("task already in use");
     }
     int64_t w = tc_ckreader_i64(rd);
     int64_t max_t = tc_ckreader_i64(rd);
-    if (!time_ok(w) || !time_ok(max_t)) {
+    if (!time_ok(w) || !time_ok(max_t) || w < final_w) {
         LOAD_FAIL("watermark out of range");
     }
     tc_task_restore_times(t, w, max_t);
-    if (load_users(t, rd, err, errlen) != 0 || load_panes(t, rd, err, errlen) != 0 ||
-        load_dedup(t, rd, err, errlen) != 0) {
+    int64_t keep = tc_window_oldest_live(&t->cfg->windows, final_w);
+    if (load_users(t, rd, err, errlen) != 0 ||
+        load_panes(t, keep, rd, err, errlen) != 0 ||
+        load_dedup(t, keep, rd, err, errlen) != 0 ||
+        load_fixes(t, final_w, rd, err, errlen) != 0) {
         return -1;
     }
     return 0;

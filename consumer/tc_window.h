@@ -56,4 +56,23 @@ static inline int64_t tc_window_pane(const struct tc_window_set *ws, int64_t t)
     return tg_floor_div(t, ws->pane_ms);
 }
 
+/* The oldest live pane under watermark w: the first pane that a window
+ * still open under w (end > w) contains, over every spec; INT64_MIN while
+ * w is minus infinity.  The live panes are the suffix from it. */
+static inline int64_t tc_window_oldest_live(const struct tc_window_set *ws, int64_t w)
+{
+    if (w == INT64_MIN) {
+        return INT64_MIN;
+    }
+    int64_t best = INT64_MAX;
+    for (size_t i = 0; i < ws->nspecs; i++) {
+        const struct tg_window_spec *s = &ws->specs[i];
+        int64_t p = tc_window_pane(ws, tc_window_first_open(s, w) * s->slide_ms);
+        if (p < best) {
+            best = p;
+        }
+    }
+    return best;
+}
+
 #endif

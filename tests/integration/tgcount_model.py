@@ -7,6 +7,9 @@ contract"), for the differential test tgcount_model.sh and the golden cases
                                    times, duplicates, records without ids or
                                    usernames, malformed lines
   tgcount_model.py run ARGS < IN   what tgcount ARGS must print for IN
+  tgcount_model.py run --partitioned ARGS < IN
+                                   the same for a Kafka topic: each line of
+                                   IN is "PARTITION RECORD" (kcat -f '%p %s\n')
 
 The model keeps whole windows (no panes, no hashing, no forgetting beyond
 the contract) and follows the contract's wording step by step: a duplicate
@@ -15,6 +18,14 @@ final) is only counted in the stats; otherwise the record is added to each
 of its windows whose end > W, or is late; then W = max(W, t - lateness)
 (duplicates included: their event time was seen) and every window with
 end <= W is printed once, by end, start, --window order.
+
+--partitioned follows the per-partition contract (README, "The window
+contract", Kafka): each partition has its own W_p and its own dedup set, a
+record is judged against its own partition's alone, and a window's counts
+are summed over the partitions.  Which windows are printed final before the
+end depends on how the partitions were read; once the provisional marks
+are removed (tg_unmark), every order prints the windows by end, start,
+--window order, which is what this prints, all at the end.
 """
 import datetime
 import json
@@ -103,7 +114,7 @@ def text_name(u):
 
 
 def model(args):
-    specs=[];L=30000;top=0;dedup=True;form='text';stopped=False
+    specs=[];L=30000;top=0;dedup=True;form='text';stopped=False;partitioned=False;stats=False;late=0;dups=0
     i=0
     while i<len(args):
         a=args[i]
@@ -115,16 +126,19 @@ def model(args):
         # --stopped: the input did not end (Kafka -e, a signal), so the
         # windows still open at the end are provisional.
         elif a=='--stopped': stopped=True; i+=1
+        elif a=='--partitioned': partitioned=True; i+=1
+        # --stats: "late=N duplicates=M" on stderr, as tgcount's stats say.
+        elif a=='--stats': stats=True; i+=1
         else: raise SystemExit('arg '+a)
     if not specs: specs=['1m','10m/30s']
     sp=[]
     for s in specs:
         a,_,b=s.partition('/')
         sp.append((dur(a),dur(b) if b else dur(a),s))
-    W=None
+    Wp={}     # partition -> its W (None: minus infinity)
     counts={}  # (spec, k) -> {key: n}
     emitted=set()
-    seen={}
+    seenp={}  # partition -> {(channel_id, message_id): t}
     out=[]
     def wkey(w):
         si,k=w; S,D,_=sp[si]; return (k*D+S, k*D, si)
@@ -153,7 +167,16 @@ def model(args):
         return d
     for line in sys.stdin.buffer.read().split(b'\n'):
         line=line.rstrip(b'\r')
+        part=0
+        if partitioned:
+            head,_,line=line.partition(b' ')
+            if not head: continue
+            part=int(head)
         if line.strip(b' \t\r')==b'': continue
+        W=Wp.get(part); seen=seenp.setdefault(part,{})
+        # Without partitions, windows are printed as W passes them; with
+        # them, all at the end (see above).
+        final_now=lambda: [] if partitioned else [w for w in counts if w not in emitted and wkey(w)[0]<=W]
         try:
             o=json.loads(line.decode('utf-8'), object_pairs_hook=dupkeys)
             if not isinstance(o,dict): raise ValueError
@@ -171,23 +194,26 @@ def model(args):
             t0=seen[ids]
             last_end=max((t0//D)*D+S for S,D,_ in sp)
             if W is None or last_end>W:
+                dups+=1
                 # A duplicate is only counted in the stats, but its event time
                 # was seen: W still advances.
-                W=t-L if W is None else max(W,t-L)
-                emit([w for w in counts if w not in emitted and wkey(w)[0]<=W])
+                W=Wp[part]=t-L if W is None else max(W,t-L)
+                emit(final_now())
                 continue
         wins=[]
         for si,(S,D,_) in enumerate(sp):
             for k in range((t-S)//D+1, t//D+1):
                 if W is None or k*D+S>W: wins.append((si,k))
+        if not wins: late+=1
         if wins:
             for w in wins:
                 counts.setdefault(w,{}); counts[w][key]=counts[w].get(key,0)+1
             if dedup and ids is not None: seen[ids]=t
-        W=t-L if W is None else max(W,t-L)
-        emit([w for w in counts if w not in emitted and wkey(w)[0]<=W])
+        W=Wp[part]=t-L if W is None else max(W,t-L)
+        emit(final_now())
     emit([w for w in counts if w not in emitted], final=not stopped)
     if form=='csv': out.insert(0,'window,start,end,username,count,final')
+    if stats: sys.stderr.write('late=%d duplicates=%d\n'%(late,dups))
     sys.stdout.write(''.join(l+'\n' for l in out))
 
 

@@ -95,7 +95,8 @@ static void put(struct bench *b, int64_t p, const char *name, uint32_t count)
 static void emit(struct bench *b, int64_t start_min, int64_t end_min, size_t top_n)
 {
     struct tc_window w = {0, start_min * MIN_MS, end_min * MIN_MS, true};
-    CHECK_INT(tc_emit_window(b->x, &b->ws, b->us, b->ps, &w, top_n, &b->em), 0);
+    struct tc_emit_source src = {b->us, b->ps, NULL, 0, NULL};
+    CHECK_INT(tc_emit_window(b->x, &b->ws, &src, 1, &w, top_n, &b->em), 0);
 }
 
 /* Counts beyond 32 bits take the name-comparing sort; ties come out by
@@ -158,21 +159,22 @@ static void test_ending_range_and_changes(void)
     put(&b, 0, "a", 1);
     put(&b, 1, "b", 1);
     put(&b, 3, "c", 1);
-    CHECK_INT(tc_emit_ending(b.x, &b.ws, b.us, b.ps, INT64_MIN, INT64_MAX, false, true, 0,
-                             &b.em),
-              0);
+    struct tc_emit_source src = {b.us, b.ps, NULL, 0, NULL};
+    CHECK_INT(
+        tc_emit_ending(b.x, &b.ws, &src, 1, INT64_MIN, INT64_MAX, false, true, 0, &b.em),
+        0);
     CHECK_STR(b.seen.text, "[0,1) a=1;[1,2) b=1;[3,4) c=1;");
     b.seen = (struct seen){0};
-    CHECK_INT(tc_emit_ending(b.x, &b.ws, b.us, b.ps, 1 * MIN_MS, 3 * MIN_MS, false, false,
-                             0, &b.em),
+    CHECK_INT(tc_emit_ending(b.x, &b.ws, &src, 1, 1 * MIN_MS, 3 * MIN_MS, false, false, 0,
+                             &b.em),
               0);
     CHECK_STR(b.seen.text, "[1,2)~ b=1;"); /* provisional, as asked */
     b.seen = (struct seen){0};
     tc_panes_find(b.ps, 1)->dirty_w = 2 * MIN_MS; /* counted after [1,2) closed */
     tc_panes_find(b.ps, 3)->dirty_w = 0;
-    CHECK_INT(tc_emit_ending(b.x, &b.ws, b.us, b.ps, INT64_MIN, INT64_MAX, true, true, 0,
-                             &b.em),
-              0);
+    CHECK_INT(
+        tc_emit_ending(b.x, &b.ws, &src, 1, INT64_MIN, INT64_MAX, true, true, 0, &b.em),
+        0);
     CHECK_STR(b.seen.text, "[3,4) c=1;");
     teardown(&b);
 }

@@ -56,7 +56,7 @@ static int feed_line(struct run *r, const char *line)
         tc_pipeline_reject(r->p, why);
         return TC_FEED_MALFORMED;
     }
-    int res = tc_pipeline_count(r->p, &rec);
+    int res = tc_pipeline_count(r->p, 0, &rec);
     CHECK_INT(tc_pipeline_advance(r->p, rec.event_time_ms), 0);
     return res;
 }

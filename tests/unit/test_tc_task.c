@@ -32,7 +32,7 @@ static void setup(struct config *c, int64_t lateness_ms, size_t max_users)
 
 static int count(struct tc_task *t, int64_t at, const char *key, int64_t msg)
 {
-    return tc_task_count(t, at, key, strlen(key), msg != 0, -100, msg);
+    return tc_task_count(t, t->w, at, key, strlen(key), msg != 0, -100, msg);
 }
 
 static void test_tasks_are_independent(void)
@@ -74,7 +74,7 @@ static void test_watermark_and_forgetting(void)
     CHECK_INT(t->oldest_live, 1);
     CHECK(!tc_task_advance(t, 610 * S)); /* W only grows */
     CHECK(!tc_task_advance(t, 600 * S));
-    CHECK_INT(tc_task_forget(t), 0);
+    CHECK_INT(tc_task_forget(t, t->w), 0);
     CHECK_INT(t->panes->n, 2);
     CHECK_INT(t->panes->entries, 2);
     CHECK_INT(t->dedup->live, 2);
@@ -101,7 +101,7 @@ static void test_max_users(void)
     CHECK_STR(t->users->users[4].name, TC_OTHER_KEY);
     /* Every pane dies: all five are idle, and the next new user compacts. */
     CHECK(tc_task_advance(t, 2000 * S));
-    CHECK_INT(tc_task_forget(t), 0);
+    CHECK_INT(tc_task_forget(t, t->w), 0);
     count(t, 2000 * S, "f", 0);
     CHECK_INT(t->overflowed, 1);
     CHECK_INT(t->users->n, 1);
@@ -143,8 +143,9 @@ static void test_codec_layout(void)
     tc_ckbuf_i64(&want, -100);
     tc_ckbuf_i64(&want, 7);
     tc_ckbuf_i64(&want, 0);
+    tc_ckbuf_u64(&want, 0); /* no fixes */
     struct tc_ckbuf got = {0};
-    CHECK_INT(tc_task_save(t, &got), 0);
+    CHECK_INT(tc_task_save(t, t->w, &got), 0);
     CHECK_INT(got.len, want.len);
     CHECK(got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
 
@@ -153,10 +154,10 @@ static void test_codec_layout(void)
     struct tc_ckreader rd;
     char err[64] = "";
     tc_ckreader_init(&rd, got.data, got.len);
-    CHECK_INT(tc_task_load(u, &rd, err, sizeof err), 0);
+    CHECK_INT(tc_task_load(u, t->w, &rd, err, sizeof err), 0);
     CHECK(tc_ckreader_done(&rd));
     struct tc_ckbuf again = {0};
-    CHECK_INT(tc_task_save(u, &again), 0);
+    CHECK_INT(tc_task_save(u, u->w, &again), 0);
     CHECK(again.len == got.len && memcmp(again.data, got.data, got.len) == 0);
     CHECK_INT(u->oldest_live, t->oldest_live);
     CHECK_INT(u->dedup->live, 1);
@@ -164,7 +165,7 @@ static void test_codec_layout(void)
 
     /* Only into a fresh task. */
     tc_ckreader_init(&rd, got.data, got.len);
-    CHECK_INT(tc_task_load(u, &rd, err, sizeof err), -1);
+    CHECK_INT(tc_task_load(u, t->w, &rd, err, sizeof err), -1);
     CHECK_STR(err, "task already in use");
     tc_ckbuf_clear(&want);
     tc_ckbuf_clear(&got);

@@ -1,0 +1,265 @@
+/* The engine with several tasks (one per Kafka partition), against
+ * hand-computed cases: each task's own watermark decides what is late for
+ * it, a window is final only once every task passed its end, counts are
+ * summed over the tasks by name, and a record counted behind its own
+ * task's watermark stays out of the windows that were already final for
+ * that task.  Times are seconds after the epoch; windows are rendered as
+ * "spec[start,end) name=count ...;" with "~" when provisional. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_checkpoint.h"
+#include "tc_engine.h"
+#include "tg_test.h"
+
+#define S 1000LL
+
+struct capture {
+    const struct tg_window_spec *specs;
+    char text[4096];
+};
+
+static int capture_window(void *ctx, const struct tc_window *w, const struct tc_row *rows,
+                          size_t n, bool first, bool last)
+{
+    struct capture *c = ctx;
+    size_t len = strlen(c->text);
+    if (first) {
+        len += (size_t)snprintf(c->text + len, sizeof c->text - len, "%s[%lld,%lld)%s",
+                                c->specs[w->spec].text, (long long)(w->start_ms / S),
+                                (long long)(w->end_ms / S), w->final ? "" : "~");
+    }
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)snprintf(c->text + len, sizeof c->text - len, " %s=%llu",
+                                rows[i].name, (unsigned long long)rows[i].count);
+    }
+    if (last) {
+        snprintf(c->text + len, sizeof c->text - len, ";");
+    }
+    return 0;
+}
+
+struct fixture {
+    struct tg_window_spec specs[2];
+    struct tc_engine_config cfg;
+    struct tc_engine *e;
+    struct capture cap;
+    struct tc_emitter em;
+    int64_t max[2]; /* each partition's greatest event time */
+};
+
+static void setup(struct fixture *f, const char *spec, int64_t lateness_ms)
+{
+    memset(f, 0, sizeof *f);
+    char err[128];
+    CHECK(tg_window_spec_parse(spec, &f->specs[0], err, sizeof err) == 0);
+    f->cfg.specs = f->specs;
+    f->cfg.nspecs = 1;
+    f->cfg.lateness_ms = lateness_ms;
+    f->cfg.dedup = true;
+    f->cap.specs = f->specs;
+    f->em.window = capture_window;
+    f->em.ctx = &f->cap;
+    f->max[0] = f->max[1] = INT64_MIN;
+    f->e = tc_engine_new(&f->cfg, err, sizeof err);
+    CHECK(f->e != NULL);
+}
+
+/* A record of partition p, fed as the Kafka input does: counted in its
+ * task, its task's watermark moved, then W driven by the slowest of the
+ * two partitions once both have spoken. */
+static int feed(struct fixture *f, uint32_t p, int64_t t_ms, const char *key)
+{
+    int r = tc_engine_count_in(f->e, p, t_ms, key, strlen(key), false, 0, 0);
+    tc_engine_advance_task(f->e, p, t_ms);
+    if (t_ms > f->max[p]) {
+        f->max[p] = t_ms;
+    }
+    if (f->max[0] != INT64_MIN && f->max[1] != INT64_MIN) {
+        int64_t slowest = f->max[0] < f->max[1] ? f->max[0] : f->max[1];
+        CHECK(tc_engine_advance(f->e, slowest, &f->em) == 0);
+    }
+    return r;
+}
+
+static const char *take(struct fixture *f)
+{
+    static char out[4096];
+    snprintf(out, sizeof out, "%s", f->cap.text);
+    f->cap.text[0] = '\0';
+    return out;
+}
+
+/* A record late in one partition but not in the other; a window final only
+ * when both passed its end; counts summed over the partitions. */
+static void test_own_watermarks(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    CHECK_INT(feed(&f, 0, 10 * S, "a"), TC_COUNT_COUNTED);
+    CHECK_INT(feed(&f, 1, 70 * S, "b"), TC_COUNT_COUNTED); /* W_1 = 70, W = 10 */
+    CHECK_INT(tc_engine_watermark(f.e), 10 * S);
+    CHECK_INT(tc_engine_task_watermark(f.e, 1), 70 * S);
+    CHECK_INT(tc_engine_tasks(f.e), 2);
+    /* [0,60) is final for partition 1, not for partition 0. */
+    CHECK_INT(feed(&f, 1, 20 * S, "c"), TC_COUNT_LATE);
+    CHECK_INT(feed(&f, 0, 20 * S, "c"), TC_COUNT_COUNTED);
+    CHECK_STR(take(&f), ""); /* partition 0 has not passed 60 */
+    CHECK_INT(feed(&f, 0, 62 * S, "b"), TC_COUNT_COUNTED); /* W = 62 */
+    CHECK_STR(take(&f), "1m[0,60) a=1 c=1;");
+    CHECK(tc_engine_emit_open(f.e, true, &f.em) == 0);
+    /* b from both partitions: one row. */
+    CHECK_STR(take(&f), "1m[60,120) b=2;");
+    CHECK_INT(tc_engine_counters(f.e)->users, 4); /* a, c, b | b */
+    tc_engine_free(f.e);
+}
+
+/* The reverse order of arrival gives the same windows: a partition's
+ * share depends on its own records only. */
+static void test_order_does_not_matter(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    CHECK_INT(feed(&f, 1, 70 * S, "b"), TC_COUNT_COUNTED);
+    CHECK_INT(feed(&f, 1, 20 * S, "c"), TC_COUNT_LATE);
+    CHECK_INT(feed(&f, 0, 10 * S, "a"), TC_COUNT_COUNTED);
+    CHECK_INT(feed(&f, 0, 20 * S, "c"), TC_COUNT_COUNTED);
+    CHECK_INT(feed(&f, 0, 62 * S, "b"), TC_COUNT_COUNTED);
+    CHECK(tc_engine_emit_open(f.e, true, &f.em) == 0);
+    CHECK_STR(take(&f), "1m[0,60) a=1 c=1;1m[60,120) b=2;");
+    tc_engine_free(f.e);
+}
+
+/* Sliding windows share panes: a record counted behind its partition's
+ * watermark reaches its windows still open for that partition, not those
+ * already final for it but not yet emitted. */
+static void fixes_scenario(struct fixture *f)
+{
+    CHECK_INT(feed(f, 0, 10 * S, "a"), TC_COUNT_COUNTED);
+    CHECK_INT(feed(f, 1, 130 * S, "x"), TC_COUNT_COUNTED); /* W_1 = 130, W = 10 */
+    /* Pane [60,120): [0,120) is final for partition 1, [60,180) open. */
+    CHECK_INT(feed(f, 1, 70 * S, "y"), TC_COUNT_COUNTED);
+    CHECK_STR(take(f), "");
+}
+
+static void fixes_rest(struct fixture *f)
+{
+    CHECK_INT(feed(f, 0, 200 * S, "a"), TC_COUNT_COUNTED); /* W = 130 */
+    CHECK_STR(take(f), "2m/1m[-60,60) a=1;2m/1m[0,120) a=1;");
+    CHECK(tc_engine_emit_open(f->e, true, &f->em) == 0);
+    CHECK_STR(take(f),
+              "2m/1m[60,180) x=1 y=1;2m/1m[120,240) a=1 x=1;2m/1m[180,300) a=1;");
+}
+
+static void test_fixes(void)
+{
+    struct fixture f;
+    setup(&f, "2m/1m", 0);
+    fixes_scenario(&f);
+    fixes_rest(&f);
+    tc_engine_free(f.e);
+}
+
+/* Every task's state, fixes included, survives a checkpoint: the restored
+ * engine goes on as the uninterrupted one did. */
+static void test_save_load(void)
+{
+    struct fixture f;
+    setup(&f, "2m/1m", 0);
+    fixes_scenario(&f);
+    struct tc_ckbuf buf = {0};
+    CHECK_INT(tc_engine_save(f.e, &buf), 0);
+    struct fixture g;
+    setup(&g, "2m/1m", 0);
+    struct tc_ckreader rd;
+    char err[128] = "";
+    tc_ckreader_init(&rd, buf.data, buf.len);
+    CHECK_INT(tc_engine_load(g.e, &rd, err, sizeof err), 0);
+    CHECK(tc_ckreader_done(&rd));
+    CHECK_INT(tc_engine_tasks(g.e), 2);
+    CHECK_INT(tc_engine_watermark(g.e), 10 * S);
+    CHECK_INT(tc_engine_task_watermark(g.e, 1), 130 * S);
+    g.max[0] = f.max[0];
+    g.max[1] = f.max[1];
+    fixes_rest(&g);
+    tc_engine_free(g.e);
+    tc_engine_free(f.e);
+
+    /* A task listed twice is refused. */
+    struct tc_ckbuf bad = {0};
+    tc_ckbuf_i64(&bad, INT64_MIN);
+    tc_ckbuf_u64(&bad, 2);
+    for (int i = 0; i < 2; i++) {
+        tc_ckbuf_u32(&bad, 3);
+        tc_ckbuf_i64(&bad, INT64_MIN);
+        tc_ckbuf_i64(&bad, INT64_MIN);
+        tc_ckbuf_u64(&bad, 0);
+        tc_ckbuf_u64(&bad, 0);
+        tc_ckbuf_u64(&bad, 0);
+        tc_ckbuf_u64(&bad, 0);
+    }
+    setup(&g, "2m/1m", 0);
+    tc_ckreader_init(&rd, bad.data, bad.len);
+    CHECK_INT(tc_engine_load(g.e, &rd, err, sizeof err), -1);
+    CHECK_STR(err, "bad task number");
+    tc_engine_free(g.e);
+    tc_ckbuf_clear(&bad);
+    tc_ckbuf_clear(&buf);
+}
+
+/* --top cuts the merged rows; a new task starts at W, so it cannot reach a
+ * window already printed final. */
+static void test_top_and_new_task(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    f.cfg.top_n = 1;
+    tc_engine_free(f.e);
+    char err[128];
+    f.e = tc_engine_new(&f.cfg, err, sizeof err);
+    CHECK(f.e != NULL);
+    feed(&f, 0, 10 * S, "a");
+    feed(&f, 0, 11 * S, "b");
+    feed(&f, 1, 12 * S, "b");
+    feed(&f, 0, 70 * S, "a");
+    feed(&f, 1, 71 * S, "a"); /* W = 70 */
+    CHECK_STR(take(&f), "1m[0,60) b=2;");
+    CHECK_INT(tc_engine_count_in(f.e, 5, 30 * S, "z", 1, false, 0, 0), TC_COUNT_LATE);
+    CHECK_INT(tc_engine_task_watermark(f.e, 5), 70 * S);
+    tc_engine_free(f.e);
+}
+
+/* --emit changes and --live's snapshot see every task's counts. */
+static void test_changes_and_snapshot(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    feed(&f, 0, 10 * S, "a");
+    feed(&f, 1, 20 * S, "b");
+    CHECK(tc_engine_emit_changes(f.e, &f.em) == 0);
+    CHECK_STR(take(&f), "1m[0,60)~ a=1 b=1;");
+    CHECK(tc_engine_emit_changes(f.e, &f.em) == 0);
+    CHECK_STR(take(&f), ""); /* nothing changed since */
+    feed(&f, 1, 30 * S, "b");
+    CHECK(tc_engine_emit_changes(f.e, &f.em) == 0);
+    CHECK_STR(take(&f), "1m[0,60)~ b=2 a=1;");
+    feed(&f, 0, 70 * S, "a");
+    feed(&f, 1, 75 * S, "b");
+    CHECK_STR(take(&f), "1m[0,60) b=2 a=1;");
+    CHECK(tc_engine_emit_snapshot(f.e, 0, &f.em) == 0);
+    CHECK_STR(take(&f), "1m[60,120)~ a=1 b=1;");
+    CHECK_INT(tc_engine_max_time(f.e), 75 * S);
+    CHECK_INT(tc_engine_counters(f.e)->windows_emitted, 3);
+    tc_engine_free(f.e);
+}
+
+int main(void)
+{
+    RUN(test_own_watermarks);
+    RUN(test_order_does_not_matter);
+    RUN(test_fixes);
+    RUN(test_save_load);
+    RUN(test_top_and_new_task);
+    RUN(test_changes_and_snapshot);
+    return tg_test_finish();
+}
