@@ -1,24 +1,16 @@
 #include "tc_metrics.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "tc_pipeline.h"
-#include "tg_fileio.h"
 #include "tg_prom.h"
-
-/* node_exporter runs as its own user: the file must be readable by it,
- * and holds nothing but counts. */
-#define TC_METRICS_MODE 0644
+#include "tg_promfile.h"
 
 struct tc_metrics {
-    const char *path;
-    int64_t interval_ms;
+    struct tg_promfile *file;
     int64_t next_ms; /* 0: nothing written yet */
-    struct tg_prom *prom;
     void (*source)(void *ctx, struct tg_prom *pr);
     void *source_ctx;
 };
@@ -28,13 +20,11 @@ struct tc_metrics *tc_metrics_new(const char *path, int64_t interval_ms)
     struct tc_metrics *m = calloc(1, sizeof *m);
     if (m == NULL)
         return NULL;
-    m->prom = tg_prom_new();
-    if (m->prom == NULL) {
+    m->file = tg_promfile_new(path, interval_ms);
+    if (m->file == NULL) {
         free(m);
         return NULL;
     }
-    m->path = path;
-    m->interval_ms = interval_ms;
     return m;
 }
 
@@ -42,7 +32,7 @@ void tc_metrics_free(struct tc_metrics *m)
 {
     if (m == NULL)
         return;
-    tg_prom_free(m->prom);
+    tg_promfile_free(m->file);
     free(m);
 }
 
@@ -57,7 +47,7 @@ bool tc_metrics_due(struct tc_metrics *m, int64_t now_ms)
 {
     if (m->next_ms != 0 && now_ms < m->next_ms)
         return false;
-    m->next_ms = now_ms + m->interval_ms;
+    m->next_ms = now_ms + tg_promfile_interval_ms(m->file);
     return true;
 }
 
@@ -147,15 +137,9 @@ void tc_metrics_render_partitions(struct tg_prom *pr, const char *topic,
 int tc_metrics_write(struct tc_metrics *m, const struct tc_stats *st,
                      int64_t watermark_ms, int64_t now_ms, char *err, size_t errlen)
 {
-    tg_prom_reset(m->prom);
-    tc_metrics_render(m->prom, st, watermark_ms, now_ms);
+    struct tg_prom *pr = tg_promfile_begin(m->file);
+    tc_metrics_render(pr, st, watermark_ms, now_ms);
     if (m->source != NULL)
-        m->source(m->source_ctx, m->prom);
-    size_t len;
-    const char *text = tg_prom_text(m->prom, &len);
-    if (text == NULL) {
-        snprintf(err, errlen, "%s: %s", m->path, strerror(errno));
-        return -1;
-    }
-    return tg_file_write_atomic_mode(m->path, text, len, TC_METRICS_MODE, err, errlen);
+        m->source(m->source_ctx, pr);
+    return tg_promfile_write(m->file, err, errlen);
 }

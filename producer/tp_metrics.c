@@ -1,27 +1,19 @@
 /* tp_metrics.c - tgproducer's --metrics-file (see tp_metrics.h). */
 #include "tp_metrics.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "tg_fileio.h"
 #include "tg_log.h"
 #include "tg_prom.h"
+#include "tg_promfile.h"
 #include "tg_time.h"
 #include "tp_sink.h"
 
-/* node_exporter runs as its own user: the file must be readable by it,
- * and holds nothing but counts. */
-#define TP_METRICS_MODE 0644
-
 struct tp_metrics {
-    const char *path;
-    int64_t interval_ms;
+    struct tg_promfile *file;
     int64_t last_ms; /* monotonic time of the last write */
     const struct tg_log *log;
-    struct tg_prom *prom;
     bool failed; /* said once, until a write succeeds again */
 };
 
@@ -45,13 +37,11 @@ struct tp_metrics *tp_metrics_new(const char *path, int64_t interval_ms,
     struct tp_metrics *m = calloc(1, sizeof *m);
     if (m == NULL)
         return NULL;
-    m->prom = tg_prom_new();
-    if (m->prom == NULL) {
+    m->file = tg_promfile_new(path, interval_ms);
+    if (m->file == NULL) {
         free(m);
         return NULL;
     }
-    m->path = path;
-    m->interval_ms = interval_ms;
     m->log = log;
     m->last_ms = tg_time_monotonic_ms();
     return m;
@@ -61,7 +51,7 @@ void tp_metrics_free(struct tp_metrics *m)
 {
     if (m == NULL)
         return;
-    tg_prom_free(m->prom);
+    tg_promfile_free(m->file);
     free(m);
 }
 
@@ -111,20 +101,13 @@ void tp_metrics_render(struct tg_prom *pr, const struct tp_metrics_values *v)
 int tp_metrics_write(struct tp_metrics *m, const struct tp_metrics_values *v, char *err,
                      size_t errlen)
 {
-    tg_prom_reset(m->prom);
-    tp_metrics_render(m->prom, v);
-    size_t len;
-    const char *text = tg_prom_text(m->prom, &len);
-    if (text == NULL) {
-        snprintf(err, errlen, "%s: %s", m->path, strerror(errno));
-        return -1;
-    }
-    return tg_file_write_atomic_mode(m->path, text, len, TP_METRICS_MODE, err, errlen);
+    tp_metrics_render(tg_promfile_begin(m->file), v);
+    return tg_promfile_write(m->file, err, errlen);
 }
 
 bool tp_metrics_due(const struct tp_metrics *m, int64_t now_ms)
 {
-    return m != NULL && now_ms - m->last_ms >= m->interval_ms;
+    return m != NULL && now_ms - m->last_ms >= tg_promfile_interval_ms(m->file);
 }
 
 void tp_metrics_publish(struct tp_metrics *m, const struct tp_metrics_values *v)

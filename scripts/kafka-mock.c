@@ -22,8 +22,9 @@
  * session.timeout.ms - 1 s before admitting the next member; topics created
  * by clients' metadata requests get 4 partitions; ListOffsets by timestamp
  * is not implemented; taking a broker down does not move its partitions'
- * leadership.  Stopping takes about a second (the mock's threads wake up
- * once a second).
+ * leadership; read_committed consumers see the records of aborted
+ * transactions (no transaction markers are written).  Stopping takes
+ * about a second (the mock's threads wake up once a second).
  */
 #include "tg_exit.h"
 #include "tg_log.h"
@@ -169,11 +170,10 @@ static bool takes_value_option(const char *arg)
 {
     static const char *const names[] = {"--brokers", "--partitions", "--port",
                                         "--topic",   "--control",    "--owner"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcmp(arg, names[i]) == 0)
-            return true;
-    }
-    return false;
+    size_t i = 0;
+    while (i < sizeof names / sizeof names[0] && strcmp(arg, names[i]) != 0)
+        i++;
+    return i < sizeof names / sizeof names[0];
 }
 
 /* Returns 0, 1 after --help, or -1 after a usage message was logged. */
@@ -554,10 +554,7 @@ static int parse_broker_id(const struct km_server *srv, const char *text, int *i
 
 static void control_reply(const char *command, const char *error)
 {
-    if (error == NULL)
-        printf("ok %s\n", command);
-    else
-        printf("error %s: %s\n", command, error);
+    printf(error == NULL ? "ok %s\n" : "error %s: %s\n", command, error);
     fflush(stdout);
 }
 

@@ -1,7 +1,13 @@
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tg_prom.h"
+#include "tg_promfile.h"
 #include "tg_test.h"
 
 /* The text, or "(error)" after one. */
@@ -135,6 +141,42 @@ static void test_grows(void)
     tg_prom_free(pr);
 }
 
+/* The file holds exactly what was rendered since begin, mode 0644 under
+ * any umask; a render that failed (invalid name) leaves the last good
+ * file in place and says which path. */
+static void test_file(void)
+{
+    char dir[] = "/tmp/tg-promfile.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128], err[256], buf[256] = "";
+    snprintf(path, sizeof path, "%s/m.prom", dir);
+    mode_t old = umask(077);
+    struct tg_promfile *f = tg_promfile_new(path, 2500);
+    CHECK_INT(tg_promfile_interval_ms(f), 2500);
+    tg_prom_metric(tg_promfile_begin(f), "a_total", TG_PROM_COUNTER, "A.", 1);
+    CHECK_INT(tg_promfile_write(f, err, sizeof err), 0);
+    tg_prom_metric(tg_promfile_begin(f), "b", TG_PROM_GAUGE, "B.", 2);
+    CHECK_INT(tg_promfile_write(f, err, sizeof err), 0);
+    tg_prom_metric(tg_promfile_begin(f), "bad name", TG_PROM_GAUGE, "C.", 3);
+    CHECK_INT(tg_promfile_write(f, err, sizeof err), -1);
+    CHECK(strncmp(err, path, strlen(path)) == 0);
+    FILE *in = fopen(path, "r");
+    CHECK(in != NULL);
+    size_t n = in != NULL ? fread(buf, 1, sizeof buf - 1, in) : 0;
+    buf[n] = '\0';
+    if (in != NULL)
+        fclose(in);
+    CHECK_STR(buf, "# HELP b B.\n# TYPE b gauge\nb 2\n");
+    struct stat st;
+    CHECK_INT(stat(path, &st), 0);
+    CHECK_INT(st.st_mode & 0777, 0644);
+    tg_promfile_free(f);
+    tg_promfile_free(NULL);
+    umask(old);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(test_empty);
@@ -143,5 +185,6 @@ int main(void)
     RUN(test_values);
     RUN(test_invalid_names);
     RUN(test_grows);
+    RUN(test_file);
     return tg_test_finish();
 }
