@@ -526,6 +526,40 @@ int tc_engine_save_task(const struct tc_engine *e, uint32_t task, struct tc_ckbu
     return buf->failed ? -1 : 0;
 }
 
+/* Leaves a loaded task out of the windows ending in (lo, hi]: the engine
+ * that saved it handed them over (hi is its W), this one has not (lo is
+ * its emitted W), and the task keeps only the panes windows open under hi
+ * need, so its share of them here would be partial.  A fix per (window,
+ * user, pane) takes the task's counts out (tc_emit.h).  Returns 0, or -1
+ * when out of memory. */
+static int fence_task(struct tc_task *t, int64_t lo, int64_t hi)
+{
+    const struct tc_window_set *ws = &t->cfg->windows;
+    const struct tc_panes *ps = t->panes;
+    for (size_t i = ps->first; i < tc_panes_end(ps); i++) {
+        const struct tc_pane *pane = &ps->a[i];
+        int64_t start = pane->no * ws->pane_ms;
+        if (start >= hi) {
+            break; /* every window containing it ends after hi */
+        }
+        for (uint32_t s = 0; s < ws->nspecs; s++) {
+            const struct tg_window_spec *sp = &ws->specs[s];
+            int64_t k0 = tg_floor_div(start - sp->size_ms, sp->slide_ms) + 1;
+            int64_t k1 = tg_floor_div(start, sp->slide_ms);
+            for (int64_t k = k0; k <= k1; k++) {
+                int64_t end = k * sp->slide_ms + sp->size_ms;
+                for (uint32_t j = 0; end > lo && end <= hi && j < pane->n; j++) {
+                    if (tc_task_add_fix(t, s, k * sp->slide_ms, pane->e[j].user,
+                                        pane->e[j].count) != 0) {
+                        return -1;
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 int tc_engine_load_task(struct tc_engine *e, uint32_t task, const void *data, size_t len,
                         char *err, size_t errlen)
 {
@@ -582,6 +616,12 @@ int tc_engine_load_task(struct tc_engine *e, uint32_t task, const void *data, si
             snprintf(err, errlen, "trailing data");
         }
         tc_task_free(t);
+        return -1;
+    }
+    if (final_w != INT64_MIN && e->emitted_w < final_w &&
+        fence_task(t, e->emitted_w, final_w) != 0) {
+        tc_task_free(t);
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     /* Windows at or before this engine's W are final here: the task's

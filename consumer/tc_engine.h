@@ -223,7 +223,8 @@ int tc_engine_save_task(const struct tc_engine *e, uint32_t task, struct tc_ckbu
  * Returns 0, or -1 with err, changing nothing, when the task is there, the
  * settings differ (err says so), the data is inconsistent or memory runs
  * out.  Windows ending at or before the saving engine's W were handed over
- * by it: the task holds no counts for them. */
+ * by it: the task gives them nothing here, even those this engine has not
+ * handed over yet (fixes take its counts in its panes out of them). */
 int tc_engine_load_task(struct tc_engine *e, uint32_t task, const void *data, size_t len,
                         char *err, size_t errlen);
 
