@@ -16,9 +16,11 @@
  *   tg-changelog restore -b BROKERS -T CHANGELOG -t TOPIC -p P [--rows]
  *                        [--timeout MS]
  *       Restores partition P and prints "generation=G next_offset=O
- *       chunks=C state_bytes=S users=U messages=M bytes=B skipped=K torn=T
- *       max_generation=X ms=E", or "none messages=M ... ms=E"; with
- *       --rows, then each row of the restored task, "USER COUNT".
+ *       chunks=C state_bytes=S users=U load_ms=L messages=M bytes=B
+ *       skipped=K torn=T max_generation=X ms=E", or "none messages=M ...
+ *       ms=E" (ms: reading and decoding; load_ms: loading the state into
+ *       an engine); with --rows, then each row of the restored task,
+ *       "USER COUNT".
  *
  * Exit status: 0; 64 usage; 69 brokers or topic unusable; 70 internal.
  * Diagnostics on stderr, one line, "tg-changelog: ...".
@@ -329,6 +331,7 @@ static int cmd_restore(const struct args *a)
     const struct tc_changelog_stats *st = &out.stats;
     struct tc_changelog_snapshot *s = out.snapshot;
     struct tc_engine *e = s != NULL ? new_engine(err, sizeof err) : NULL;
+    int64_t load_start = tg_time_monotonic_ms();
     if (s != NULL &&
         (e == NULL || tc_engine_load_task(e, (uint32_t)a->partition, s->state,
                                           s->state_len, err, sizeof err) != 0)) {
@@ -338,10 +341,9 @@ static int cmd_restore(const struct args *a)
     }
     if (s != NULL) {
         printf("generation=%" PRIu64 " next_offset=%" PRId64
-               " chunks=%zu state_bytes=%zu "
-               "users=%" PRIu64 " ",
+               " chunks=%zu state_bytes=%zu users=%" PRIu64 " load_ms=%" PRId64 " ",
                s->generation, s->next_offset, s->chunks, s->state_len,
-               tc_engine_counters(e)->users);
+               tc_engine_counters(e)->users, tg_time_monotonic_ms() - load_start);
     } else {
         printf("none ");
     }
