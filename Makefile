@@ -129,6 +129,12 @@ $(OUT_BIN)/tgproducer: $(O)/producer/tgproducer.o $(LIBPROD) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+# tg-changelog drives tgcount's changelog modules, so it links their library.
+$(OUT_BIN)/tg-changelog: $(O)/scripts/changelog.o $(LIBCOUNT) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(O)/scripts/changelog.o: ALL_CFLAGS += -Iconsumer
 $(OUT_BIN)/tg-%: $(O)/scripts/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(say) LD $@

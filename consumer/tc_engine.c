@@ -198,13 +198,12 @@ const struct tc_engine_counters *tc_engine_counters(const struct tc_engine *e)
 
 /* ---- tasks ------------------------------------------------------------ */
 
-/* Creates the task with this id, with its W at the engine's
- * (so that nothing it counts reaches a window already final).  NULL when
- * out of memory or the id is too large. */
-static struct tc_task *new_task(struct tc_engine *e, uint32_t id)
+/* Makes room for task id (a free slot, emission scratch).  Returns 0, or
+ * -1 when out of memory or the id is too large. */
+static int reserve_task(struct tc_engine *e, uint32_t id)
 {
     if (id >= TC_ENGINE_MAX_TASKS) {
-        return NULL;
+        return -1;
     }
     /* Exactly as many slots as ids at first: files and stdin have one
      * task, and every release walks the slots. */
@@ -215,13 +214,29 @@ static struct tc_task *new_task(struct tc_engine *e, uint32_t id)
         }
         struct tc_task **tasks = realloc(e->tasks, cap * sizeof *tasks);
         if (tasks == NULL) {
-            return NULL;
+            return -1;
         }
         memset(tasks + e->captasks, 0, (cap - e->captasks) * sizeof *tasks);
         e->tasks = tasks;
         e->captasks = cap;
     }
-    if (tc_grow((void **)&e->src, &e->capsrc, e->ntasks + 1, sizeof *e->src) != 0) {
+    return tc_grow((void **)&e->src, &e->capsrc, e->ntasks + 1, sizeof *e->src);
+}
+
+/* Puts t in the free slot id (reserved). */
+static void install_task(struct tc_engine *e, uint32_t id, struct tc_task *t)
+{
+    e->tasks[id] = t;
+    e->ntasks++;
+    e->single = e->ntasks == 1 ? t : NULL;
+}
+
+/* Creates the task with this id, with its W at the engine's
+ * (so that nothing it counts reaches a window already final).  NULL when
+ * out of memory or the id is too large. */
+static struct tc_task *new_task(struct tc_engine *e, uint32_t id)
+{
+    if (reserve_task(e, id) != 0) {
         return NULL;
     }
     struct tc_task *t = tc_task_new(&e->cfg);
@@ -229,9 +244,7 @@ static struct tc_task *new_task(struct tc_engine *e, uint32_t id)
         return NULL;
     }
     tc_task_raise(t, e->w);
-    e->tasks[id] = t;
-    e->ntasks++;
-    e->single = e->ntasks == 1 ? t : NULL;
+    install_task(e, id, t);
     return t;
 }
 
@@ -478,4 +491,162 @@ int tc_engine_load(struct tc_engine *e, struct tc_ckreader *rd, char *err, size_
     e->emitted_w = w;
     sync_counters(e);
     return rc;
+}
+
+/* ---- one task: the changelog ----------------------------------------- */
+
+/* What must match between the engine that saved a task and the one that
+ * loads it: the windows, lateness and dedup (the topic is the changelog's
+ * to check). */
+static void put_task_fingerprint(const struct tc_engine *e, struct tc_ckbuf *buf)
+{
+    const struct tc_window_set *ws = &e->cfg.windows;
+    tc_ckbuf_u32(buf, (uint32_t)ws->nspecs);
+    for (size_t i = 0; i < ws->nspecs; i++) {
+        tc_ckbuf_i64(buf, ws->specs[i].size_ms);
+        tc_ckbuf_i64(buf, ws->specs[i].slide_ms);
+    }
+    tc_ckbuf_i64(buf, e->cfg.lateness_ms);
+    tc_ckbuf_u32(buf, e->cfg.dedup);
+}
+
+int tc_engine_save_task(const struct tc_engine *e, uint32_t task, struct tc_ckbuf *buf)
+{
+    const struct tc_task *t = task < e->captasks ? e->tasks[task] : NULL;
+    put_task_fingerprint(e, buf);
+    tc_ckbuf_i64(buf, e->w);
+    if (t != NULL) {
+        tc_ckbuf_u32(buf, 1);
+        if (tc_task_save(t, e->w, buf) != 0) {
+            return -1;
+        }
+    } else {
+        tc_ckbuf_u32(buf, 0);
+    }
+    return buf->failed ? -1 : 0;
+}
+
+/* Leaves a loaded task out of the windows ending in (lo, hi]: the engine
+ * that saved it handed them over (hi is its W), this one has not (lo is
+ * its emitted W), and the task keeps only the panes windows open under hi
+ * need, so its share of them here would be partial.  A fix per (window,
+ * user, pane) takes the task's counts out (tc_emit.h).  Returns 0, or -1
+ * when out of memory. */
+static int fence_task(struct tc_task *t, int64_t lo, int64_t hi)
+{
+    const struct tc_window_set *ws = &t->cfg->windows;
+    const struct tc_panes *ps = t->panes;
+    for (size_t i = ps->first; i < tc_panes_end(ps); i++) {
+        const struct tc_pane *pane = &ps->a[i];
+        int64_t start = pane->no * ws->pane_ms;
+        if (start >= hi) {
+            break; /* every window containing it ends after hi */
+        }
+        for (uint32_t s = 0; s < ws->nspecs; s++) {
+            const struct tg_window_spec *sp = &ws->specs[s];
+            int64_t k0 = tg_floor_div(start - sp->size_ms, sp->slide_ms) + 1;
+            int64_t k1 = tg_floor_div(start, sp->slide_ms);
+            for (int64_t k = k0; k <= k1; k++) {
+                int64_t end = k * sp->slide_ms + sp->size_ms;
+                for (uint32_t j = 0; end > lo && end <= hi && j < pane->n; j++) {
+                    if (tc_task_add_fix(t, s, k * sp->slide_ms, pane->e[j].user,
+                                        pane->e[j].count) != 0) {
+                        return -1;
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+int tc_engine_load_task(struct tc_engine *e, uint32_t task, const void *data, size_t len,
+                        char *err, size_t errlen)
+{
+    if (task >= TC_ENGINE_MAX_TASKS) {
+        snprintf(err, errlen, "task number %lu out of range", (unsigned long)task);
+        return -1;
+    }
+    if (task < e->captasks && e->tasks[task] != NULL) {
+        snprintf(err, errlen, "task %lu is already there", (unsigned long)task);
+        return -1;
+    }
+    struct tc_ckbuf want = {0};
+    put_task_fingerprint(e, &want);
+    if (want.failed) {
+        tc_ckbuf_clear(&want);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    bool same = len >= want.len && memcmp(data, want.data, want.len) == 0;
+    struct tc_ckreader rd;
+    tc_ckreader_init(&rd, data, len);
+    rd.pos = want.len;
+    tc_ckbuf_clear(&want);
+    if (!same) {
+        snprintf(err, errlen,
+                 "state saved with other --window, --lateness or --no-dedup settings");
+        return -1;
+    }
+    int64_t final_w = tc_ckreader_i64(&rd);
+    uint32_t present = tc_ckreader_u32(&rd);
+    if (!tc_ckreader_ok(&rd) || present > 1 ||
+        (final_w != INT64_MIN &&
+         (final_w <= -(INT64_C(1) << 50) || final_w >= (INT64_C(1) << 50)))) {
+        snprintf(err, errlen, "bad task header");
+        return -1;
+    }
+    if (present == 0) {
+        if (!tc_ckreader_done(&rd)) {
+            snprintf(err, errlen, "trailing data");
+            return -1;
+        }
+        return 0;
+    }
+    /* Loaded apart and installed only whole, so that a refused state
+     * changes nothing. */
+    struct tc_task *t = tc_task_new(&e->cfg);
+    if (t == NULL || reserve_task(e, task) != 0) {
+        tc_task_free(t);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (tc_task_load(t, final_w, &rd, err, errlen) != 0 || !tc_ckreader_done(&rd)) {
+        if (tc_ckreader_ok(&rd) && rd.pos != rd.len) {
+            snprintf(err, errlen, "trailing data");
+        }
+        tc_task_free(t);
+        return -1;
+    }
+    if (final_w != INT64_MIN && e->emitted_w < final_w &&
+        fence_task(t, e->emitted_w, final_w) != 0) {
+        tc_task_free(t);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* Windows at or before this engine's W are final here: the task's
+     * records can no longer reach them, whatever its own W_p was. */
+    tc_task_raise(t, e->w);
+    install_task(e, task, t);
+    sync_counters(e);
+    return 0;
+}
+
+void tc_engine_drop_task(struct tc_engine *e, uint32_t task)
+{
+    if (task >= e->captasks || e->tasks[task] == NULL) {
+        return;
+    }
+    tc_task_free(e->tasks[task]);
+    e->tasks[task] = NULL;
+    e->ntasks--;
+    e->single = NULL;
+    for (size_t i = 0; i < e->captasks && e->ntasks == 1; i++) {
+        if (e->tasks[i] != NULL) {
+            /* The one-task paths assume the task was raised with W. */
+            e->single = e->tasks[i];
+            tc_task_raise(e->single, e->w);
+        }
+    }
+    sync_counters(e);
 }

@@ -205,4 +205,32 @@ int tc_engine_save(const struct tc_engine *e, struct tc_ckbuf *buf);
  * (the engine must then be freed). */
 int tc_engine_load(struct tc_engine *e, struct tc_ckreader *rd, char *err, size_t errlen);
 
+/* ---- one task at a time: the changelog (tc_changelog.h) ----
+ * A task's state moves with its partition: the member that loses it saves
+ * it, the one that gains it loads it into its running engine. */
+
+/* Appends task `task`'s state to buf: the settings that must match (the
+ * windows, lateness, dedup), W (the windows ending at or before it are
+ * taken as handed over), then the task (tc_task_codec.h; a task that
+ * does not exist is saved as absent, and loads as nothing).  Release held
+ * finals first (tc_engine_release), as before tc_engine_save: panes kept
+ * only for them are not saved.  Returns 0, or -1 when out of memory. */
+int tc_engine_save_task(const struct tc_engine *e, uint32_t task, struct tc_ckbuf *buf);
+
+/* Loads what tc_engine_save_task wrote (data, len bytes, borrowed) as task
+ * `task` of this running engine, which must not have that task (drop it
+ * first).  The loaded W_p is raised to this engine's W when below.
+ * Returns 0, or -1 with err, changing nothing, when the task is there, the
+ * settings differ (err says so), the data is inconsistent or memory runs
+ * out.  Windows ending at or before the saving engine's W were handed over
+ * by it: the task gives them nothing here, even those this engine has not
+ * handed over yet (fixes take its counts in its panes out of them). */
+int tc_engine_load_task(struct tc_engine *e, uint32_t task, const void *data, size_t len,
+                        char *err, size_t errlen);
+
+/* Forgets task `task` (a revoked partition): its counts leave every window
+ * not handed over yet (release held finals first).  Unknown tasks are
+ * ignored. */
+void tc_engine_drop_task(struct tc_engine *e, uint32_t task);
+
 #endif

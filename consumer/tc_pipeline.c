@@ -635,3 +635,25 @@ out:
     tc_ckbuf_clear(&want);
     return rc;
 }
+
+/* ---- one partition's state -------------------------------------------- */
+
+int tc_pipeline_save_task(const struct tc_pipeline *p, uint32_t task,
+                          struct tc_ckbuf *buf)
+{
+    return tc_engine_save_task(p->engine, task, buf);
+}
+
+int tc_pipeline_load_task(struct tc_pipeline *p, uint32_t task, const void *data,
+                          size_t len, char *err, size_t errlen)
+{
+    int rc = tc_engine_load_task(p->engine, task, data, len, err, errlen);
+    sync_stats(p);
+    return rc;
+}
+
+void tc_pipeline_drop_task(struct tc_pipeline *p, uint32_t task)
+{
+    tc_engine_drop_task(p->engine, task);
+    sync_stats(p);
+}

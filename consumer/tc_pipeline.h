@@ -36,6 +36,7 @@
 #include "tc_output.h"
 
 struct tc_batch;
+struct tc_ckbuf;
 struct tc_item;
 struct tg_record_view;
 struct tg_log;
@@ -292,5 +293,22 @@ int tc_pipeline_checkpoint_save(struct tc_pipeline *p, const int32_t *partitions
 int tc_pipeline_checkpoint_load(struct tc_pipeline *p, int32_t **partitions,
                                 int64_t **next_offsets, size_t *n, char *err,
                                 size_t errlen);
+
+/* ---- one partition's state: the changelog (tc_changelog.h) ------------- */
+
+/* tc_engine_save_task on the pipeline's engine: appends partition task's
+ * state to buf.  Release held finals first (tc_pipeline_release).
+ * Returns 0, or -1 when out of memory. */
+int tc_pipeline_save_task(const struct tc_pipeline *p, uint32_t task,
+                          struct tc_ckbuf *buf);
+
+/* tc_engine_load_task: loads a state saved by tc_pipeline_save_task (data,
+ * len bytes, borrowed) as task `task`, which the pipeline must not have.
+ * Returns 0, or -1 with err, nothing changed. */
+int tc_pipeline_load_task(struct tc_pipeline *p, uint32_t task, const void *data,
+                          size_t len, char *err, size_t errlen);
+
+/* tc_engine_drop_task: forgets a revoked partition's task. */
+void tc_pipeline_drop_task(struct tc_pipeline *p, uint32_t task);
 
 #endif

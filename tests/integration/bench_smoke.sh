@@ -49,6 +49,9 @@ want = [
                                                       rf"kcat -C -u: p50 {num} ms, p99 {num} ms"),
     (r"^5\. Emission latency.*default fetch\.wait", rf"p50 {num} ms, p99 {num} ms.*"
                                                     rf"kcat -C -u: p50 {num} ms, p99 {num} ms"),
+    (r"^6\. Restore one partition's state from its changelog, 10,000 users",
+     rf"{num} ms: read and decode {num} ms, load {num} ms.*{num} MB in {num} chunk.*"
+     rf"{num} B per user"),
 ]
 assert len(body) == len(want), f"{len(body)} rows, want {len(want)}"
 for cells, (name, figures) in zip(body, want):

@@ -253,6 +253,91 @@ static void test_changes_and_snapshot(void)
     tc_engine_free(f.e);
 }
 
+/* A task moves between engines (a partition between members): saved from
+ * one, loaded into another that has only the other partition, it gives
+ * the output the original gives, fixes included. */
+static void test_move_task(void)
+{
+    struct fixture f, g;
+    setup(&f, "2m/1m", 0);
+    fixes_scenario(&f);
+    struct tc_ckbuf buf = {0};
+    CHECK_INT(tc_engine_save_task(f.e, 1, &buf), 0);
+    setup(&g, "2m/1m", 0);
+    CHECK_INT(feed(&g, 0, 10 * S, "a"), TC_COUNT_COUNTED);
+    char err[128] = "";
+    CHECK_INT(tc_engine_load_task(g.e, 1, buf.data, buf.len, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT(tc_engine_tasks(g.e), 2);
+    CHECK_INT(tc_engine_task_watermark(g.e, 1), 130 * S);
+    CHECK_INT(tc_engine_counters(g.e)->users, tc_engine_counters(f.e)->users);
+    g.max[1] = f.max[1];
+    fixes_rest(&f);
+    fixes_rest(&g);
+    /* Loading over a task that is there is refused and changes nothing. */
+    CHECK_INT(tc_engine_load_task(g.e, 1, buf.data, buf.len, err, sizeof err), -1);
+    CHECK_STR(err, "task 1 is already there");
+    tc_engine_free(g.e);
+
+    /* Other settings, a cut or a longer state: refused, nothing loaded. */
+    setup(&g, "1m", 0);
+    CHECK_INT(tc_engine_load_task(g.e, 1, buf.data, buf.len, err, sizeof err), -1);
+    CHECK_STR(err, "state saved with other --window, --lateness or --no-dedup settings");
+    tc_engine_free(g.e);
+    setup(&g, "2m/1m", 0);
+    for (size_t cut = 0; cut < buf.len; cut += 7) {
+        CHECK_INT(tc_engine_load_task(g.e, 1, buf.data, cut, err, sizeof err), -1);
+    }
+    tc_ckbuf_u32(&buf, 0);
+    CHECK_INT(tc_engine_load_task(g.e, 1, buf.data, buf.len, err, sizeof err), -1);
+    CHECK_STR(err, "trailing data");
+    CHECK_INT(tc_engine_tasks(g.e), 0);
+    tc_engine_free(g.e);
+    tc_engine_free(f.e);
+    tc_ckbuf_clear(&buf);
+}
+
+/* A restored task whose W_p is behind the loading engine's W is raised to
+ * it: nothing it counts reaches a window already final there.  A task
+ * that does not exist loads as nothing; a dropped task leaves the
+ * windows not yet emitted. */
+static void test_load_raise_drop(void)
+{
+    struct fixture f, g;
+    setup(&f, "1m", 0);
+    feed(&f, 0, 10 * S, "a");
+    struct tc_ckbuf buf = {0}, none = {0};
+    CHECK_INT(tc_engine_save_task(f.e, 0, &buf), 0);
+    CHECK_INT(tc_engine_save_task(f.e, 7, &none), 0);
+    setup(&g, "1m", 0);
+    feed(&g, 1, 70 * S, "b");
+    CHECK_INT(tc_engine_count_in(g.e, 2, 75 * S, "c", 1, false, 0, 0), TC_COUNT_COUNTED);
+    tc_engine_advance_task(g.e, 2, 75 * S);
+    CHECK(tc_engine_advance(g.e, 70 * S, &g.em) == 0);
+    CHECK_INT(tc_engine_watermark(g.e), 70 * S);
+    char err[128] = "";
+    CHECK_INT(tc_engine_load_task(g.e, 7, none.data, none.len, err, sizeof err), 0);
+    CHECK_INT(tc_engine_tasks(g.e), 2);
+    CHECK_INT(tc_engine_load_task(g.e, 0, buf.data, buf.len, err, sizeof err), 0);
+    CHECK_INT(tc_engine_task_watermark(g.e, 0), 70 * S);
+    CHECK_INT(tc_engine_count_in(g.e, 0, 30 * S, "z", 1, false, 0, 0), TC_COUNT_LATE);
+    CHECK_INT(tc_engine_count_in(g.e, 0, 90 * S, "z", 1, false, 0, 0), TC_COUNT_COUNTED);
+    tc_engine_drop_task(g.e, 2);
+    tc_engine_drop_task(g.e, 2);
+    tc_engine_drop_task(g.e, 99);
+    CHECK_INT(tc_engine_tasks(g.e), 2);
+    tc_engine_drop_task(g.e, 1);
+    CHECK_INT(tc_engine_tasks(g.e), 1);
+    /* The one task left was raised with W: still late at 30 s. */
+    CHECK_INT(tc_engine_count_in(g.e, 0, 30 * S, "z", 1, false, 0, 0), TC_COUNT_LATE);
+    CHECK(tc_engine_emit_open(g.e, true, &g.em) == 0);
+    CHECK_STR(take(&g), "1m[60,120) z=1;");
+    tc_engine_free(g.e);
+    tc_engine_free(f.e);
+    tc_ckbuf_clear(&buf);
+    tc_ckbuf_clear(&none);
+}
+
 int main(void)
 {
     RUN(test_own_watermarks);
@@ -261,5 +346,7 @@ int main(void)
     RUN(test_save_load);
     RUN(test_top_and_new_task);
     RUN(test_changes_and_snapshot);
+    RUN(test_move_task);
+    RUN(test_load_raise_drop);
     return tg_test_finish();
 }

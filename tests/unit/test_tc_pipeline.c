@@ -279,6 +279,45 @@ static void test_stats_interval(void)
     free(logbuf);
 }
 
+/* A partition's state saved from one pipeline and loaded into another
+ * (a member that takes the partition over): the second prints what the
+ * first prints after the save, and nothing the first printed before it;
+ * a dropped task leaves the stats. */
+static void test_task_moves(void)
+{
+    struct run a, b;
+    run_start(&a, NULL);
+    run_start(&b, NULL);
+    for (int i = 0; i < 40; i++) {
+        feed(&a, i * 7, i % 3 ? "alice" : "bob", i + 1);
+    }
+    struct tc_ckbuf buf = {0};
+    CHECK_INT(tc_pipeline_save_task(a.p, 0, &buf), 0);
+    fflush(a.out);
+    size_t before = a.len;
+    CHECK(before > 0);
+    char err[256] = "";
+    CHECK_INT(tc_pipeline_load_task(b.p, 0, buf.data, buf.len, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT(tc_pipeline_stats(b.p)->users, tc_pipeline_stats(a.p)->users);
+    CHECK_INT(tc_pipeline_load_task(b.p, 0, buf.data, buf.len, err, sizeof err), -1);
+    for (int i = 40; i < 60; i++) {
+        feed(&a, i * 7, "carol", i + 1);
+        feed(&b, i * 7, "carol", i + 1);
+    }
+    CHECK_INT(tc_pipeline_finish(a.p, true), 0);
+    CHECK_INT(tc_pipeline_finish(b.p, true), 0);
+    fflush(a.out);
+    fflush(b.out);
+    CHECK(b.len > 0 && a.len - before == b.len);
+    CHECK(b.len > 0 && memcmp(a.buf + before, b.buf, b.len) == 0);
+    tc_pipeline_drop_task(b.p, 0);
+    CHECK_INT(tc_pipeline_stats(b.p)->users, 0);
+    tc_ckbuf_clear(&buf);
+    run_end(&a);
+    run_end(&b);
+}
+
 int main(void)
 {
     FILE *devnull = fopen("/dev/null", "w");
@@ -287,6 +326,7 @@ int main(void)
     RUN(test_checkpoint_roundtrip);
     RUN(test_changes_trigger);
     RUN(test_stats_interval);
+    RUN(test_task_moves);
     fclose(devnull);
     return tg_test_finish();
 }
