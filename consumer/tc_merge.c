@@ -38,7 +38,11 @@ struct tc_merge {
     size_t capmarks;
     int32_t partitions;
     int64_t final_upto; /* the greatest G so far: windows ending there are final */
-    uint32_t *list;     /* emission scratch: the users of a window with a count */
+    /* The last TC_MERGE_KEEP_PRINTED windows emitted final, oldest first:
+     * a replayed row of one of them is recognised as the same. */
+    struct mwin **kept;
+    size_t nkept, capkept;
+    uint32_t *list; /* emission scratch: the users of a window with a count */
     size_t caplist;
     struct tc_merge_stats stats;
 };
@@ -75,6 +79,10 @@ void tc_merge_free(struct tc_merge *m)
         mwin_free(m->w[i]);
     }
     free(m->w);
+    for (size_t i = 0; i < m->nkept; i++) {
+        mwin_free(m->kept[i]);
+    }
+    free(m->kept);
     free(m->marks);
     free(m->list);
     free(m);
@@ -116,15 +124,60 @@ const struct tc_merge_stats *tc_merge_stats(const struct tc_merge *m)
 
 /* ---- windows ---------------------------------------------------------- */
 
-/* The index of spec text s, added when new; -1 when there are too many or
- * memory ran out (err says which). */
-static int64_t spec_index(struct tc_merge *m, const char *s, size_t len, char *err,
-                          size_t errlen)
+/* The index of spec text s, or -1 when unknown. */
+static int64_t spec_find(const struct tc_merge *m, const char *s, size_t len)
 {
     for (size_t i = 0; i < m->nspecs; i++) {
         if (strlen(m->specs[i]) == len && memcmp(m->specs[i], s, len) == 0) {
             return (int64_t)i;
         }
+    }
+    return -1;
+}
+
+/* The entry of (user, partition) in w, or NULL. */
+static struct entry *find_entry(const struct mwin *w, const struct tc_merge_row *r,
+                                uint32_t hash)
+{
+    int64_t u = tc_users_find(w->us, r->user, r->user_len, hash);
+    for (uint32_t i = u >= 0 ? w->head[u] : 0; i != 0; i = w->e[i - 1].next) {
+        if (w->e[i - 1].partition == r->partition) {
+            return &w->e[i - 1];
+        }
+    }
+    return NULL;
+}
+
+/* A row for a window already final: the very row of a kept window (a
+ * replay), or refused. */
+static int row_after_final(struct tc_merge *m, const struct tc_merge_row *r)
+{
+    int64_t spec = spec_find(m, r->spec, r->spec_len);
+    uint32_t hash = tc_hash_bytes(r->user, r->user_len);
+    for (size_t i = 0; spec >= 0 && i < m->nkept; i++) {
+        const struct mwin *w = m->kept[i];
+        if (w->spec == (uint32_t)spec && w->start_ms == r->start_ms) {
+            const struct entry *e = find_entry(w, r, hash);
+            if (e != NULL && e->count == r->count) {
+                m->stats.rows++;
+                m->stats.same++;
+                return TC_MERGE_SAME;
+            }
+            break;
+        }
+    }
+    m->stats.after_final++;
+    return TC_MERGE_AFTER_FINAL;
+}
+
+/* The index of spec text s, added when new; -1 when there are too many or
+ * memory ran out (err says which). */
+static int64_t spec_index(struct tc_merge *m, const char *s, size_t len, char *err,
+                          size_t errlen)
+{
+    int64_t known = spec_find(m, s, len);
+    if (known >= 0) {
+        return known;
     }
     if (m->nspecs == TC_MERGE_MAX_SPECS) {
         snprintf(err, errlen, "more than %d window specs", TC_MERGE_MAX_SPECS);
@@ -206,8 +259,7 @@ int tc_merge_add_row(struct tc_merge *m, const struct tc_merge_row *r, char *err
         return -1;
     }
     if (r->end_ms <= m->final_upto) {
-        m->stats.after_final++;
-        return TC_MERGE_AFTER_FINAL;
+        return row_after_final(m, r);
     }
     int64_t spec = spec_index(m, r->spec, r->spec_len, err, errlen);
     if (spec < 0) {
@@ -218,22 +270,18 @@ int tc_merge_add_row(struct tc_merge *m, const struct tc_merge_row *r, char *err
         return -1;
     }
     uint32_t hash = tc_hash_bytes(r->user, r->user_len);
-    int64_t u = tc_users_find(w->us, r->user, r->user_len, hash);
-    if (u >= 0) {
-        for (uint32_t i = w->head[u]; i != 0; i = w->e[i - 1].next) {
-            struct entry *e = &w->e[i - 1];
-            if (e->partition == r->partition) {
-                m->stats.rows++;
-                if (e->count == r->count) {
-                    m->stats.same++;
-                    return TC_MERGE_SAME;
-                }
-                e->count = r->count;
-                m->stats.rewritten++;
-                return TC_MERGE_REWRITTEN;
-            }
+    struct entry *e = find_entry(w, r, hash);
+    if (e != NULL) {
+        m->stats.rows++;
+        if (e->count == r->count) {
+            m->stats.same++;
+            return TC_MERGE_SAME;
         }
+        e->count = r->count;
+        m->stats.rewritten++;
+        return TC_MERGE_REWRITTEN;
     }
+    int64_t u = tc_users_find(w->us, r->user, r->user_len, hash);
     if (tc_grow((void **)&w->e, &w->cap, w->n + 1, sizeof *w->e) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -317,6 +365,23 @@ static int emit_window(struct tc_merge *m, struct tc_emit *x, const struct mwin 
     return tc_emit_users(x, us, m->list, n, &tw, top_n, em);
 }
 
+/* Keeps final window w among the last ones printed (frees the oldest
+ * beyond TC_MERGE_KEEP_PRINTED, and w when provisional or out of memory). */
+static void keep(struct tc_merge *m, struct mwin *w, bool final)
+{
+    if (!final ||
+        tc_grow((void **)&m->kept, &m->capkept, m->nkept + 1, sizeof *m->kept) != 0) {
+        mwin_free(w);
+        return;
+    }
+    if (m->nkept == TC_MERGE_KEEP_PRINTED) {
+        mwin_free(m->kept[0]);
+        memmove(m->kept, m->kept + 1, (m->nkept - 1) * sizeof *m->kept);
+        m->nkept--;
+    }
+    m->kept[m->nkept++] = w;
+}
+
 int tc_merge_emit(struct tc_merge *m, struct tc_emit *x, bool rest, size_t top_n,
                   const struct tc_emitter *em)
 {
@@ -336,7 +401,7 @@ int tc_merge_emit(struct tc_merge *m, struct tc_emit *x, bool rest, size_t top_n
             rc = -1;
             break;
         }
-        mwin_free(w);
+        keep(m, w, final);
     }
     memmove(m->w, m->w + done, (m->nw - done) * sizeof *m->w);
     m->nw -= done;

@@ -20,14 +20,15 @@
  * byte order: the results topic does not say in which order tgcount was
  * given its -w, so windows of two specs with the same bounds, such as 1m
  * and 1m/30s, follow their texts), from their first row until they are
- * emitted, then forgotten.  A row that arrives for a window already
- * emitted final (end <= the greatest G emitted) cannot change what was
- * printed: it is refused (TC_MERGE_AFTER_FINAL) and counted.
+ * emitted.  A row that arrives for a window already emitted final (end <=
+ * the greatest G emitted) cannot change what was printed: when one of the
+ * last TC_MERGE_KEEP_PRINTED windows emitted final has that very row (a
+ * writer's replay) it is TC_MERGE_SAME, else it is refused
+ * (TC_MERGE_AFTER_FINAL) and counted.
  *
- * Memory: per open window, a user table (tc_users.h: about 80 bytes per
- * user plus the name) and 24 bytes per (partition, user) row; per input
- * partition 8 bytes.  Everything is owned by the merge state; strings
- * passed in are copied.
+ * Memory: per open window and per kept window, a user table (tc_users.h: about 80 bytes
+ * per user plus the name) and 24 bytes per (partition, user) row; per input partition 8
+ * bytes.  Everything is owned by the merge state; strings passed in are copied.
  */
 #ifndef TC_MERGE_H
 #define TC_MERGE_H
@@ -41,6 +42,9 @@
 /* At most this many different window specs (texts) in one results topic:
  * tgcount accepts 16 -w, a few writers with different -w could add up. */
 #define TC_MERGE_MAX_SPECS 64
+/* Windows emitted final kept to recognise replayed rows (a writer that
+ * crashed and rewrote a transaction the broker did not hide). */
+#define TC_MERGE_KEEP_PRINTED 256
 /* Input partitions a progress may name (Kafka's own limits are lower). */
 #define TC_MERGE_MAX_PARTITIONS 1000000
 

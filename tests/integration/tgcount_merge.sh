@@ -19,7 +19,7 @@ tg_require kcat
 tg_require python3
 export TG_USE_REAL_KAFKA=0
 
-tg_broker_start --topic res:2 --topic rnd:3 --topic rndin:3
+tg_broker_start --topic res:2
 B=$TG_BROKERS
 MODEL="$(dirname "$0")/tgcount_model.py"
 
@@ -200,3 +200,60 @@ tgcount --merge -b 127.0.0.1:1 -t res -e --connect-timeout 1s >"$TG_TMP/o.out" \
 tg_check_eq "--merge, no broker: exit 69" "$?" 69
 tg_check "--merge, no broker: one line" grep -q '^tgcount: brokers unreachable: ' \
     "$TG_TMP/o.err"
+
+# ---- random streams: the model's per-partition counts ----------------------
+# Records spread over 3 input partitions; the model (tgcount_model.py, each
+# partition judged by its own W_p) writes the results topic a correct writer
+# would, and derives what --merge -e prints.  The results are written twice
+# (a replay, after the first copy's progress made windows final: their rows
+# are recognised as the same, TC_MERGE_KEEP_PRINTED): the same output.  The final windows must also be tgcount's own
+# over the same records (a 3-partition topic read with -e), marks removed.
+# upto FILE END: the windows of text output FILE ending at or before END.
+upto() { awk -v g="$2" '/^# /{keep = ($4 <= g)} keep' "$1"; }
+provisional=0
+for seed in 7 11 12; do
+    tg_kafka_local topic "rndin$seed" 3 >/dev/null
+    tg_kafka_local topic "rnd$seed" 3 >/dev/null
+    python3 "$MODEL" gen "$seed" >"$TG_TMP/gen.jsonl"
+    for p in 0 1 2; do
+        awk -v p="$p" 'NF && NR % 3 == p' "$TG_TMP/gen.jsonl" >"$TG_TMP/in$p.jsonl"
+        if [ -s "$TG_TMP/in$p.jsonl" ]; then
+            timeout 30 kcat -P -b "$B" -t "rndin$seed" -p "$p" -l "$TG_TMP/in$p.jsonl"
+        fi
+    done
+    timeout 30 kcat -C -b "$B" -t "rndin$seed" -o beginning -e -q -f '%p %s\n' \
+        >"$TG_TMP/topic.txt"
+    python3 "$MODEL" run --partitioned --results 3 <"$TG_TMP/topic.txt" >"$TG_TMP/results"
+    python3 "$MODEL" run --partitioned --merged 3 <"$TG_TMP/topic.txt" >"$TG_TMP/merged.txt"
+    python3 "$MODEL" run --partitioned --merged 3 -f json <"$TG_TMP/topic.txt" \
+        >"$TG_TMP/merged.json"
+    provisional=$((provisional + $(grep -c ' provisional$' "$TG_TMP/merged.txt")))
+    for round in 1 2; do
+        # 3 output partitions for 3 input partitions: P goes to P.
+        for p in 0 1 2; do
+            grep "^$p:" "$TG_TMP/results" >"$TG_TMP/r$p" || true
+            if [ -s "$TG_TMP/r$p" ]; then
+                timeout 30 kcat -P -b "$B" -t "rnd$seed" -p "$p" -K: -l "$TG_TMP/r$p"
+            fi
+        done
+        TOPIC="rnd$seed" merge -e --stats >"$TG_TMP/m$round.txt" 2>"$TG_TMP/m$round.err"
+        tg_check_eq "seed $seed, written $round time(s): exit 0" "$?" 0
+        tg_check_files_eq "seed $seed, written $round time(s): the model's merged view" \
+            "$TG_TMP/m$round.txt" "$TG_TMP/merged.txt"
+    done
+    tg_check "seed $seed: the replay was applied as the same rows" \
+        grep -q " rewritten=0 after_final=0 malformed=0 " "$TG_TMP/m2.err"
+    TOPIC="rnd$seed" merge -e -q -f json >"$TG_TMP/m.json"
+    tg_check_files_eq "seed $seed: json" "$TG_TMP/m.json" "$TG_TMP/merged.json"
+    g=$(sed -n 's/.* watermark=\([^ ]*\)$/\1/p' "$TG_TMP/m2.err")
+    timeout 30 tgcount -b "$B" -t "rndin$seed" -e -q >"$TG_TMP/tgcount.txt"
+    tg_unmark "$TG_TMP/tgcount.txt" >"$TG_TMP/tgcount.unmarked"
+    upto "$TG_TMP/m2.txt" "$g" >"$TG_TMP/m.final"
+    upto "$TG_TMP/tgcount.unmarked" "$g" >"$TG_TMP/t.final"
+    tg_check "seed $seed: some windows are final" test -s "$TG_TMP/m.final"
+    tg_check_files_eq "seed $seed: the final windows are tgcount's" "$TG_TMP/m.final" \
+        "$TG_TMP/t.final"
+    tg_check "seed $seed: and only those are final" test \
+        "$(grep -c '^# .*Z$' "$TG_TMP/m2.txt")" = "$(grep -c '^# ' "$TG_TMP/m.final")"
+done
+tg_check "the seeds give provisional windows too" test "$provisional" -gt 0

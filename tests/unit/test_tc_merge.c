@@ -121,9 +121,14 @@ static void test_finality(void)
     CHECK(tc_merge_watermark(m) == 1 * MIN_MS);
     emit(m, x, &s, false, 0);
     CHECK_STR(s.text, "1m[0,1) b=2 a=1;");
+    /* The very row of the window printed final again (a replay): the same. */
+    CHECK_INT(row(m, "1m", 0, 1, "b", 2, 2), TC_MERGE_SAME);
+    CHECK_INT(tc_merge_stats(m)->after_final, 0);
+    CHECK_INT(row(m, "1m", 0, 1, "b", 3, 2), TC_MERGE_AFTER_FINAL);
+    CHECK_INT(tc_merge_stats(m)->after_final, 1);
     /* A row for the window printed final: refused and counted. */
     CHECK_INT(row(m, "1m", 0, 1, "z", 9, 1), TC_MERGE_AFTER_FINAL);
-    CHECK_INT(tc_merge_stats(m)->after_final, 1);
+    CHECK_INT(tc_merge_stats(m)->after_final, 2);
     /* A fourth partition appears: G falls back, but what was final stays. */
     CHECK_INT(progress(m, 3, 4, 9), 0);
     CHECK_INT(tc_merge_partitions(m), 4);
