@@ -51,6 +51,11 @@ struct merge_run {
     bool fatal;
     bool output_failed;
     int out_errno;
+    /* The last windows are being printed: a stop signal beyond these
+     * (the next one, when a signal ended the loop) stops the printing. */
+    bool ending;
+    unsigned signals_at_end;
+    bool interrupted;
 };
 
 /* ---- librdkafka callbacks (on this thread: see the file comment) ------- */
@@ -199,6 +204,10 @@ static int emit_to_output(void *ctx, const struct tc_window *w, const struct tc_
                           size_t n, bool first, bool last)
 {
     struct merge_run *r = ctx;
+    if (first && r->ending && tg_signal_count() > r->signals_at_end) {
+        r->interrupted = true;
+        return -1;
+    }
     if (tc_output_part(r->out, tc_merge_spec_text(r->m, w->spec), w->start_ms, w->end_ms,
                        w->final, rows, n, first, last) != 0) {
         r->out_errno = errno;
@@ -217,7 +226,7 @@ static int emit(struct merge_run *r, bool rest)
     }
     struct tc_emitter em = {emit_to_output, r};
     if (tc_merge_emit(r->m, r->x, rest, r->opts->top_n, &em) != 0) {
-        if (!r->output_failed) {
+        if (!r->output_failed && !r->interrupted) {
             r->out_errno = ENOMEM;
             r->output_failed = true;
         }
@@ -350,7 +359,12 @@ static int finish(struct merge_run *r, int status)
     /* Nothing was read when the brokers or the topic failed: no output. */
     bool any = status == TG_EXIT_OK || r->messages > 0;
     if (any) {
+        r->ending = true;
+        r->signals_at_end = tg_signal_count();
         emit(r, true);
+    }
+    if (r->interrupted) {
+        tg_log_warn(r->log, "stopped by a signal before every open window was printed");
     }
     if (any && !r->output_failed && tc_output_finish(r->out) != 0) {
         r->out_errno = errno;
