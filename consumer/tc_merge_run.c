@@ -45,7 +45,8 @@ struct merge_run {
     bool *at_end; /* per partition of the results topic */
     int32_t nparts;
     int32_t nat_end;
-    uint64_t messages, malformed, ignored, other_topic;
+    uint64_t messages, malformed, ignored;
+    int64_t lost;      /* offsets deleted before the run could read them */
     char *input_topic; /* of the first message that named one; owned copy */
     char last_error[512];
     bool fatal;
@@ -129,6 +130,29 @@ static rd_kafka_conf_t *make_conf(struct merge_run *r, char *err, size_t errlen)
     return conf;
 }
 
+/* A results topic whose history was deleted (retention) no longer holds
+ * every row: the merged counts would be short, silently.  Each partition's
+ * log start is asked once, before reading from it. */
+static void check_log_starts(struct merge_run *r)
+{
+    for (int32_t p = 0; p < r->nparts; p++) {
+        int64_t lo = 0, hi = 0;
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+            r->rk, r->opts->topic, p, &lo, &hi, (int)r->opts->connect_timeout_ms);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            tg_log_warn(r->log, "%s[%" PRId32 "]: its log start is unknown (%s)",
+                        r->opts->topic, p, rd_kafka_err2str(err));
+        } else if (lo > 0) {
+            tg_log_warn(r->log,
+                        "%s[%" PRId32 "]: offsets 0..%" PRId64
+                        " were deleted before they "
+                        "were read (%" PRId64 " lost)",
+                        r->opts->topic, p, lo - 1, lo);
+            r->lost += lo;
+        }
+    }
+}
+
 /* Waits for the results topic's partitions and assigns them all from the
  * beginning.  Returns a tg_exit code (reported). */
 static int assign_all(struct merge_run *r)
@@ -182,6 +206,7 @@ static int assign_all(struct merge_run *r)
         tg_log_error(r->log, "out of memory");
         return TG_EXIT_SOFTWARE;
     }
+    check_log_starts(r);
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(r->nparts);
     for (int32_t p = 0; p < r->nparts; p++) {
         rd_kafka_topic_partition_list_add(list, topic, p)->offset =
@@ -331,10 +356,11 @@ static void print_stats(const struct merge_run *r)
                "stats: messages=%" PRIu64 " rows=%" PRIu64 " progress=%" PRIu64
                " same=%" PRIu64 " rewritten=%" PRIu64 " after_final=%" PRIu64
                " malformed=%" PRIu64 " ignored=%" PRIu64 " windows=%" PRIu64
-               " provisional=%" PRIu64 " partitions=%" PRId32 " watermark=%s",
+               " provisional=%" PRIu64 " lost=%" PRId64 " partitions=%" PRId32
+               " watermark=%s",
                r->messages, s->rows, s->progress, s->same, s->rewritten, s->after_final,
                r->malformed, r->ignored, s->windows_final + s->windows_provisional,
-               s->windows_provisional, tc_merge_partitions(r->m), wm);
+               s->windows_provisional, r->lost, tc_merge_partitions(r->m), wm);
 }
 
 /* The loop: until -e's end, a stop signal, a fatal error or a failed
@@ -394,6 +420,15 @@ static int finish(struct merge_run *r, int status)
     }
     if (status == TG_EXIT_OK && r->fatal) {
         status = TG_EXIT_UNAVAILABLE;
+    }
+    if (status == TG_EXIT_OK && r->lost > 0 && r->opts->exit_at_end &&
+        !r->opts->allow_data_loss) {
+        tg_log_error(r->log,
+                     "%" PRId64 " offsets of the results topic were deleted before they "
+                     "were read: the merged counts are incomplete (--allow-data-loss "
+                     "accepts that)",
+                     r->lost);
+        status = TG_EXIT_DATAERR;
     }
     return status;
 }

@@ -111,7 +111,6 @@ static const struct {
      "the merged state is rebuilt from the results topic"},
     {OPT_CHECKPOINT_INTERVAL, "--checkpoint-interval",
      "the merged state is rebuilt from the results topic"},
-    {OPT_ALLOW_DATA_LOSS, "--allow-data-loss", "deleted offsets are not checked"},
     {'w', "-w", "the windows come from the results topic's rows"},
     {'l', "-l", "the writers judged lateness"},
     {OPT_IDLE, "--idle", "windows are final when every partition's progress says so"},

@@ -577,7 +577,6 @@ static void test_merge(void)
                              "--late-file x",
                              "--checkpoint d",
                              "--checkpoint-interval 1s",
-                             "--allow-data-loss",
                              "--stats-interval 1s",
                              "--metrics-file m",
                              "--metrics-interval 1s",
@@ -588,6 +587,8 @@ static void test_merge(void)
         CHECK_INT(parse(line), TC_OPTIONS_USAGE);
         CHECK(strstr(err, " does not apply with --merge: ") != NULL);
     }
+    CHECK_INT(parse("--merge -t res -e --allow-data-loss"), TC_OPTIONS_RUN);
+    CHECK(opts.allow_data_loss);
     /* Without --merge the same options are fine. */
     CHECK_INT(parse("-t res -w 1m -l 0"), TC_OPTIONS_RUN);
     CHECK(!opts.merge);
