@@ -10,7 +10,8 @@
 # --merge -e in text, csv and json and with --top; follow mode prints a
 # window once its last partition's progress arrives (awaited, no sleeps), a
 # row after its window was printed final is warned about and counted; the
-# options --merge refuses.  Then a random stream: the model's per-partition
+# options --merge refuses; an empty results topic; one whose first offsets
+# were deleted (exit 65 with -e).  Then a random stream: the model's per-partition
 # counts (tgcount_model.py results) as rows and progress, --merge -e against
 # what the model derives, and its final windows against tgcount itself.
 . "$(dirname "$0")/../lib.sh"
@@ -200,6 +201,14 @@ tgcount --merge -b 127.0.0.1:1 -t res -e --connect-timeout 1s >"$TG_TMP/o.out" \
 tg_check_eq "--merge, no broker: exit 69" "$?" 69
 tg_check "--merge, no broker: one line" grep -q '^tgcount: brokers unreachable: ' \
     "$TG_TMP/o.err"
+
+# ---- an empty results topic: -e ends at once, with csv's header only ----------
+tg_kafka_local topic empty 2 >/dev/null
+TOPIC=empty merge -e -f csv >"$TG_TMP/e.csv" 2>"$TG_TMP/e.err"
+tg_check_eq "empty topic -e: exit 0" "$?" 0
+tg_check_eq "empty topic -e: the csv header" "$(cat "$TG_TMP/e.csv")" \
+    "window,start,end,username,count,final"
+tg_check_eq "empty topic -e: nothing on stderr" "$(cat "$TG_TMP/e.err")" ""
 
 # ---- a results topic whose beginning was deleted ------------------------------
 # The local broker keeps about the last 5 MB of a partition: 40,000 rows of
