@@ -412,6 +412,27 @@ int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws,
     return hand_over(x, us, w, n, in_rows, em);
 }
 
+int tc_emit_users(struct tc_emit *x, struct tc_users *us, const uint32_t *users, size_t n,
+                  const struct tc_window *w, size_t top_n, const struct tc_emitter *em)
+{
+    if (n == 0) {
+        return 0;
+    }
+    if (tc_grow((void **)&x->touched, &x->captouched, n, sizeof *x->touched) != 0) {
+        return -1;
+    }
+    memcpy(x->touched, users, n * sizeof *users);
+    int in_rows = sort_rows(x, us, n);
+    if (in_rows < 0) {
+        return -1;
+    }
+    if (top_n != 0 && n > top_n) {
+        n = top_n;
+    }
+    x->windows++;
+    return hand_over(x, us, w, n, in_rows, em);
+}
+
 /* ---- which windows ---------------------------------------------------- */
 
 static int compare_windows(const void *a, const void *b)

@@ -115,6 +115,15 @@ int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws,
                    const struct tc_emit_source *src, size_t nsrc,
                    const struct tc_window *w, size_t top_n, const struct tc_emitter *em);
 
+/* Hands over window w whose rows are the n users us->users[users[i]]
+ * (each once), their counts in acc: sorted and cut to top_n exactly as
+ * tc_emit_window sorts a task's rows, for callers that sum counts
+ * themselves (tgcount --merge, tc_merge.h).  Uses us's name order and
+ * overwrites nothing but the emission scratch.  n may be 0 (nothing is
+ * handed over).  Returns 0, or -1 as tc_emit_window. */
+int tc_emit_users(struct tc_emit *x, struct tc_users *us, const uint32_t *users, size_t n,
+                  const struct tc_window *w, size_t top_n, const struct tc_emitter *em);
+
 /* Emits, in order of end, then start, then spec index, every window that
  * contains a live pane of a source and ends in (lo, hi] (lo INT64_MIN: no lower
  * bound; hi INT64_MAX: no upper bound), marked final or provisional as

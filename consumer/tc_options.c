@@ -31,6 +31,7 @@ enum {
     OPT_METRICS_INTERVAL,
     OPT_LIVE,
     OPT_LIVE_OUTPUT,
+    OPT_MERGE,
 };
 
 static const char short_options[] = ":b:t:G:p:o:eX:F:d:w:l:n:f:qvhV";
@@ -64,6 +65,7 @@ static const struct option long_options[] = {
     {"metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL},
     {"live", no_argument, NULL, OPT_LIVE},
     {"live-output", required_argument, NULL, OPT_LIVE_OUTPUT},
+    {"merge", no_argument, NULL, OPT_MERGE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -92,7 +94,50 @@ static const struct {
     {OPT_CHECKPOINT, "--checkpoint"},
     {OPT_CHECKPOINT_INTERVAL, "--checkpoint-interval"},
     {OPT_ALLOW_DATA_LOSS, "--allow-data-loss"},
+    {OPT_MERGE, "--merge"},
 };
+
+/* The options --merge refuses, and why (a results topic is read whole,
+ * its rows were counted by the writers). */
+static const struct {
+    int code;
+    const char *name;
+    const char *why;
+} merge_refused[] = {
+    {'G', "-G", "the results topic is read whole, without a group"},
+    {'p', "-p", "every partition of the results topic is read"},
+    {'o', "-o", "the results topic is read from the beginning"},
+    {OPT_CHECKPOINT, "--checkpoint",
+     "the merged state is rebuilt from the results topic"},
+    {OPT_CHECKPOINT_INTERVAL, "--checkpoint-interval",
+     "the merged state is rebuilt from the results topic"},
+    {'w', "-w", "the windows come from the results topic's rows"},
+    {'l', "-l", "the writers judged lateness"},
+    {OPT_IDLE, "--idle", "windows are final when every partition's progress says so"},
+    {OPT_NO_DEDUP, "--no-dedup", "the writers counted the records"},
+    {OPT_MAX_USERS, "--max-users", "the writers counted the records"},
+    {OPT_MAX_FUTURE, "--max-future", "the writers counted the records"},
+    {OPT_MAX_RECORD, "--max-record", "the writers counted the records"},
+    {OPT_LATE_FILE, "--late-file", "the writers counted the records"},
+    {OPT_EMIT, "--emit", "windows are printed when final"},
+    {OPT_TRIGGER, "--trigger", "windows are printed when final"},
+    {OPT_LIVE, "--live", "not available for merged windows"},
+    {OPT_LIVE_OUTPUT, "--live-output", "not available for merged windows"},
+    {OPT_STATS_INTERVAL, "--stats-interval", "only --stats at the end"},
+    {OPT_METRICS_FILE, "--metrics-file", "not available for merged windows"},
+    {OPT_METRICS_INTERVAL, "--metrics-interval", "not available for merged windows"},
+};
+
+/* The index in merge_refused of option c, or -1. */
+static int merge_refused_index(int c)
+{
+    for (size_t i = 0; i < sizeof merge_refused / sizeof *merge_refused; i++) {
+        if (merge_refused[i].code == c) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
 
 /* The name of option c when it is Kafka-only, else NULL. */
 static const char *kafka_only_name(int c)
@@ -354,6 +399,9 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
     case OPT_LIVE:
         opts->live = true;
         break;
+    case OPT_MERGE:
+        opts->merge = true;
+        break;
     case OPT_LIVE_OUTPUT:
         return set_name(&opts->live_output, "--live-output", arg, err, errlen);
     case OPT_CHECKPOINT_INTERVAL:
@@ -470,6 +518,8 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
     tg_cli_begin();
     const char *kafka_option = NULL; /* the first Kafka-only option given */
     bool offset_given = false;
+    bool topic_given = false;
+    int refused = -1; /* the first option given that --merge refuses */
     int c;
     while ((c = tg_cli_next_option(argc, argv, short_options, long_options, err,
                                    errlen)) != -1) {
@@ -484,6 +534,15 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
             kafka_option = kafka_only_name(c);
         }
         offset_given = offset_given || c == 'o';
+        topic_given = topic_given || c == 't';
+        if (refused < 0) {
+            refused = merge_refused_index(c);
+        }
+    }
+    if (opts->merge && refused >= 0) {
+        snprintf(err, errlen, "%s does not apply with --merge: %s",
+                 merge_refused[refused].name, merge_refused[refused].why);
+        return TC_OPTIONS_USAGE;
     }
     if (check_overlap(opts, err, errlen) != 0) {
         return TC_OPTIONS_USAGE;
@@ -514,6 +573,12 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
                                   tg_kafka_brokers_requested(NULL) != NULL);
     if (!opts->use_kafka) {
         return TC_OPTIONS_RUN;
+    }
+    /* The default topic holds records, not rows: every message would be
+     * malformed. */
+    if (opts->merge && !topic_given) {
+        snprintf(err, errlen, "--merge needs the results topic: -t TOPIC");
+        return TC_OPTIONS_USAGE;
     }
     /* Before resolve_group: the default properties file may set group.id. */
     int kafka = tg_cli_kafka_finish(&opts->kafka_conf, NULL, err, errlen);
@@ -559,6 +624,10 @@ void tc_options_help(FILE *out)
         "                            ~/.config/tgstream/kafka.properties)\n"
         "  -d CTX                    librdkafka debug contexts (-X debug=CTX)\n"
 
+        "      --merge               read the results topic -t (what members with\n"
+        "                            an output topic write) and print the merged\n"
+        "                            windows, each when every input partition's\n"
+        "                            progress passed its end\n"
         "      --connect-timeout DUR give up when no broker answers (default: 30s)\n"
         "      --allow-data-loss     offsets deleted before they were read are still\n"
         "                            reported and counted (lost=), but -e exits 0\n"

@@ -103,6 +103,10 @@ struct tc_options {
      * reported and counted, but -e then exits 0 instead of 65. */
     bool allow_data_loss;
 
+    /* --merge: read a results topic (-t) and print the merged windows
+     * (tc_merge_run.h) instead of counting records. */
+    bool merge;
+
     /* Windows and counting. */
     struct tg_window_spec windows[TC_MAX_WINDOWS];
     size_t nwindows;    /* default: 1m and 10m/30s */

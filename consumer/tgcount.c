@@ -9,6 +9,7 @@
 #include "tc_input.h"
 #include "tc_kafka.h"
 #include "tc_live.h"
+#include "tc_merge_run.h"
 #include "tc_options.h"
 #include "tc_pipeline.h"
 #include "tg_cli.h"
@@ -124,6 +125,11 @@ int main(int argc, char **argv)
         tg_log_error(&log, "cannot install signal handlers: %s", strerror(errno));
         tc_options_clear(&opts);
         return TG_EXIT_SOFTWARE;
+    }
+    if (opts.merge) {
+        status = tc_merge_run(&opts, &log);
+        tc_options_clear(&opts);
+        return status;
     }
     struct tc_pipeline_config cfg;
     tc_options_pipeline_config(&opts, &cfg);

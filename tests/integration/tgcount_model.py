@@ -10,6 +10,18 @@ contract"), for the differential test tgcount_model.sh and the golden cases
   tgcount_model.py run --partitioned ARGS < IN
                                    the same for a Kafka topic: each line of
                                    IN is "PARTITION RECORD" (kcat -f '%p %s\n')
+  tgcount_model.py run --partitioned --results N ARGS < IN
+                                   the results topic a correct writer of an
+                                   N-partition input topic writes (README,
+                                   "Merged view"): "PARTITION:MESSAGE" lines,
+                                   each partition's rows of the windows its
+                                   own W_p passed, then its progress (W_p)
+  tgcount_model.py run --partitioned --merged N ARGS < IN
+                                   what tgcount --merge -e prints over those
+                                   messages: a window is final when every
+                                   partition's W_p passed its end; its rows
+                                   are summed over the partitions that passed
+                                   it; the others are provisional
 
 The model keeps whole windows (no panes, no hashing, no forgetting beyond
 the contract) and follows the contract's wording step by step: a duplicate
@@ -114,6 +126,7 @@ def text_name(u):
 
 
 def model(args):
+    results=0;merged=0;pcounts={}  # (spec, k, partition) -> {key: n}
     specs=[];L=30000;top=0;dedup=True;form='text';stopped=False;partitioned=False;stats=False;late=0;dups=0
     i=0
     while i<len(args):
@@ -127,6 +140,8 @@ def model(args):
         # windows still open at the end are provisional.
         elif a=='--stopped': stopped=True; i+=1
         elif a=='--partitioned': partitioned=True; i+=1
+        elif a=='--results': results=int(args[i+1]); i+=2
+        elif a=='--merged': merged=int(args[i+1]); i+=2
         # --stats: "late=N duplicates=M" on stderr, as tgcount's stats say.
         elif a=='--stats': stats=True; i+=1
         else: raise SystemExit('arg '+a)
@@ -208,12 +223,45 @@ def model(args):
         if wins:
             for w in wins:
                 counts.setdefault(w,{}); counts[w][key]=counts[w].get(key,0)+1
+                pc=pcounts.setdefault(w+(part,),{}); pc[key]=pc.get(key,0)+1
             if dedup and ids is not None: seen[ids]=t
         W=Wp[part]=t-L if W is None else max(W,t-L)
         emit(final_now())
+    if results or merged:
+        return model_results(results or merged, bool(merged), sp, Wp, pcounts, counts, emit, form, out)
     emit([w for w in counts if w not in emitted], final=not stopped)
     if form=='csv': out.insert(0,'window,start,end,username,count,final')
     if stats: sys.stderr.write('late=%d duplicates=%d\n'%(late,dups))
+    sys.stdout.write(''.join(l+'\n' for l in out))
+
+
+def model_results(n, merged, sp, Wp, pcounts, counts, emit, form, out):
+    # A partition's rows are written once its own W_p has passed the
+    # window's end; progress says W_p.  A partition without a record has
+    # no W_p and writes nothing, so no window is final then.
+    passed=lambda w,p: Wp.get(p) is not None and sp[w[0]][1]*w[1]+sp[w[0]][0]<=Wp[p]
+    if not merged:
+        for (si,k,p),users in sorted(pcounts.items(), key=lambda kv:(kv[0][2],kv[0][:2])):
+            S,D,text=sp[si]
+            if not passed((si,k),p): continue
+            for u,c in sorted(users.items()):
+                sys.stdout.write('%d:%s\n'%(p,json.dumps({"type":"row","window":text,"start":fmt(k*D),
+                    "end":fmt(k*D+S),"username":u,"count":c,"final":True,"topic":"rndin",
+                    "partition":p},ensure_ascii=False,separators=(',',':'))))
+        for p in sorted(Wp):
+            sys.stdout.write('%d:%s\n'%(p,json.dumps({"type":"progress","topic":"rndin",
+                "partition":p,"partitions":n,"watermark":fmt(Wp[p])},separators=(',',':'))))
+        return
+    G=min(Wp[p] for p in range(n)) if all(Wp.get(p) is not None for p in range(n)) else None
+    counts.clear()
+    for (si,k,p),users in pcounts.items():
+        if not passed((si,k),p): continue
+        c=counts.setdefault((si,k),{})
+        for u,x in users.items(): c[u]=c.get(u,0)+x
+    fin=lambda w: G is not None and sp[w[0]][1]*w[1]+sp[w[0]][0]<=G
+    emit([w for w in counts if fin(w)], final=True)
+    emit([w for w in counts if not fin(w)], final=False)
+    if form=='csv': out.insert(0,'window,start,end,username,count,final')
     sys.stdout.write(''.join(l+'\n' for l in out))
 
 

@@ -169,6 +169,7 @@ static void test_kafka_only_table(void)
         {"--checkpoint", "/tmp/x"},
         {"--checkpoint-interval", "1s"},
         {"--allow-data-loss", NULL},
+        {"--merge", NULL},
     };
     char *buf = NULL;
     size_t len = 0;
@@ -546,6 +547,53 @@ static void test_help_version(void)
     free(buf);
 }
 
+/* --merge: Kafka input, -t required, the options that do not apply
+ * refused with one reason each. */
+static void test_merge(void)
+{
+    CHECK_INT(parse("--merge -t res -b 127.0.0.1:9 -e -n 3 -f csv --stats -q"),
+              TC_OPTIONS_RUN);
+    CHECK(opts.merge && opts.use_kafka && opts.exit_at_end);
+    CHECK_STR(opts.topic, "res");
+    CHECK_INT(opts.top_n, 3);
+    CHECK_INT(parse("--merge -b 127.0.0.1:9"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--merge needs the results topic: -t TOPIC");
+    CHECK_INT(parse("--merge -t res -w 1m"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "-w does not apply with --merge: the windows come from the results "
+                   "topic's rows");
+    CHECK_INT(parse("-G g --merge -t res"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "-G does not apply with --merge: the results topic is read whole, "
+                   "without a group");
+    const char *refused[] = {"-l 0",
+                             "-p 0",
+                             "-o end",
+                             "--idle off",
+                             "--no-dedup",
+                             "--emit changes",
+                             "--trigger 1s",
+                             "--max-users 5",
+                             "--max-future 1h",
+                             "--max-record 1K",
+                             "--late-file x",
+                             "--checkpoint d",
+                             "--checkpoint-interval 1s",
+                             "--stats-interval 1s",
+                             "--metrics-file m",
+                             "--metrics-interval 1s",
+                             "--live"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "--merge -t res %s", refused[i]);
+        CHECK_INT(parse(line), TC_OPTIONS_USAGE);
+        CHECK(strstr(err, " does not apply with --merge: ") != NULL);
+    }
+    CHECK_INT(parse("--merge -t res -e --allow-data-loss"), TC_OPTIONS_RUN);
+    CHECK(opts.allow_data_loss);
+    /* Without --merge the same options are fine. */
+    CHECK_INT(parse("-t res -w 1m -l 0"), TC_OPTIONS_RUN);
+    CHECK(!opts.merge);
+}
+
 int main(void)
 {
     /* No developer's default properties file may change what is tested. */
@@ -564,6 +612,7 @@ int main(void)
     RUN(test_idle);
     RUN(test_pipeline_config);
     RUN(test_help_version);
+    RUN(test_merge);
     tc_options_clear(&opts);
     return tg_test_finish();
 }

@@ -1,0 +1,258 @@
+/* The merge state (tc_merge.h) and the results-topic messages
+ * (tc_merge_msg.h): idempotent rows, finality from every partition's
+ * progress, sums over partitions, emission order, rows after final, and
+ * what a message must hold. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_merge.h"
+#include "tc_merge_msg.h"
+#include "tg_test.h"
+
+#define MIN_MS 60000
+
+/* Emitted windows as text: "SPEC[start,end)" in minutes, "~" when
+ * provisional, then " name=count" per row, ";" after each window. */
+struct seen {
+    struct tc_merge *m;
+    char text[2048];
+};
+
+static int record(void *ctx, const struct tc_window *w, const struct tc_row *rows,
+                  size_t n, bool first, bool last)
+{
+    struct seen *s = ctx;
+    size_t len = strlen(s->text);
+    if (first) {
+        len += (size_t)snprintf(s->text + len, sizeof s->text - len, "%s[%lld,%lld)%s",
+                                tc_merge_spec_text(s->m, w->spec),
+                                (long long)(w->start_ms / MIN_MS),
+                                (long long)(w->end_ms / MIN_MS), w->final ? "" : "~");
+    }
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)snprintf(s->text + len, sizeof s->text - len, " %s=%llu",
+                                rows[i].name, (unsigned long long)rows[i].count);
+    }
+    if (last) {
+        snprintf(s->text + len, sizeof s->text - len, ";");
+    }
+    return 0;
+}
+
+static char err[256];
+
+static int row(struct tc_merge *m, const char *spec, int start_min, int end_min,
+               const char *user, uint64_t count, int32_t partition)
+{
+    struct tc_merge_row r = {spec,
+                             strlen(spec),
+                             start_min * (int64_t)MIN_MS,
+                             end_min * (int64_t)MIN_MS,
+                             user,
+                             strlen(user),
+                             count,
+                             partition};
+    return tc_merge_add_row(m, &r, err, sizeof err);
+}
+
+static int progress(struct tc_merge *m, int32_t partition, int32_t partitions, int min)
+{
+    struct tc_merge_progress p = {partition, partitions, min * (int64_t)MIN_MS};
+    return tc_merge_add_progress(m, &p, err, sizeof err);
+}
+
+/* Emits into s->text (cleared first). */
+static void emit(struct tc_merge *m, struct tc_emit *x, struct seen *s, bool rest,
+                 size_t top_n)
+{
+    s->m = m;
+    s->text[0] = '\0';
+    struct tc_emitter em = {record, s};
+    CHECK_INT(tc_merge_emit(m, x, rest, top_n, &em), 0);
+}
+
+static void test_idempotent_rows(void)
+{
+    struct tc_merge *m = tc_merge_new();
+    struct tc_emit *x = tc_emit_new();
+    struct seen s;
+    CHECK_INT(row(m, "1m", 0, 1, "a", 2, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 0, 1, "a", 2, 0), TC_MERGE_SAME);
+    CHECK_INT(row(m, "1m", 0, 1, "a", 5, 0), TC_MERGE_REWRITTEN);
+    CHECK_INT(row(m, "1m", 0, 1, "a", 3, 1), TC_MERGE_NEW); /* another partition */
+    CHECK_INT(row(m, "1m", 0, 1, "b", 8, 1), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 0, 1, "c", 4, 1), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 0, 1, "c", 0, 1), TC_MERGE_REWRITTEN); /* c gone */
+    const struct tc_merge_stats *st = tc_merge_stats(m);
+    CHECK_INT(st->rows, 7);
+    CHECK_INT(st->same, 1);
+    CHECK_INT(st->rewritten, 2);
+    CHECK_INT(progress(m, 0, 2, 1), 0);
+    CHECK_INT(progress(m, 1, 2, 1), 0);
+    emit(m, x, &s, false, 0);
+    /* a: 5 (partition 0, last value) + 3 (partition 1); ties by name. */
+    CHECK_STR(s.text, "1m[0,1) a=8 b=8;");
+    CHECK_INT(tc_merge_open_windows(m), 0);
+    CHECK_INT(st->windows_final, 1);
+    tc_emit_free(x);
+    tc_merge_free(m);
+}
+
+static void test_finality(void)
+{
+    struct tc_merge *m = tc_merge_new();
+    struct tc_emit *x = tc_emit_new();
+    struct seen s;
+    CHECK_INT(row(m, "1m", 0, 1, "a", 1, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 1, 2, "a", 1, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 0, 1, "b", 2, 2), TC_MERGE_NEW);
+    /* No progress yet: nothing is final. */
+    CHECK(tc_merge_watermark(m) == INT64_MIN);
+    emit(m, x, &s, false, 0);
+    CHECK_STR(s.text, "");
+    CHECK_INT(progress(m, 0, 3, 5), 0);
+    CHECK_INT(progress(m, 2, 3, 5), 0);
+    emit(m, x, &s, false, 0);
+    CHECK_STR(s.text, ""); /* partition 1 has said nothing */
+    CHECK_INT(progress(m, 1, 3, 1), 0);
+    CHECK(tc_merge_watermark(m) == 1 * MIN_MS);
+    CHECK_INT(progress(m, 1, 3, 0), 0); /* an older progress changes nothing */
+    CHECK(tc_merge_watermark(m) == 1 * MIN_MS);
+    emit(m, x, &s, false, 0);
+    CHECK_STR(s.text, "1m[0,1) b=2 a=1;");
+    /* The very row of the window printed final again (a replay): the same. */
+    CHECK_INT(row(m, "1m", 0, 1, "b", 2, 2), TC_MERGE_SAME);
+    CHECK_INT(tc_merge_stats(m)->after_final, 0);
+    CHECK_INT(row(m, "1m", 0, 1, "b", 3, 2), TC_MERGE_AFTER_FINAL);
+    CHECK_INT(tc_merge_stats(m)->after_final, 1);
+    /* A row for the window printed final: refused and counted. */
+    CHECK_INT(row(m, "1m", 0, 1, "z", 9, 1), TC_MERGE_AFTER_FINAL);
+    CHECK_INT(tc_merge_stats(m)->after_final, 2);
+    /* A fourth partition appears: G falls back, but what was final stays. */
+    CHECK_INT(progress(m, 3, 4, 9), 0);
+    CHECK_INT(tc_merge_partitions(m), 4);
+    CHECK_INT(row(m, "1m", 0, 1, "z", 9, 3), TC_MERGE_AFTER_FINAL);
+    emit(m, x, &s, true, 0);
+    CHECK_STR(s.text, "1m[1,2)~ a=1;");
+    CHECK_INT(tc_merge_stats(m)->windows_provisional, 1);
+    tc_emit_free(x);
+    tc_merge_free(m);
+}
+
+static void test_order_and_top(void)
+{
+    struct tc_merge *m = tc_merge_new();
+    struct tc_emit *x = tc_emit_new();
+    struct seen s;
+    /* Inserted out of order: end, then start, then spec text. */
+    CHECK_INT(row(m, "2m/1m", 1, 3, "a", 1, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 2, 3, "a", 1, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m/30s", 0, 1, "a", 1, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 0, 1, "c", 1, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 0, 1, "b", 1, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 0, 1, "a", 3, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "2m/1m", -1, 1, "a", 1, 0), TC_MERGE_NEW);
+    CHECK_INT(progress(m, 0, 1, 2), 0);
+    emit(m, x, &s, true, 2);
+    CHECK_STR(s.text, "2m/1m[-1,1) a=1;1m[0,1) a=3 b=1;1m/30s[0,1) a=1;"
+                      "2m/1m[1,3)~ a=1;1m[2,3)~ a=1;");
+    tc_emit_free(x);
+    tc_merge_free(m);
+}
+
+static void test_refused(void)
+{
+    struct tc_merge *m = tc_merge_new();
+    CHECK_INT(row(m, "1m", 0, 1, "a", 1, 0), TC_MERGE_NEW);
+    CHECK_INT(row(m, "1m", 0, 2, "a", 1, 0), -1);
+    CHECK(strstr(err, "two ends") != NULL);
+    CHECK_INT(row(m, "1m", 1, 1, "a", 1, 0), -1);
+    CHECK_INT(progress(m, 3, 3, 1), -1);
+    CHECK_STR(err, "partition 3 out of range 0..2");
+    CHECK_INT(progress(m, 0, 0, 1), -1);
+    CHECK_INT(tc_merge_partitions(m), 0);
+    char spec[16];
+    for (int i = 1; i < TC_MERGE_MAX_SPECS; i++) { /* "1m" is the first */
+        snprintf(spec, sizeof spec, "s%d", i);
+        CHECK(row(m, spec, 0, 1, "a", 1, 0) >= 0);
+    }
+    CHECK_INT(row(m, "one-too-many", 0, 1, "a", 1, 0), -1);
+    tc_merge_free(m);
+    tc_merge_free(NULL);
+}
+
+static int parse(struct tc_merge_msg *msg, const char *text)
+{
+    err[0] = '\0';
+    return tc_merge_msg_parse(msg, text, strlen(text), err, sizeof err);
+}
+
+static void test_messages(void)
+{
+    struct tc_merge_msg msg;
+    CHECK_INT(parse(&msg,
+                    "{\"type\":\"row\",\"window\":\"10m/30s\","
+                    "\"start\":\"2024-05-01T12:00:00Z\",\"end\":\"2024-05-01T12:10:00Z\","
+                    "\"username\":\"al\\u00e9\",\"count\":7,\"final\":true,"
+                    "\"topic\":\"t\",\"partition\":3,\"future\":[1]}"),
+              0);
+    CHECK_INT(msg.kind, TC_MERGE_MSG_ROW);
+    CHECK_INT(msg.row.spec_len, 7);
+    CHECK(msg.row.end_ms - msg.row.start_ms == 10 * MIN_MS);
+    CHECK_INT(msg.row.user_len, 4); /* UTF-8 */
+    CHECK_INT(msg.row.count, 7);
+    CHECK_INT(msg.row.partition, 3);
+    CHECK_STR(msg.topic, "t");
+    tc_merge_msg_clear(&msg);
+    CHECK_INT(parse(&msg, "{\"type\":\"progress\",\"partition\":1,\"partitions\":4,"
+                          "\"watermark\":\"2024-05-01T12:01:30.5Z\"}"),
+              0);
+    CHECK_INT(msg.kind, TC_MERGE_MSG_PROGRESS);
+    CHECK_INT(msg.progress.partitions, 4);
+    CHECK_INT(msg.progress.watermark_ms % 1000, 500);
+    CHECK(msg.topic == NULL);
+    tc_merge_msg_clear(&msg);
+    CHECK_INT(parse(&msg, "{\"type\":\"changelog\"}"), 0);
+    CHECK_INT(msg.kind, TC_MERGE_MSG_OTHER);
+    tc_merge_msg_clear(&msg);
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {"", "empty message"},
+        {"nope", "not JSON"},
+        {"[1]", "not a JSON object"},
+        {"{\"a\":1,\"a\":2}", "not JSON"},
+        {"{\"type\":1}", "\"type\" is not a string"},
+        {"{\"type\":\"row\"}", "\"window\" is missing"},
+        {"{\"type\":\"progress\",\"partition\":-1}", "\"partition\" is not an integer"},
+        {"{\"type\":\"progress\",\"partition\":0,\"partitions\":1,\"watermark\":\"x\"}",
+         "\"watermark\": "},
+        {"{\"type\":\"row\",\"window\":\"\",\"start\":\"2024-05-01T12:00:00Z\","
+         "\"end\":\"2024-05-01T12:01:00Z\",\"username\":\"a\",\"count\":1,"
+         "\"partition\":0}",
+         "\"window\" is empty"},
+        {"{\"type\":\"row\",\"window\":\"1m\",\"start\":\"2024-05-01T12:00:00Z\","
+         "\"end\":\"2024-05-01T12:01:00Z\",\"username\":\"a\",\"count\":1.5,"
+         "\"partition\":0}",
+         "\"count\" is not an integer"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CHECK_INT(parse(&msg, bad[i].text), -1);
+        if (strstr(err, bad[i].why) == NULL) {
+            printf("  %s: '%s', expected '%s'\n", bad[i].text, err, bad[i].why);
+            CHECK(0);
+        }
+        tc_merge_msg_clear(&msg);
+    }
+}
+
+int main(void)
+{
+    RUN(test_idempotent_rows);
+    RUN(test_finality);
+    RUN(test_order_and_top);
+    RUN(test_refused);
+    RUN(test_messages);
+    return tg_test_finish();
+}
