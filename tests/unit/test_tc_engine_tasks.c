@@ -193,6 +193,7 @@ static void test_save_load(void)
         tc_ckbuf_u32(&bad, 3);
         tc_ckbuf_i64(&bad, INT64_MIN);
         tc_ckbuf_i64(&bad, INT64_MIN);
+        tc_ckbuf_i64(&bad, INT64_MIN); /* nothing produced */
         tc_ckbuf_u64(&bad, 0);
         tc_ckbuf_u64(&bad, 0);
         tc_ckbuf_u64(&bad, 0);
