@@ -17,7 +17,9 @@
  *     without --checkpoint), when partitions are revoked, and at the end;
  *     with -p still in the group -G, as a simple consumer outside any
  *     membership (a broker that refuses that gets a warning each time);
- *     without a group, never;
+ *     without a group, never; with --output-topic only inside the results
+ *     transaction, every --commit-interval (tc_kafka_txn.h), the checkpoint
+ *     right after it;
  *   - connection: until a broker has answered, a metadata probe every half
  *     second; no answer within --connect-timeout is exit 69;
  *   - lost data: a partition whose fetch stopped in deleted data is
