@@ -87,6 +87,7 @@ void tc_ckreader_init(struct tc_ckreader *r, const void *data, size_t len)
     r->len = len;
     r->pos = 0;
     r->failed = false;
+    r->version = TC_CHECKPOINT_VERSION;
 }
 
 static uint64_t get_le(struct tc_ckreader *r, int n)
@@ -243,9 +244,10 @@ int tc_checkpoint_unwrap(const char *data, size_t len, const char **payload,
                  "from the group's committed offsets");
         return -1;
     }
-    if (version != TC_CHECKPOINT_VERSION) {
-        snprintf(err, errlen, "checkpoint version %u, this tgcount reads version %d",
-                 (unsigned)version, TC_CHECKPOINT_VERSION);
+    if (version < TC_CHECKPOINT_VERSION_MIN || version > TC_CHECKPOINT_VERSION) {
+        snprintf(err, errlen,
+                 "checkpoint version %u, this tgcount reads versions %d to %d",
+                 (unsigned)version, TC_CHECKPOINT_VERSION_MIN, TC_CHECKPOINT_VERSION);
         return -1;
     }
     if (plen != len - HEADER_LEN - TRAILER_LEN) {
@@ -263,8 +265,8 @@ int tc_checkpoint_unwrap(const char *data, size_t len, const char **payload,
     return 0;
 }
 
-int tc_checkpoint_read(const char *dir, char **payload, size_t *len, char *err,
-                       size_t errlen)
+int tc_checkpoint_read(const char *dir, char **payload, size_t *len, uint32_t *version,
+                       char *err, size_t errlen)
 {
     char path[4096];
     if (ckpt_path(dir, path, sizeof path, err, errlen) != 0) {
@@ -283,6 +285,10 @@ int tc_checkpoint_read(const char *dir, char **payload, size_t *len, char *err,
         free(data);
         return -1;
     }
+    struct tc_ckreader head;
+    tc_ckreader_init(&head, data, dlen);
+    head.pos = sizeof magic;
+    *version = tc_ckreader_u32(&head);
     memmove(data, p, plen);
     *payload = data;
     *len = plen;

@@ -18,9 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Version 2: one state per partition (tc_engine_save).  Version 1, one
- * state for every partition, is refused with the remedy. */
-#define TC_CHECKPOINT_VERSION 2
+/* Version 3: one state per partition (tc_engine_save), each with the end up
+ * to which its final rows went to the results topic (--output-topic).
+ * Version 2, the same without that end, is still read (the end is then the
+ * watermark W: nothing was produced from it).  Version 1, one state for
+ * every partition, is refused with the remedy. */
+#define TC_CHECKPOINT_VERSION 3
+#define TC_CHECKPOINT_VERSION_MIN 2
 #define TC_CHECKPOINT_FILE "tgcount.ckpt"
 /* The run lock in the directory (tg_lockfile.h): one tgcount per
  * checkpoint, since two would overwrite each other's state. */
@@ -54,6 +58,9 @@ struct tc_ckreader {
     size_t len;
     size_t pos;
     bool failed;
+    /* The layout's version (TC_CHECKPOINT_VERSION unless the reader of an
+     * older file says otherwise), for the decoders of fields added since. */
+    uint32_t version;
 };
 
 void tc_ckreader_init(struct tc_ckreader *r, const void *data, size_t len);
@@ -85,10 +92,11 @@ int tc_checkpoint_write(const char *dir, const void *payload, size_t len, char *
                         size_t errlen);
 
 /* Reads and validates dir/TC_CHECKPOINT_FILE.  Returns 1 with *payload (a
- * malloc'd buffer the caller frees) and *len; 0 when the file does not
- * exist; -1 with err when it cannot be read or is not a valid checkpoint. */
-int tc_checkpoint_read(const char *dir, char **payload, size_t *len, char *err,
-                       size_t errlen);
+ * malloc'd buffer the caller frees), *len and the layout's *version; 0 when
+ * the file does not exist; -1 with err when it cannot be read or is not a
+ * valid checkpoint. */
+int tc_checkpoint_read(const char *dir, char **payload, size_t *len, uint32_t *version,
+                       char *err, size_t errlen);
 
 /* Validates a whole container in memory; on success *payload points into
  * data.  Returns 0, or -1 with err.  (For tests and fuzzing.) */

@@ -36,9 +36,10 @@ struct tc_engine {
      * every window ending at or before emitted_w was handed over final. */
     bool hold;
     int64_t emitted_w;
-    /* Windows handed to the live view's snapshots: not output, so not in
-     * windows_emitted. */
+    /* Windows handed to the live view's snapshots and to the task sink:
+     * not output, so not in windows_emitted. */
     uint64_t snapshot_windows;
+    struct tc_engine_task_sink sink; /* window NULL: none */
 };
 
 /* Brings the counters up to date after a call that may have changed any
@@ -335,6 +336,96 @@ static int emit_ending(struct tc_engine *e, int64_t lo, int64_t hi, bool only_ch
                           final, e->top_n, em);
 }
 
+/* ---- the results topic's rows, per task -------------------------------- */
+
+void tc_engine_set_task_sink(struct tc_engine *e, const struct tc_engine_task_sink *sink)
+{
+    e->sink = sink != NULL ? *sink : (struct tc_engine_task_sink){0};
+}
+
+struct task_emit {
+    const struct tc_engine_task_sink *sink;
+    uint32_t task;
+};
+
+static int task_window(void *ctx, const struct tc_window *w, const struct tc_row *rows,
+                       size_t n, bool first, bool last)
+{
+    const struct task_emit *te = ctx;
+    return te->sink->window(te->sink->ctx, te->task, w, rows, n, first, last);
+}
+
+/* One task's windows ending in (produced_end, W_p], from its panes alone. */
+static int task_finals(struct tc_engine *e, uint32_t id, struct tc_task *t)
+{
+    tc_task_raise(t, e->w);
+    if (t->w <= t->produced_end) {
+        return 0;
+    }
+    struct tc_emit_source src = {t->users, t->panes, t->fixes, t->nfixes, &t->cache};
+    struct task_emit te = {&e->sink, id};
+    const struct tc_emitter em = {task_window, &te};
+    uint64_t before = tc_emit_windows(e->emit);
+    int rc = tc_emit_ending(e->emit, &e->cfg.windows, &src, 1, t->produced_end, t->w,
+                            false, true, 0, &em);
+    e->snapshot_windows += tc_emit_windows(e->emit) - before;
+    if (rc == 0) {
+        t->produced_end = t->w;
+    }
+    return rc;
+}
+
+int tc_engine_task_finals(struct tc_engine *e)
+{
+    if (e->sink.window == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < e->captasks; i++) {
+        if (e->tasks[i] != NULL && task_finals(e, (uint32_t)i, e->tasks[i]) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int64_t tc_engine_task_produced(const struct tc_engine *e, uint32_t task)
+{
+    const struct tc_task *t = task < e->captasks ? e->tasks[task] : NULL;
+    return t != NULL ? t->produced_end : INT64_MIN;
+}
+
+bool tc_engine_has_task(const struct tc_engine *e, uint32_t task)
+{
+    return task < e->captasks && e->tasks[task] != NULL;
+}
+
+void tc_engine_drop_task(struct tc_engine *e, uint32_t task)
+{
+    if (task == TC_ENGINE_ALL_TASKS) {
+        for (size_t i = 0; i < e->captasks; i++) {
+            tc_engine_drop_task(e, (uint32_t)i);
+        }
+        return;
+    }
+    if (!tc_engine_has_task(e, task)) {
+        return;
+    }
+    tc_task_free(e->tasks[task]);
+    e->tasks[task] = NULL;
+    e->ntasks--;
+    e->single = NULL;
+    for (size_t i = 0; i < e->captasks && e->ntasks == 1; i++) {
+        if (e->tasks[i] != NULL) {
+            /* The one-task paths assume the task was raised with W. */
+            e->single = e->tasks[i];
+            tc_task_raise(e->single, e->w);
+        }
+    }
+    /* The merged table's cached ids of other tasks stay valid: only this
+     * task's cache went. */
+    sync_counters(e);
+}
+
 int tc_engine_release(struct tc_engine *e, const struct tc_emitter *em)
 {
     if (e->emitted_w >= e->w) {
@@ -349,7 +440,12 @@ int tc_engine_release(struct tc_engine *e, const struct tc_emitter *em)
         e->emitted_w = e->w;
         return 0;
     }
-    int rc = emit_ending(e, e->emitted_w, e->w, false, true, em);
+    /* The tasks' own rows first: the panes they come from are forgotten
+     * below. */
+    int rc = tc_engine_task_finals(e);
+    if (rc == 0) {
+        rc = emit_ending(e, e->emitted_w, e->w, false, true, em);
+    }
     if (rc == 0) {
         e->emitted_w = e->w;
         if (e->single != NULL) {
@@ -630,23 +726,4 @@ int tc_engine_load_task(struct tc_engine *e, uint32_t task, const void *data, si
     install_task(e, task, t);
     sync_counters(e);
     return 0;
-}
-
-void tc_engine_drop_task(struct tc_engine *e, uint32_t task)
-{
-    if (task >= e->captasks || e->tasks[task] == NULL) {
-        return;
-    }
-    tc_task_free(e->tasks[task]);
-    e->tasks[task] = NULL;
-    e->ntasks--;
-    e->single = NULL;
-    for (size_t i = 0; i < e->captasks && e->ntasks == 1; i++) {
-        if (e->tasks[i] != NULL) {
-            /* The one-task paths assume the task was raised with W. */
-            e->single = e->tasks[i];
-            tc_task_raise(e->single, e->w);
-        }
-    }
-    sync_counters(e);
 }

@@ -121,6 +121,42 @@ void tc_engine_free(struct tc_engine *e);
 /* The pane size (gcd of every size and slide). */
 int64_t tc_engine_pane_ms(const struct tc_engine *e);
 
+/* --output-topic: each task's own final rows, as its W_p passes a
+ * window's end (the results topic, tc_kafka_txn.h).  window is called as
+ * struct tc_emitter's, with the task's number: every row of the task alone
+ * (no top_n), marked final. */
+struct tc_engine_task_sink {
+    int (*window)(void *ctx, uint32_t task, const struct tc_window *w,
+                  const struct tc_row *rows, size_t n, bool first, bool last);
+    void *ctx;
+};
+
+/* Sets the sink (copied; its ctx borrowed; NULL clears it).  With a sink,
+ * every release first hands each task's rows up to its W_p to it
+ * (tc_engine_task_finals), since it then forgets the panes they come
+ * from. */
+void tc_engine_set_task_sink(struct tc_engine *e, const struct tc_engine_task_sink *sink);
+
+/* Hands to the sink, for every task in order of number, its windows
+ * ending in (produced_end, W_p] (in emission order), then sets its
+ * produced_end to W_p.  Nothing without a sink.  Returns 0, or -1 when the
+ * sink failed or memory ran out (produced_end then stays where it was for
+ * the task that failed). */
+int tc_engine_task_finals(struct tc_engine *e);
+
+/* A task's produced_end (INT64_MIN: nothing yet, or no such task). */
+int64_t tc_engine_task_produced(const struct tc_engine *e, uint32_t task);
+
+/* True when the task exists. */
+bool tc_engine_has_task(const struct tc_engine *e, uint32_t task);
+
+/* Forgets a task and everything it counted (its partition was revoked
+ * from this member, which no longer speaks for it): its counts leave
+ * every window not handed over yet (release held finals first);
+ * TC_ENGINE_ALL_TASKS: every task.  Unknown tasks are ignored. */
+#define TC_ENGINE_ALL_TASKS UINT32_MAX
+void tc_engine_drop_task(struct tc_engine *e, uint32_t task);
+
 /* Counts one record at event time t under key (key_len bytes, borrowed for
  * the call) in task `task` (created with W_p = W at its first record).
  * With dedup on and has_ids, a (channel_id, message_id) already counted in
@@ -227,10 +263,5 @@ int tc_engine_save_task(const struct tc_engine *e, uint32_t task, struct tc_ckbu
  * handed over yet (fixes take its counts in its panes out of them). */
 int tc_engine_load_task(struct tc_engine *e, uint32_t task, const void *data, size_t len,
                         char *err, size_t errlen);
-
-/* Forgets task `task` (a revoked partition): its counts leave every window
- * not handed over yet (release held finals first).  Unknown tasks are
- * ignored. */
-void tc_engine_drop_task(struct tc_engine *e, uint32_t task);
 
 #endif

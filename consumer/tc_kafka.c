@@ -17,7 +17,9 @@
  *     without --checkpoint), when partitions are revoked, and at the end;
  *     with -p still in the group -G, as a simple consumer outside any
  *     membership (a broker that refuses that gets a warning each time);
- *     without a group, never;
+ *     without a group, never; with --output-topic only inside the results
+ *     transaction, every --commit-interval (tc_kafka_txn.h), the checkpoint
+ *     right after it;
  *   - connection: until a broker has answered, a metadata probe every half
  *     second; no answer within --connect-timeout is exit 69;
  *   - lost data: a partition whose fetch stopped in deleted data is
@@ -35,6 +37,7 @@
 #include "tc_kafka_loss.h"
 #include "tc_kafka_offsets.h"
 #include "tc_kafka_state.h"
+#include "tc_kafka_txn.h"
 #include "tc_metrics.h"
 #include "tc_options.h"
 #include "tc_partitions.h"
@@ -137,6 +140,15 @@ static void note_lag(struct tc_kafka *k)
     tc_pipeline_set_note(k->pipeline, n.len > 0 ? text : "");
 }
 
+/* How often what was counted is made durable: a transaction with
+ * --output-topic (the checkpoint follows it), else a checkpoint or a
+ * commit. */
+static int64_t persist_interval(const struct tc_kafka *k)
+{
+    return k->opts->output_topic != NULL ? k->opts->commit_interval_ms
+                                         : k->opts->checkpoint_interval_ms;
+}
+
 /* Wall-clock duties: -p's assignments, partitions going idle, a quiet
  * topic, triggers and stats, checkpoints and commits.  Returns 0, or -1
  * when the loop must stop (output failed, or -p's partitions are missing
@@ -159,7 +171,7 @@ static int duties(struct tc_kafka *k, int64_t now, int64_t *next_save)
         return tc_kafka_feed_output_failed(k);
     if (now >= *next_save) {
         tc_kafka_offsets_persist(k, NULL, true);
-        *next_save = now + k->opts->checkpoint_interval_ms;
+        *next_save = now + persist_interval(k);
     }
     return 0;
 }
@@ -252,7 +264,7 @@ static void consume(struct tc_kafka *k)
 {
     int64_t start = tg_time_monotonic_ms();
     int64_t next_probe = start, next_duty = start;
-    int64_t next_save = start + k->opts->checkpoint_interval_ms;
+    int64_t next_save = start + persist_interval(k);
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(k->rk);
 
     while (!tg_signal_stop_requested() && k->status == TG_EXIT_OK && !k->output_closed) {
@@ -339,6 +351,11 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
         k.status = tc_kafka_feed_start(&k);
     if (k.status == TG_EXIT_OK)
         k.status = tc_kafka_client_start(&k);
+    if (k.status == TG_EXIT_OK && k.txn_conf != NULL) {
+        rd_kafka_conf_t *conf = k.txn_conf;
+        k.txn_conf = NULL;
+        k.status = tc_kafka_txn_start(&k, conf);
+    }
     if (k.status == TG_EXIT_OK) {
         tc_pipeline_set_metrics_source(pipeline, partition_metrics, &k);
         consume(&k);
@@ -346,10 +363,11 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
          * is nothing to emit; the one error line says it all.  Otherwise what
          * was counted is saved and committed before the open windows are
          * emitted: a crash while emitting repeats windows, never loses them. */
-        if (!k.output_closed && !k.checkpoint_broken &&
+        if (!k.output_closed && !k.checkpoint_broken && !k.results_broken &&
             (k.status == TG_EXIT_OK || k.consumed)) {
             tc_kafka_offsets_persist(&k, NULL, false);
-            if (!k.checkpoint_broken && tc_pipeline_finish(pipeline, false) < 0)
+            if (!k.checkpoint_broken && !k.results_broken &&
+                tc_pipeline_finish(pipeline, false) < 0)
                 tc_kafka_feed_output_failed(&k);
         }
     }
@@ -357,6 +375,9 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
     k.closing = true;
     if (k.rk != NULL)
         close_consumer(&k);
+    tc_kafka_txn_stop(&k);
+    if (k.txn_conf != NULL)
+        rd_kafka_conf_destroy(k.txn_conf);
     tc_kafka_feed_stop(&k);
     tc_kafka_offsets_free(&k);
     tc_kafka_loss_free(&k);

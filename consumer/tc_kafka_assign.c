@@ -5,6 +5,7 @@
 #include "tc_kafka_loss.h"
 #include "tc_kafka_offsets.h"
 #include "tc_kafka_state.h"
+#include "tc_kafka_txn.h"
 #include "tc_options.h"
 #include "tc_partitions.h"
 #include "tg_exit.h"
@@ -126,6 +127,7 @@ void tc_kafka_assign_take(struct tc_kafka *k, rd_kafka_topic_partition_list_t *l
     k->connected = true;
     k->assigned = true;
     k->last_activity_ms = now;
+    tc_kafka_txn_assigned(k);
     char desc[1024];
     describe_partitions(list, desc, sizeof(desc));
     tg_log_info(k->log, "assigned %s%s", list->cnt > 0 ? desc : "no partitions",
@@ -142,8 +144,13 @@ void tc_kafka_assign_drop(struct tc_kafka *k, const rd_kafka_topic_partition_lis
      * it, not before.  A lost assignment can no longer commit; while closing,
      * the end of the run has saved and committed already, and the pipeline
      * has been finished, so it must not be checkpointed again. */
-    if (!lost && list != NULL && !k->closing && !k->checkpoint_broken)
+    if (!lost && list != NULL && !k->closing && !k->checkpoint_broken &&
+        !k->results_broken)
         tc_kafka_offsets_persist(k, list, false);
+    /* With a results topic the new owner speaks for these partitions from
+     * the committed transaction on: their tasks go. */
+    if (!k->closing)
+        tc_kafka_txn_revoked(k, list, lost);
     tc_kafka_loss_forget(k, list);
     if (list == NULL) {
         tc_partitions_revoke_all(k->parts);

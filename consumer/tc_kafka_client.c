@@ -118,6 +118,13 @@ static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
+    /* The results topic's producer: the user's settings (brokers,
+     * security), not the consumer's own below. */
+    if (o->output_topic != NULL && (k->txn_conf = rd_kafka_conf_dup(conf)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     /* -G wins over a group.id from -X/-F.  Without a group librdkafka's
      * consumer still wants a group.id, which tgcount never joins nor
      * commits to (it assigns the partitions and stores no offsets). */
@@ -129,6 +136,10 @@ static rd_kafka_conf_t *make_conf(struct tc_kafka *k, char *err, size_t errlen)
     rc |= conf_set(conf, "enable.partition.eof", "true", err, errlen);
     rc |= conf_set(conf, "enable.auto.commit", "false", err, errlen);
     rc |= conf_set(conf, "auto.offset.reset", "error", err, errlen);
+    /* With a results topic tgcount is a step of a transactional pipeline:
+     * it reads only committed records, as its own readers should. */
+    if (o->output_topic != NULL)
+        rc |= conf_set(conf, "isolation.level", "read_committed", err, errlen);
     for (size_t i = 0; rc == 0 && i < sizeof(tc_kafka_tuning) / sizeof(*tc_kafka_tuning);
          i++)
         rc |= conf_tune(conf, tc_kafka_tuning[i].name, tc_kafka_tuning[i].lib_default,

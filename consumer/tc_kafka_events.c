@@ -177,3 +177,9 @@ void tc_kafka_events_install(struct tc_kafka *k, rd_kafka_conf_t *conf)
         rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf, on_commit);
 }
+
+void tc_kafka_events_install_log(struct tc_kafka *k, rd_kafka_conf_t *conf)
+{
+    rd_kafka_conf_set_opaque(conf, k);
+    rd_kafka_conf_set_log_cb(conf, on_log);
+}

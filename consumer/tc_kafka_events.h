@@ -52,6 +52,11 @@ void tc_kafka_events_free(struct tc_kafka_events *ev);
  * record into k->events, which must outlive the client. */
 void tc_kafka_events_install(struct tc_kafka *k, rd_kafka_conf_t *conf);
 
+/* For the results topic's producer (tc_kafka_txn.h): k as the opaque and
+ * the log callback only (its errors reach the log, and its calls' results
+ * are checked where they are made). */
+void tc_kafka_events_install_log(struct tc_kafka *k, rd_kafka_conf_t *conf);
+
 /* Prints the recorded lines in the order they came (tc_notes_flush). */
 void tc_kafka_events_flush(struct tc_kafka_events *ev, const struct tg_log *log);
 

@@ -5,6 +5,7 @@
 #include "tc_kafka_events.h"
 #include "tc_kafka_feed.h"
 #include "tc_kafka_state.h"
+#include "tc_kafka_txn.h"
 #include "tc_options.h"
 #include "tc_partitions.h"
 #include "tc_pipeline.h"
@@ -147,6 +148,14 @@ static void add_offset(void *arg, int32_t partition, int64_t next_offset)
             next_offset;
 }
 
+rd_kafka_topic_partition_list_t *tc_kafka_offsets_list(const struct tc_kafka *k)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
+    struct commit_list arg = {list, k->opts->topic};
+    tc_partitions_each(k->parts, add_offset, &arg);
+    return list;
+}
+
 void tc_kafka_offsets_commit(struct tc_kafka *k,
                              const rd_kafka_topic_partition_list_t *only, bool async)
 {
@@ -154,11 +163,11 @@ void tc_kafka_offsets_commit(struct tc_kafka *k,
         k->uncommitted = false;
         return;
     }
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
+    rd_kafka_topic_partition_list_t *list;
     if (only == NULL) {
-        struct commit_list arg = {list, k->opts->topic};
-        tc_partitions_each(k->parts, add_offset, &arg);
+        list = tc_kafka_offsets_list(k);
     } else {
+        list = rd_kafka_topic_partition_list_new(8);
         for (int i = 0; i < only->cnt; i++) {
             int64_t next = tc_partitions_offset(k->parts, only->elems[i].partition);
             if (next != TC_PARTITIONS_NO_OFFSET)
@@ -186,6 +195,14 @@ void tc_kafka_offsets_commit(struct tc_kafka *k,
 void tc_kafka_offsets_persist(struct tc_kafka *k,
                               const rd_kafka_topic_partition_list_t *only, bool async)
 {
+    if (k->txn != NULL) {
+        int committed = tc_kafka_txn_commit(k);
+        if (committed > 0 || (committed == 0 && k->opts->checkpoint_dir != NULL &&
+                              tc_pipeline_holding(k->pipeline)))
+            if (k->opts->checkpoint_dir != NULL)
+                tc_kafka_offsets_save(k);
+        return;
+    }
     /* Final windows held for a checkpoint need one even when no offset
      * moved (a quiet topic's watermark follows the wall clock). */
     bool save = k->opts->checkpoint_dir != NULL &&

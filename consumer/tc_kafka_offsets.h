@@ -43,8 +43,15 @@ int tc_kafka_offsets_save(struct tc_kafka *k);
 void tc_kafka_offsets_commit(struct tc_kafka *k,
                              const rd_kafka_topic_partition_list_t *only, bool async);
 
+/* The next offsets of the assigned partitions (those with one), the list
+ * a commit or a transaction commits.  Owned by the caller. */
+rd_kafka_topic_partition_list_t *tc_kafka_offsets_list(const struct tc_kafka *k);
+
 /* When anything was counted since the last commit: a checkpoint (with
- * --checkpoint), then, unless it failed, the commit above. */
+ * --checkpoint), then, unless it failed, the commit above.  With
+ * --output-topic: the transaction (tc_kafka_txn_commit), which commits the
+ * offsets itself, then, when it committed, the checkpoint; only is then
+ * irrelevant (a transaction covers every assigned partition). */
 void tc_kafka_offsets_persist(struct tc_kafka *k,
                               const rd_kafka_topic_partition_list_t *only, bool async);
 

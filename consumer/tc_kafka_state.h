@@ -6,7 +6,8 @@
  *   tc_kafka_assign.c   which partitions, from where: rebalances, -p;
  *   tc_kafka_offsets.c  next offsets: commits, checkpoints;
  *   tc_kafka_loss.c     offsets deleted before they were read;
- *   tc_kafka_feed.c     polled messages into the pipeline, in order.
+ *   tc_kafka_feed.c     polled messages into the pipeline, in order;
+ *   tc_kafka_txn.c      --output-topic: the results topic's producer.
  *
  * One struct tc_kafka lives on tc_kafka_run's stack for the run.  Every
  * field is used on the thread that called tc_kafka_run, except parser
@@ -27,6 +28,7 @@
 
 struct tc_batchq;
 struct tc_kafka_events;
+struct tc_kafka_txn;
 struct tc_options;
 struct tg_record_reader;
 struct tc_partitions;
@@ -50,6 +52,10 @@ struct tc_kafka {
     struct tc_read_rules rules;      /* tc_kafka_feed_start; the queue's stage only */
     struct tc_batch *filling;        /* borrowed from the queue until published */
     struct tc_kafka_events *events;  /* tc_kafka_run: what the callbacks record */
+    /* --output-topic: the producer's configuration until it is started
+     * (tc_kafka_client_start makes it), then the producer (tc_kafka_txn). */
+    rd_kafka_conf_t *txn_conf;
+    struct tc_kafka_txn *txn;
 
     /* tc_kafka_offsets: next offsets restored from the checkpoint
      * (malloc'd, nckpt entries), and scratch arrays for saving one. */
@@ -73,6 +79,7 @@ struct tc_kafka {
     bool closing;           /* the pipeline is finished; only leaving the group is left */
     int status;             /* TG_EXIT_OK, or the exit code of a fatal error */
     bool checkpoint_broken; /* a save failed: the run stops without emitting */
+    bool results_broken;    /* a transaction failed: the same */
     int64_t last_activity_ms; /* monotonic: last message or assignment */
     /* The user's auto.offset.reset (librdkafka's is set to "error"): where
      * a partition without a stored offset starts, earliest or latest. */

@@ -86,6 +86,17 @@ void tc_metrics_render(struct tg_prom *pr, const struct tc_stats *st,
             "Windows printed (with --emit changes, each update).", st->windows_emitted);
     counter(pr, "tgcount_windows_provisional_total",
             "Windows printed provisional (not final).", st->provisional);
+    if (st->results) {
+        counter(pr, "tgcount_results_rows_total",
+                "Row messages produced to the results topic (--output-topic).",
+                st->results_rows);
+        counter(pr, "tgcount_results_progress_total",
+                "Progress messages produced to the results topic.", st->results_progress);
+        counter(pr, "tgcount_transactions_committed_total",
+                "Results topic transactions committed.", st->txn_committed);
+        counter(pr, "tgcount_transactions_aborted_total",
+                "Results topic transactions aborted.", st->txn_aborted);
+    }
     gauge(pr, "tgcount_users", "Distinct counting keys in the state.", (double)st->users);
     gauge(pr, "tgcount_state_entries", "Live (user, pane) counters.",
           (double)st->state_entries);

@@ -32,6 +32,9 @@ enum {
     OPT_LIVE,
     OPT_LIVE_OUTPUT,
     OPT_MERGE,
+    OPT_OUTPUT_TOPIC,
+    OPT_TRANSACTIONAL_ID,
+    OPT_COMMIT_INTERVAL,
 };
 
 static const char short_options[] = ":b:t:G:p:o:eX:F:d:w:l:n:f:qvhV";
@@ -66,6 +69,9 @@ static const struct option long_options[] = {
     {"live", no_argument, NULL, OPT_LIVE},
     {"live-output", required_argument, NULL, OPT_LIVE_OUTPUT},
     {"merge", no_argument, NULL, OPT_MERGE},
+    {"output-topic", required_argument, NULL, OPT_OUTPUT_TOPIC},
+    {"transactional-id", required_argument, NULL, OPT_TRANSACTIONAL_ID},
+    {"commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -95,6 +101,9 @@ static const struct {
     {OPT_CHECKPOINT_INTERVAL, "--checkpoint-interval"},
     {OPT_ALLOW_DATA_LOSS, "--allow-data-loss"},
     {OPT_MERGE, "--merge"},
+    {OPT_OUTPUT_TOPIC, "--output-topic"},
+    {OPT_TRANSACTIONAL_ID, "--transactional-id"},
+    {OPT_COMMIT_INTERVAL, "--commit-interval"},
 };
 
 /* The options --merge refuses, and why (a results topic is read whole,
@@ -170,6 +179,7 @@ void tc_options_init(struct tc_options *opts)
     opts->trigger_ms = TC_DEFAULT_TRIGGER_MS;
     opts->format = TC_FORMAT_TEXT;
     opts->checkpoint_interval_ms = TC_DEFAULT_CHECKPOINT_INTERVAL_MS;
+    opts->commit_interval_ms = TC_DEFAULT_COMMIT_INTERVAL_MS;
     opts->stats_interval_ms = TC_DEFAULT_STATS_INTERVAL_MS;
     opts->metrics_interval_ms = TC_DEFAULT_METRICS_INTERVAL_MS;
     opts->stdin_terminal = isatty(STDIN_FILENO) == 1;
@@ -404,7 +414,16 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         break;
     case OPT_LIVE_OUTPUT:
         return set_name(&opts->live_output, "--live-output", arg, err, errlen);
+    case OPT_OUTPUT_TOPIC:
+        return set_name(&opts->output_topic, "--output-topic", arg, err, errlen);
+    case OPT_TRANSACTIONAL_ID:
+        return set_name(&opts->transactional_id, "--transactional-id", arg, err, errlen);
+    case OPT_COMMIT_INTERVAL:
+        opts->commit_interval_given = true;
+        return parse_duration("--commit-interval", arg, false, TG_CLI_DURATION_MAX_MS,
+                              &opts->commit_interval_ms, err, errlen);
     case OPT_CHECKPOINT_INTERVAL:
+        opts->checkpoint_interval_given = true;
         return parse_duration("--checkpoint-interval", arg, false, TG_CLI_DURATION_MAX_MS,
                               &opts->checkpoint_interval_ms, err, errlen);
     case OPT_STATS:
@@ -489,6 +508,41 @@ static int resolve_group(struct tc_options *opts, bool offset_given, char *err,
     if (!opts->in_group && !opts->assign) {
         opts->assign = true;
         opts->assign_all = true;
+    }
+    return TC_OPTIONS_RUN;
+}
+
+/* --output-topic and its options.  The consumed offsets are committed to
+ * the group inside each transaction, so a group is needed; the options that
+ * only tune it mean nothing without it.  Returns an enum tc_options_result. */
+static int check_output_topic(const struct tc_options *opts, char *err, size_t errlen)
+{
+    if (opts->output_topic == NULL) {
+        const char *alone = opts->transactional_id != NULL ? "--transactional-id"
+                            : opts->commit_interval_given  ? "--commit-interval"
+                                                           : NULL;
+        if (alone != NULL) {
+            snprintf(err, errlen, "%s: only with --output-topic", alone);
+            return TC_OPTIONS_USAGE;
+        }
+        return TC_OPTIONS_RUN;
+    }
+    if (!opts->in_group) {
+        snprintf(err, errlen,
+                 "--output-topic needs a consumer group (-G GROUP): the transactions "
+                 "commit the consumed offsets to it");
+        return TC_OPTIONS_USAGE;
+    }
+    if (opts->checkpoint_interval_given) {
+        snprintf(err, errlen,
+                 "--checkpoint-interval: with --output-topic a checkpoint follows each "
+                 "transaction (see --commit-interval)");
+        return TC_OPTIONS_USAGE;
+    }
+    if (strcmp(opts->output_topic, opts->topic) == 0) {
+        snprintf(err, errlen, "--output-topic %s: that is the input topic",
+                 opts->output_topic);
+        return TC_OPTIONS_USAGE;
     }
     return TC_OPTIONS_RUN;
 }
@@ -586,6 +640,9 @@ int tc_options_parse(struct tc_options *opts, int argc, char **argv, char *err,
         return kafka;
     }
     int group = resolve_group(opts, offset_given, err, errlen);
+    if (group == TC_OPTIONS_RUN) {
+        group = check_output_topic(opts, err, errlen);
+    }
     return group != TC_OPTIONS_RUN ? group : kafka;
 }
 
@@ -632,6 +689,12 @@ void tc_options_help(FILE *out)
         "      --allow-data-loss     offsets deleted before they were read are still\n"
         "                            reported and counted (lost=), but -e exits 0\n"
         "                            (default: exit 65)\n"
+        "      --output-topic TOPIC  also produce each partition's final rows and its\n"
+        "                            progress there, with the consumed offsets, in one\n"
+        "                            transaction per --commit-interval (needs -G;\n"
+        "                            default: none)\n"
+        "      --transactional-id ID the producer's (default: tgcount-GROUP-HOSTNAME)\n"
+        "      --commit-interval DUR how often a transaction commits (default: 1s)\n"
         "\n",
         out);
     fputs(
@@ -693,8 +756,9 @@ void tc_options_help(FILE *out)
           "Exit status: 0 done (skipped records included), 64 usage, 65 input\n"
           "incomplete (a FILE unreadable; with -e, Kafka offsets deleted before they\n"
           "were read), 69 brokers unreachable, 70 internal error (out of memory), 75\n"
-          "writing the output or --late-file failed, 78 bad configuration (or a\n"
-          "--late-file that cannot be opened).  See tgcount(1).\n",
+          "writing the output or --late-file failed, or a --output-topic transaction\n"
+          "failed, 78 bad configuration (or a --late-file that cannot be opened).\n"
+          "See tgcount(1).\n",
           out);
 }
 

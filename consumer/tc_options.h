@@ -30,6 +30,7 @@ struct tg_kafka_conf;
 #define TC_DEFAULT_LATENESS_MS 30000
 #define TC_DEFAULT_TRIGGER_MS 30000
 #define TC_DEFAULT_CHECKPOINT_INTERVAL_MS 5000
+#define TC_DEFAULT_COMMIT_INTERVAL_MS 1000
 #define TC_DEFAULT_STATS_INTERVAL_MS 10000
 /* node_exporter's and Prometheus' usual scrape interval. */
 #define TC_DEFAULT_METRICS_INTERVAL_MS 15000
@@ -132,6 +133,15 @@ struct tc_options {
     /* State and reporting. */
     const char *checkpoint_dir; /* NULL = no checkpoints */
     int64_t checkpoint_interval_ms;
+    bool checkpoint_interval_given;
+    /* --output-topic (NULL = none): the results topic, written by a
+     * transactional producer (tc_kafka_txn.h) with the transactional id
+     * given (NULL: the default, tgcount-GROUP-HOSTNAME), one transaction
+     * every commit_interval_ms. */
+    const char *output_topic;
+    const char *transactional_id;
+    int64_t commit_interval_ms;
+    bool commit_interval_given;
     const char *late_file; /* --late-file; NULL = none */
     bool stats;
     int64_t stats_interval_ms; /* follow mode only */

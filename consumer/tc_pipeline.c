@@ -320,6 +320,43 @@ int tc_pipeline_advance(struct tc_pipeline *p, int64_t driving_event_time_ms)
     return rc;
 }
 
+void tc_pipeline_set_task_sink(struct tc_pipeline *p,
+                               const struct tc_engine_task_sink *sink)
+{
+    tc_engine_set_task_sink(p->engine, sink);
+    p->stats.results = p->stats.results || sink != NULL;
+}
+
+int tc_pipeline_task_finals(struct tc_pipeline *p)
+{
+    return p->broken ? 0 : tc_engine_task_finals(p->engine);
+}
+
+int64_t tc_pipeline_task_produced(const struct tc_pipeline *p, uint32_t task)
+{
+    return tc_engine_task_produced(p->engine, task);
+}
+
+bool tc_pipeline_has_task(const struct tc_pipeline *p, uint32_t task)
+{
+    return tc_engine_has_task(p->engine, task);
+}
+
+void tc_pipeline_drop_task(struct tc_pipeline *p, uint32_t task)
+{
+    tc_engine_drop_task(p->engine, task);
+    sync_stats(p);
+}
+
+void tc_pipeline_count_results(struct tc_pipeline *p, uint64_t rows, uint64_t progress,
+                               uint64_t committed, uint64_t aborted)
+{
+    p->stats.results_rows += rows;
+    p->stats.results_progress += progress;
+    p->stats.txn_committed += committed;
+    p->stats.txn_aborted += aborted;
+}
+
 void tc_pipeline_advance_task(struct tc_pipeline *p, uint32_t task, int64_t event_time_ms)
 {
     tc_engine_advance_task(p->engine, task, event_time_ms);
@@ -504,15 +541,22 @@ void tc_pipeline_print_stats(struct tc_pipeline *p, int64_t elapsed_ms)
     sync_stats(p);
     const struct tc_stats *s = &p->stats;
     uint64_t rate = elapsed_ms > 0 ? s->read * 1000 / (uint64_t)elapsed_ms : s->read;
+    char results[160] = "";
+    if (s->results) {
+        snprintf(results, sizeof results,
+                 " results_rows=%" PRIu64 " results_progress=%" PRIu64
+                 " transactions=%" PRIu64 " aborted=%" PRIu64,
+                 s->results_rows, s->results_progress, s->txn_committed, s->txn_aborted);
+    }
     tg_log_msg(p->log, TG_LOG_ERROR,
                "stats: read=%" PRIu64 " counted=%" PRIu64 " malformed=%" PRIu64
                " late=%" PRIu64 " duplicates=%" PRIu64 " windows=%" PRIu64
                " users=%" PRIu64 " peak_entries=%" PRIu64 " truncated=%" PRIu64
                " other=%" PRIu64 " lost=%" PRIu64 " provisional=%" PRIu64
-               " records_per_s=%" PRIu64,
+               " records_per_s=%" PRIu64 "%s",
                s->read, s->counted, s->malformed, s->late, s->duplicates,
                s->windows_emitted, s->users, s->peak_state_entries, s->truncated,
-               s->overflowed, s->lost, s->provisional, rate);
+               s->overflowed, s->lost, s->provisional, rate, results);
 }
 
 /* ---- checkpoints ------------------------------------------------------ */
@@ -570,7 +614,8 @@ int tc_pipeline_checkpoint_load(struct tc_pipeline *p, int32_t **partitions,
     }
     char *data;
     size_t len;
-    int r = tc_checkpoint_read(dir, &data, &len, err, errlen);
+    uint32_t version;
+    int r = tc_checkpoint_read(dir, &data, &len, &version, err, errlen);
     if (r <= 0) {
         return r;
     }
@@ -589,6 +634,7 @@ int tc_pipeline_checkpoint_load(struct tc_pipeline *p, int32_t **partitions,
     }
     struct tc_ckreader rd;
     tc_ckreader_init(&rd, data, len);
+    rd.version = version;
     rd.pos = want.len;
     uint64_t count = tc_ckreader_u64(&rd);
     if (!tc_ckreader_ok(&rd) || count > (len - rd.pos) / 12) {
@@ -650,10 +696,4 @@ int tc_pipeline_load_task(struct tc_pipeline *p, uint32_t task, const void *data
     int rc = tc_engine_load_task(p->engine, task, data, len, err, errlen);
     sync_stats(p);
     return rc;
-}
-
-void tc_pipeline_drop_task(struct tc_pipeline *p, uint32_t task)
-{
-    tc_engine_drop_task(p->engine, task);
-    sync_stats(p);
 }

@@ -122,6 +122,13 @@ struct tc_stats {
     uint64_t state_entries;   /* live (user, pane) counters now */
     uint64_t peak_state_entries; /* greatest state_entries so far */
     uint64_t dedup_entries;      /* live dedup keys now */
+    /* --output-topic (results true): rows and progress records produced,
+     * transactions committed and aborted (tc_kafka_txn.h). */
+    bool results;
+    uint64_t results_rows;
+    uint64_t results_progress;
+    uint64_t txn_committed;
+    uint64_t txn_aborted;
 };
 
 /* Creates a pipeline for cfg (copied; see struct tc_pipeline_config for
@@ -201,6 +208,21 @@ void tc_pipeline_advance_task(struct tc_pipeline *p, uint32_t task,
  * a restart from it never prints these windows final again: a window is
  * printed final at most once).  Returns 0, or -1 as tc_pipeline_advance. */
 int tc_pipeline_release(struct tc_pipeline *p);
+
+/* --output-topic: see tc_engine_set_task_sink, tc_engine_task_finals,
+ * tc_engine_task_produced and tc_engine_drop_task; the sink turns the
+ * results counters of the stats on.  tc_pipeline_task_finals returns 0, or
+ * -1 when the sink failed or memory ran out. */
+void tc_pipeline_set_task_sink(struct tc_pipeline *p,
+                               const struct tc_engine_task_sink *sink);
+int tc_pipeline_task_finals(struct tc_pipeline *p);
+int64_t tc_pipeline_task_produced(const struct tc_pipeline *p, uint32_t task);
+bool tc_pipeline_has_task(const struct tc_pipeline *p, uint32_t task);
+void tc_pipeline_drop_task(struct tc_pipeline *p, uint32_t task);
+
+/* Adds to the results counters of the stats. */
+void tc_pipeline_count_results(struct tc_pipeline *p, uint64_t rows, uint64_t progress,
+                               uint64_t committed, uint64_t aborted);
 
 /* True when final windows are held (a checkpoint would release them). */
 bool tc_pipeline_holding(const struct tc_pipeline *p);
@@ -307,8 +329,5 @@ int tc_pipeline_save_task(const struct tc_pipeline *p, uint32_t task,
  * Returns 0, or -1 with err, nothing changed. */
 int tc_pipeline_load_task(struct tc_pipeline *p, uint32_t task, const void *data,
                           size_t len, char *err, size_t errlen);
-
-/* tc_engine_drop_task: forgets a revoked partition's task. */
-void tc_pipeline_drop_task(struct tc_pipeline *p, uint32_t task);
 
 #endif

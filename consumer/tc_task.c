@@ -20,6 +20,7 @@ struct tc_task *tc_task_new(const struct tc_task_config *cfg)
     t->w = INT64_MIN;
     t->max_t = INT64_MIN;
     t->oldest_live = INT64_MIN;
+    t->produced_end = INT64_MIN;
     t->users = tc_users_new(cfg->max_users);
     t->panes = tc_panes_new();
     t->dedup = tc_dedup_new();

@@ -62,12 +62,18 @@ enum tc_count_result {
 };
 
 /* Fields are read by the engine and the checkpoint codec; only this module
- * writes them (the codec through tc_task_restore_times). */
+ * writes them (the codec through tc_task_restore_times), except
+ * produced_end, which the engine moves as it hands rows over and the codec
+ * restores. */
 struct tc_task {
     const struct tc_task_config *cfg;
     int64_t w;
-    int64_t max_t;        /* INT64_MIN: none */
-    int64_t oldest_live;  /* INT64_MIN while W is minus infinity */
+    int64_t max_t;       /* INT64_MIN: none */
+    int64_t oldest_live; /* INT64_MIN while W is minus infinity */
+    /* --output-topic: the task's rows of every window ending at or before
+     * it were handed to the results topic (tc_engine_task_finals);
+     * INT64_MIN: none yet.  Never above W. */
+    int64_t produced_end;
     uint64_t overflowed;  /* records counted as TC_OTHER_KEY */
     struct tc_fix *fixes; /* fixes[0 .. nfixes): windows ending > final_w */
     size_t nfixes, capfixes;

@@ -15,6 +15,9 @@ int tc_task_save(const struct tc_task *t, int64_t final_w, struct tc_ckbuf *buf)
     /* A task not used since W last moved is raised when next used. */
     tc_ckbuf_i64(buf, t->w > final_w ? t->w : final_w);
     tc_ckbuf_i64(buf, t->max_t);
+    /* Windows at or before final_w are gone from the panes saved: their
+     * rows cannot be produced from this state any more. */
+    tc_ckbuf_i64(buf, t->produced_end > final_w ? t->produced_end : final_w);
     tc_ckbuf_u64(buf, us->n);
     for (size_t i = 0; i < us->n; i++) {
         tc_ckbuf_bytes(buf, us->users[i].name, us->users[i].len);
@@ -225,10 +228,17 @@ int tc_task_load(struct tc_task *t, int64_t final_w, struct tc_ckreader *rd, cha
     }
     int64_t w = tc_ckreader_i64(rd);
     int64_t max_t = tc_ckreader_i64(rd);
+    /* Version 2 knew no results topic: nothing was produced, and windows
+     * final under final_w can no longer be. */
+    int64_t produced = rd->version >= 3 ? tc_ckreader_i64(rd) : final_w;
     if (!time_ok(w) || !time_ok(max_t) || w < final_w) {
         LOAD_FAIL("watermark out of range");
     }
+    if (!time_ok(produced) || produced < final_w || produced > w) {
+        LOAD_FAIL("results end out of range");
+    }
     tc_task_restore_times(t, w, max_t);
+    t->produced_end = produced;
     int64_t keep = tc_window_oldest_live(&t->cfg->windows, final_w);
     if (load_users(t, rd, err, errlen) != 0 ||
         load_panes(t, keep, rd, err, errlen) != 0 ||

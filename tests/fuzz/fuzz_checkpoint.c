@@ -91,8 +91,9 @@ static void sort_keys(struct tc_ckbuf *b)
     tc_ckreader_i64(&rd);
     for (uint64_t t = 0, ntasks = tc_ckreader_u64(&rd); t < ntasks; t++) {
         tc_ckreader_u32(&rd);
-        tc_ckreader_i64(&rd);
-        tc_ckreader_i64(&rd);
+        tc_ckreader_i64(&rd); /* W_p */
+        tc_ckreader_i64(&rd); /* greatest event time */
+        tc_ckreader_i64(&rd); /* produced_end (version 3) */
         for (uint64_t i = 0, n = tc_ckreader_u64(&rd); i < n; i++)
             tc_ckreader_bytes(&rd, &len);
         for (uint64_t i = 0, n = tc_ckreader_u64(&rd); i < n; i++) {

@@ -193,6 +193,7 @@ static void test_save_load(void)
         tc_ckbuf_u32(&bad, 3);
         tc_ckbuf_i64(&bad, INT64_MIN);
         tc_ckbuf_i64(&bad, INT64_MIN);
+        tc_ckbuf_i64(&bad, INT64_MIN); /* nothing produced */
         tc_ckbuf_u64(&bad, 0);
         tc_ckbuf_u64(&bad, 0);
         tc_ckbuf_u64(&bad, 0);
@@ -250,6 +251,82 @@ static void test_changes_and_snapshot(void)
     CHECK_STR(take(&f), "1m[60,120)~ a=1 b=1;");
     CHECK_INT(tc_engine_max_time(f.e), 75 * S);
     CHECK_INT(tc_engine_counters(f.e)->windows_emitted, 3);
+    tc_engine_free(f.e);
+}
+
+/* --output-topic's sink: each task's rows of a window go out once its own
+ * W_p passed the window's end, before W does, once, and before the panes
+ * they come from are forgotten; produced_end survives a checkpoint; a
+ * dropped task is gone. */
+struct sink_capture {
+    char text[1024];
+};
+
+static int capture_task(void *ctx, uint32_t task, const struct tc_window *w,
+                        const struct tc_row *rows, size_t n, bool first, bool last)
+{
+    struct sink_capture *c = ctx;
+    size_t len = strlen(c->text);
+    if (first) {
+        len += (size_t)snprintf(c->text + len, sizeof c->text - len, "p%u[%lld,%lld)%s",
+                                (unsigned)task, (long long)(w->start_ms / S),
+                                (long long)(w->end_ms / S), w->final ? "" : "~");
+    }
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)snprintf(c->text + len, sizeof c->text - len, " %s=%llu",
+                                rows[i].name, (unsigned long long)rows[i].count);
+    }
+    if (last) {
+        snprintf(c->text + len, sizeof c->text - len, ";");
+    }
+    return 0;
+}
+
+static void test_task_sink(void)
+{
+    struct fixture f;
+    setup(&f, "1m", 0);
+    struct sink_capture sc = {""};
+    const struct tc_engine_task_sink sink = {capture_task, &sc};
+    tc_engine_set_task_sink(f.e, &sink);
+    feed(&f, 0, 10 * S, "a");
+    feed(&f, 1, 20 * S, "b");
+    feed(&f, 0, 70 * S, "a"); /* W_0 = 70: [0,60) final for partition 0 only */
+    CHECK_INT(tc_engine_watermark(f.e), 20 * S);
+    CHECK_INT(tc_engine_task_finals(f.e), 0);
+    CHECK_STR(sc.text, "p0[0,60) a=1;");
+    CHECK_STR(f.cap.text, "");
+    CHECK_INT(tc_engine_task_produced(f.e, 0), 70 * S);
+    CHECK_INT(tc_engine_task_produced(f.e, 1), 20 * S);
+    sc.text[0] = '\0';
+    CHECK_INT(tc_engine_task_finals(f.e), 0);
+    CHECK_STR(sc.text, ""); /* once */
+    feed(&f, 1, 30 * S, "b");
+    feed(&f, 1, 65 * S, "c"); /* W = 65: the release hands partition 1's rows first */
+    CHECK_STR(sc.text, "p1[0,60) b=2;");
+    CHECK_STR(f.cap.text, "1m[0,60) b=2 a=1;");
+    CHECK_INT(tc_engine_counters(f.e)->windows_emitted, 1);
+
+    struct tc_ckbuf buf = {0};
+    CHECK_INT(tc_engine_save(f.e, &buf), 0);
+    struct fixture g;
+    setup(&g, "1m", 0);
+    struct tc_ckreader rd;
+    char err[128] = "";
+    tc_ckreader_init(&rd, buf.data, buf.len);
+    CHECK_INT(tc_engine_load(g.e, &rd, err, sizeof err), 0);
+    CHECK_INT(tc_engine_task_produced(g.e, 0), 70 * S);
+    CHECK_INT(tc_engine_task_produced(g.e, 1), 65 * S);
+    tc_ckbuf_clear(&buf);
+    tc_engine_free(g.e);
+
+    tc_engine_drop_task(f.e, 1);
+    CHECK(!tc_engine_has_task(f.e, 1));
+    CHECK(tc_engine_has_task(f.e, 0));
+    CHECK_INT(tc_engine_tasks(f.e), 1);
+    CHECK_INT(tc_engine_task_produced(f.e, 1), INT64_MIN);
+    tc_engine_drop_task(f.e, TC_ENGINE_ALL_TASKS);
+    CHECK_INT(tc_engine_tasks(f.e), 0);
     tc_engine_free(f.e);
 }
 
@@ -346,6 +423,7 @@ int main(void)
     RUN(test_save_load);
     RUN(test_top_and_new_task);
     RUN(test_changes_and_snapshot);
+    RUN(test_task_sink);
     RUN(test_move_task);
     RUN(test_load_raise_drop);
     return tg_test_finish();

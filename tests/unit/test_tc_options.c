@@ -168,6 +168,9 @@ static void test_kafka_only_table(void)
         {"--connect-timeout", "1s"},
         {"--checkpoint", "/tmp/x"},
         {"--checkpoint-interval", "1s"},
+        {"--output-topic", "results"},
+        {"--transactional-id", "t1"},
+        {"--commit-interval", "1s"},
         {"--allow-data-loss", NULL},
         {"--merge", NULL},
     };

@@ -110,6 +110,15 @@ static void test_max_users(void)
 }
 
 /* The bytes of a small state, written out by hand from the layout. */
+/* Appends n bytes as they are (a tc_ckbuf has no such call). */
+static void put_raw(struct tc_ckbuf *b, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        tc_ckbuf_u32(b, p[i]);
+        b->len -= 3; /* little-endian: the byte is the first of the four */
+    }
+}
+
 static void test_codec_layout(void)
 {
     struct config c;
@@ -123,6 +132,7 @@ static void test_codec_layout(void)
     struct tc_ckbuf want = {0};
     tc_ckbuf_i64(&want, 41 * S);
     tc_ckbuf_i64(&want, 45 * S);
+    tc_ckbuf_i64(&want, 41 * S); /* produced_end: at least W (final_w) */
     tc_ckbuf_u64(&want, 2);
     tc_ckbuf_bytes(&want, "bo", 2);
     tc_ckbuf_bytes(&want, "al", 2);
@@ -162,6 +172,35 @@ static void test_codec_layout(void)
     CHECK_INT(u->oldest_live, t->oldest_live);
     CHECK_INT(u->dedup->live, 1);
     CHECK_INT(u->panes->entries, 3);
+
+    CHECK_INT(u->produced_end, 41 * S);
+
+    /* Version 2 had no produced_end: the same state without it loads,
+     * with produced_end = final_w (nothing can be produced below it). */
+    struct tc_ckbuf v2 = {0};
+    put_raw(&v2, got.data, 2 * sizeof(int64_t));
+    put_raw(&v2, got.data + 3 * sizeof(int64_t), got.len - 3 * sizeof(int64_t));
+    struct tc_task *old = tc_task_new(&c.cfg);
+    tc_ckreader_init(&rd, v2.data, v2.len);
+    rd.version = 2;
+    CHECK_INT(tc_task_load(old, 40 * S, &rd, err, sizeof err), 0);
+    CHECK(tc_ckreader_done(&rd));
+    CHECK_INT(old->produced_end, 40 * S);
+    tc_task_free(old);
+    tc_ckbuf_clear(&v2);
+
+    /* A produced_end above W is refused. */
+    struct tc_ckbuf high = {0};
+    put_raw(&high, got.data, got.len);
+    int64_t above = 42 * S;
+    memcpy(high.data + 2 * sizeof(int64_t), &above,
+           sizeof above); /* little-endian host */
+    struct tc_task *bad = tc_task_new(&c.cfg);
+    tc_ckreader_init(&rd, high.data, high.len);
+    CHECK_INT(tc_task_load(bad, 41 * S, &rd, err, sizeof err), -1);
+    CHECK_STR(err, "results end out of range");
+    tc_task_free(bad);
+    tc_ckbuf_clear(&high);
 
     /* Only into a fresh task. */
     tc_ckreader_init(&rd, got.data, got.len);

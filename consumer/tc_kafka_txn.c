@@ -1,0 +1,460 @@
+/* tc_kafka_txn.c - see tc_kafka_txn.h.
+ *
+ * librdkafka's transactional producer API: init_transactions once,
+ * begin_transaction, produce, send_offsets_to_transaction with the
+ * consumer's group metadata, commit_transaction; an error that is
+ * retriable is retried, one that requires an abort is aborted, a fatal
+ * one (the producer was fenced by another instance with the same
+ * transactional.id) ends the run.  Every failure ends the run with exit 75:
+ * a restart resumes from the last committed transaction's offsets (and
+ * the checkpoint written right after it).
+ */
+#include "tc_kafka_txn.h"
+
+#include "tc_kafka_events.h"
+#include "tc_kafka_offsets.h"
+#include "tc_kafka_state.h"
+#include "tc_options.h"
+#include "tc_partitions.h"
+#include "tc_pipeline.h"
+#include "tg_exit.h"
+#include "tg_log.h"
+#include "tg_time.h"
+
+#include <jansson.h>
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Bounds of the calls that wait for the brokers. */
+#define TC_TXN_INIT_MS 30000
+#define TC_TXN_CALL_MS 30000
+#define TC_TXN_METADATA_MS 5000
+#define TC_TXN_FLUSH_MS 5000
+/* A full producer queue is waited out this long before the run gives up. */
+#define TC_TXN_QUEUE_FULL_MS 60000
+/* A retriable commit is retried this many times. */
+#define TC_TXN_RETRIES 3
+
+struct tc_kafka_txn {
+    rd_kafka_t *rk;
+    int32_t out_partitions; /* of the output topic */
+    int32_t in_partitions;  /* of the input topic; 0: unknown */
+    bool recount;           /* read in_partitions before the next commit */
+    bool announce;          /* in_partitions changed: progress for every task */
+    bool open;              /* a transaction was begun */
+    bool failed;            /* producing failed: why says it */
+    char why[512];
+    /* The watermark of the last progress written per input partition
+     * (index: the partition; INT64_MIN: none). */
+    int64_t *sent;
+    size_t nsent;
+};
+
+int tc_kafka_txn_default_id(const char *group, char *buf, size_t buflen)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    int n = snprintf(buf, buflen, "tgcount-%s-%s", group, host);
+    return n < 0 || (size_t)n >= buflen ? -1 : 0;
+}
+
+/* Records the first failure (later ones follow from it). */
+static void fail(struct tc_kafka_txn *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    t->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->why, sizeof t->why, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- producing ------------------------------------------------------------- */
+
+static int begin(struct tc_kafka_txn *t)
+{
+    if (t->open)
+        return 0;
+    rd_kafka_error_t *error = rd_kafka_begin_transaction(t->rk);
+    if (error != NULL) {
+        fail(t, "begin_transaction: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        return -1;
+    }
+    t->open = true;
+    return 0;
+}
+
+/* Produces one message for input partition `part` (its key), to output
+ * partition part mod the output's count, so that one input partition's
+ * rows and progress stay in order.  value is copied. */
+static int produce(struct tc_kafka *k, int32_t part, char *value)
+{
+    struct tc_kafka_txn *t = k->txn;
+    if (t->failed || begin(t) != 0)
+        return -1;
+    char key[16];
+    snprintf(key, sizeof key, "%" PRId32, part);
+    int64_t deadline = tg_time_monotonic_ms() + TC_TXN_QUEUE_FULL_MS;
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            t->rk, RD_KAFKA_V_TOPIC(k->opts->output_topic),
+            RD_KAFKA_V_PARTITION(part % t->out_partitions),
+            RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, strlen(value)),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_poll(t->rk, 0);
+            return 0;
+        }
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || tg_time_monotonic_ms() >= deadline) {
+            fail(t, "producing to %s: %s", k->opts->output_topic, rd_kafka_err2str(err));
+            return -1;
+        }
+        rd_kafka_poll(t->rk, 100);
+    }
+}
+
+/* Produces a JSON object (stolen) as one message. */
+static int produce_json(struct tc_kafka *k, int32_t part, json_t *obj)
+{
+    if (obj == NULL) {
+        fail(k->txn, "a results message could not be built (out of memory)");
+        return -1;
+    }
+    char *text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(obj);
+    if (text == NULL) {
+        fail(k->txn, "a results message could not be built (out of memory)");
+        return -1;
+    }
+    int rc = produce(k, part, text);
+    free(text);
+    return rc;
+}
+
+static void format_time(int64_t ms, char *buf, size_t len)
+{
+    if (tg_time_format(ms, buf, len) < 0)
+        snprintf(buf, len, "%" PRId64, ms);
+}
+
+/* The engine's task sink: one "row" message per row.  Failures are
+ * recorded and acted on by the next commit, which aborts. */
+static int on_rows(void *ctx, uint32_t task, const struct tc_window *w,
+                   const struct tc_row *rows, size_t n, bool first, bool last)
+{
+    (void)first;
+    (void)last;
+    struct tc_kafka *k = ctx;
+    if (k->txn->failed)
+        return 0;
+    char start[TG_TIME_TEXT_MAX], end[TG_TIME_TEXT_MAX];
+    format_time(w->start_ms, start, sizeof start);
+    format_time(w->end_ms, end, sizeof end);
+    const char *spec = k->opts->windows[w->spec].text;
+    uint64_t produced = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *name = json_stringn(rows[i].name, rows[i].len);
+        if (name == NULL) {
+            fail(k->txn, "username not valid UTF-8 in a row of partition %" PRIu32, task);
+            break;
+        }
+        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:b,s:s,s:I}", "type", "row",
+                                "window", spec, "start", start, "end", end, "username",
+                                name, "count", (json_int_t)rows[i].count, "final", 1,
+                                "topic", k->opts->topic, "partition", (json_int_t)task);
+        if (produce_json(k, (int32_t)task, row) != 0)
+            break;
+        produced++;
+    }
+    tc_pipeline_count_results(k->pipeline, produced, 0, 0, 0);
+    return 0;
+}
+
+/* ---- the transaction's contents ------------------------------------------ */
+
+static int read_partition_count(struct tc_kafka *k, const char *topic, int32_t *count)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(k->txn->rk, topic, NULL);
+    if (rkt == NULL)
+        return -1;
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err =
+        rd_kafka_metadata(k->txn->rk, 0, rkt, &md, TC_TXN_METADATA_MS);
+    int rc = -1;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
+        md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        md->topics[0].partition_cnt > 0) {
+        *count = md->topics[0].partition_cnt;
+        rc = 0;
+    }
+    if (md != NULL)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    return rc;
+}
+
+struct progress_walk {
+    struct tc_kafka *k;
+    uint64_t produced;
+};
+
+/* One assigned partition's progress, when its task's W_p (its
+ * produced_end, after tc_pipeline_task_finals) moved since the last one,
+ * or the partition count changed. */
+static void add_progress(void *arg, int32_t partition, int64_t next_offset)
+{
+    (void)next_offset;
+    struct progress_walk *pw = arg;
+    struct tc_kafka *k = pw->k;
+    struct tc_kafka_txn *t = k->txn;
+    if (t->failed || partition < 0 ||
+        !tc_pipeline_has_task(k->pipeline, (uint32_t)partition))
+        return;
+    int64_t w = tc_pipeline_task_produced(k->pipeline, (uint32_t)partition);
+    if (w == INT64_MIN)
+        return;
+    if ((size_t)partition >= t->nsent) {
+        size_t n = (size_t)partition + 1;
+        int64_t *sent = realloc(t->sent, n * sizeof *sent);
+        if (sent == NULL) {
+            fail(t, "out of memory");
+            return;
+        }
+        for (size_t i = t->nsent; i < n; i++)
+            sent[i] = INT64_MIN;
+        t->sent = sent;
+        t->nsent = n;
+    }
+    if (t->sent[partition] == w && !t->announce)
+        return;
+    char wm[TG_TIME_TEXT_MAX];
+    format_time(w, wm, sizeof wm);
+    json_t *obj = json_pack("{s:s,s:s,s:I,s:I,s:s}", "type", "progress", "topic",
+                            k->opts->topic, "partition", (json_int_t)partition,
+                            "partitions", (json_int_t)t->in_partitions, "watermark", wm);
+    if (produce_json(k, partition, obj) == 0) {
+        t->sent[partition] = w;
+        pw->produced++;
+    }
+}
+
+/* Sends the next offsets of what the engine counted to the transaction
+ * (the offsets a plain commit would commit). */
+static void add_offsets(struct tc_kafka *k)
+{
+    struct tc_kafka_txn *t = k->txn;
+    rd_kafka_topic_partition_list_t *list = tc_kafka_offsets_list(k);
+    if (list->cnt > 0 && begin(t) == 0) {
+        rd_kafka_consumer_group_metadata_t *cgmd =
+            rd_kafka_consumer_group_metadata(k->rk);
+        rd_kafka_error_t *error =
+            cgmd == NULL
+                ? NULL
+                : rd_kafka_send_offsets_to_transaction(t->rk, list, cgmd, TC_TXN_CALL_MS);
+        if (cgmd == NULL)
+            fail(t, "no consumer group metadata");
+        if (error != NULL) {
+            fail(t, "send_offsets_to_transaction: %s", rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+        }
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* What one transaction holds, in this order: every task's final rows,
+ * then the progress records they make true, then the consumed offsets.
+ * (The state changelog, issue 14 item 3, goes after the progress.) */
+static void build_contents(struct tc_kafka *k)
+{
+    struct tc_kafka_txn *t = k->txn;
+    if (t->recount) {
+        int32_t n;
+        if (read_partition_count(k, k->opts->topic, &n) == 0) {
+            t->recount = false;
+            t->announce = n != t->in_partitions;
+            t->in_partitions = n;
+        }
+    }
+    if (tc_pipeline_task_finals(k->pipeline) != 0)
+        fail(t, "out of memory");
+    if (t->in_partitions > 0) {
+        struct progress_walk pw = {k, 0};
+        tc_partitions_each(k->parts, add_progress, &pw);
+        tc_pipeline_count_results(k->pipeline, 0, pw.produced, 0, 0);
+        t->announce = false;
+    }
+    if (k->uncommitted)
+        add_offsets(k);
+}
+
+/* ---- ending a transaction ------------------------------------------------- */
+
+/* Aborts the open transaction when librdkafka allows it, says why in one
+ * line and stops the run (exit 75). */
+static void abort_and_stop(struct tc_kafka *k, const char *why)
+{
+    struct tc_kafka_txn *t = k->txn;
+    bool aborted = false;
+    if (t->open) {
+        rd_kafka_error_t *error = rd_kafka_abort_transaction(t->rk, TC_TXN_CALL_MS);
+        aborted = error == NULL;
+        if (error != NULL)
+            rd_kafka_error_destroy(error);
+        t->open = false;
+    }
+    tc_pipeline_count_results(k->pipeline, 0, 0, 0, aborted ? 1 : 0);
+    tg_log_error(k->log,
+                 "--output-topic %s: transaction failed: %s%s; a restart resumes from "
+                 "the last committed one",
+                 k->opts->output_topic, why, aborted ? " (aborted)" : "");
+    k->status = TG_EXIT_TEMPFAIL;
+    k->results_broken = true;
+}
+
+int tc_kafka_txn_commit(struct tc_kafka *k)
+{
+    struct tc_kafka_txn *t = k->txn;
+    if (k->results_broken)
+        return -1;
+    build_contents(k);
+    if (t->failed) {
+        abort_and_stop(k, t->why);
+        return -1;
+    }
+    if (!t->open)
+        return 0;
+    rd_kafka_error_t *error = NULL;
+    for (int i = 0; i <= TC_TXN_RETRIES; i++) {
+        error = rd_kafka_commit_transaction(t->rk, TC_TXN_CALL_MS);
+        if (error == NULL || !rd_kafka_error_is_retriable(error))
+            break;
+        if (i < TC_TXN_RETRIES)
+            rd_kafka_error_destroy(error);
+    }
+    if (error != NULL) {
+        char why[512];
+        snprintf(why, sizeof why, "commit_transaction: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        abort_and_stop(k, why);
+        return -1;
+    }
+    t->open = false;
+    k->uncommitted = false;
+    tc_pipeline_count_results(k->pipeline, 0, 0, 1, 0);
+    return 1;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+int tc_kafka_txn_start(struct tc_kafka *k, rd_kafka_conf_t *conf)
+{
+    char err[512];
+    char id[512];
+    const char *tid = k->opts->transactional_id;
+    if (tid == NULL) {
+        if (tc_kafka_txn_default_id(k->opts->group, id, sizeof id) != 0) {
+            rd_kafka_conf_destroy(conf);
+            tg_log_error(k->log, "--output-topic: the default transactional.id is too "
+                                 "long; give --transactional-id");
+            return TG_EXIT_CONFIG;
+        }
+        tid = id;
+    }
+    if (rd_kafka_conf_set(conf, "transactional.id", tid, err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        tg_log_error(k->log, "--transactional-id: %s", err);
+        return TG_EXIT_CONFIG;
+    }
+    tc_kafka_events_install_log(k, conf);
+    k->txn = calloc(1, sizeof *k->txn);
+    if (k->txn == NULL) {
+        rd_kafka_conf_destroy(conf);
+        tg_log_error(k->log, "out of memory");
+        return TG_EXIT_SOFTWARE;
+    }
+    k->txn->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (k->txn->rk == NULL) {
+        rd_kafka_conf_destroy(conf); /* rd_kafka_new owns it on success only */
+        tg_log_error(k->log, "--output-topic: %s", err);
+        return TG_EXIT_CONFIG;
+    }
+    k->txn->recount = true;
+    rd_kafka_error_t *error = rd_kafka_init_transactions(k->txn->rk, TC_TXN_INIT_MS);
+    if (error != NULL) {
+        tg_log_error(k->log,
+                     "--output-topic %s: init_transactions (transactional.id %s): %s",
+                     k->opts->output_topic, tid, rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        return TG_EXIT_UNAVAILABLE;
+    }
+    if (read_partition_count(k, k->opts->output_topic, &k->txn->out_partitions) != 0) {
+        tg_log_error(k->log, "--output-topic %s: topic not found", k->opts->output_topic);
+        return TG_EXIT_UNAVAILABLE;
+    }
+    tg_log_info(k->log, "results to %s (%" PRId32 " partitions), transactional.id %s",
+                k->opts->output_topic, k->txn->out_partitions, tid);
+    const struct tc_engine_task_sink sink = {on_rows, k};
+    tc_pipeline_set_task_sink(k->pipeline, &sink);
+    return TG_EXIT_OK;
+}
+
+void tc_kafka_txn_assigned(struct tc_kafka *k)
+{
+    if (k->txn != NULL)
+        k->txn->recount = true;
+}
+
+void tc_kafka_txn_revoked(struct tc_kafka *k, const rd_kafka_topic_partition_list_t *list,
+                          bool lost)
+{
+    struct tc_kafka_txn *t = k->txn;
+    if (t == NULL)
+        return;
+    if (lost && t->open && !k->results_broken)
+        abort_and_stop(k, "partitions lost before the transaction was committed");
+    if (list == NULL) {
+        tc_pipeline_drop_task(k->pipeline, TC_ENGINE_ALL_TASKS);
+        for (size_t i = 0; i < t->nsent; i++)
+            t->sent[i] = INT64_MIN;
+    } else {
+        for (int i = 0; i < list->cnt; i++) {
+            int32_t p = list->elems[i].partition;
+            tc_pipeline_drop_task(k->pipeline, (uint32_t)p);
+            if ((size_t)p < t->nsent)
+                t->sent[p] = INT64_MIN;
+        }
+    }
+}
+
+void tc_kafka_txn_stop(struct tc_kafka *k)
+{
+    struct tc_kafka_txn *t = k->txn;
+    if (t == NULL)
+        return;
+    tc_pipeline_set_task_sink(k->pipeline, NULL);
+    if (t->rk != NULL) {
+        if (t->open) {
+            rd_kafka_error_t *error = rd_kafka_abort_transaction(t->rk, TC_TXN_CALL_MS);
+            if (error == NULL)
+                tc_pipeline_count_results(k->pipeline, 0, 0, 0, 1);
+            else
+                rd_kafka_error_destroy(error);
+        }
+        rd_kafka_flush(t->rk, TC_TXN_FLUSH_MS);
+        rd_kafka_destroy(t->rk);
+    }
+    free(t->sent);
+    free(t);
+    k->txn = NULL;
+}
