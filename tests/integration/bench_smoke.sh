@@ -40,6 +40,8 @@ want = [
     (r"^2\. From the local broker, .*-p all", rf"{num} rec/s.*kcat -C.*{num} rec/s.*{num}%"),
     (r"^2\. From the local broker, in a consumer group", rf"{num} rec/s.*kcat -C -G.*{num} rec/s.*"
                                                         rf"{num}%"),
+    (r"^2\. Results topic, exactly once", rf"{num} rec/s.*without --output-topic: {num} rec/s.*"
+                                          rf"{num}%"),
     (r"^3\. tgproducer --fake --stdout", rf"{num} rec/s"),
     (r"^3\. Into the local broker", rf"tgproducer --fake: {num} rec/s.*kcat -P.*{num} rec/s.*"
                                     rf"{num}%"),
