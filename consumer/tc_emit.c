@@ -346,6 +346,23 @@ static int merge_in(struct tc_emit *x, const struct tc_emit_source *src, size_t 
     return 0;
 }
 
+/* The n touched users of us, rows of window w: sorted (sort_rows), cut to
+ * top_n, handed to em. */
+static int sort_and_hand_over(struct tc_emit *x, struct tc_users *us, size_t n,
+                              const struct tc_window *w, size_t top_n,
+                              const struct tc_emitter *em)
+{
+    int in_rows = sort_rows(x, us, n);
+    if (in_rows < 0) {
+        return -1;
+    }
+    if (top_n != 0 && n > top_n) {
+        n = top_n;
+    }
+    x->windows++;
+    return hand_over(x, us, w, n, in_rows, em);
+}
+
 int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws,
                    const struct tc_emit_source *src, size_t nsrc,
                    const struct tc_window *w, size_t top_n, const struct tc_emitter *em)
@@ -401,15 +418,7 @@ int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws,
     } else {
         return 0;
     }
-    int in_rows = sort_rows(x, us, n);
-    if (in_rows < 0) {
-        return -1;
-    }
-    if (top_n != 0 && n > top_n) {
-        n = top_n;
-    }
-    x->windows++;
-    return hand_over(x, us, w, n, in_rows, em);
+    return sort_and_hand_over(x, us, n, w, top_n, em);
 }
 
 int tc_emit_users(struct tc_emit *x, struct tc_users *us, const uint32_t *users, size_t n,
@@ -422,15 +431,7 @@ int tc_emit_users(struct tc_emit *x, struct tc_users *us, const uint32_t *users,
         return -1;
     }
     memcpy(x->touched, users, n * sizeof *users);
-    int in_rows = sort_rows(x, us, n);
-    if (in_rows < 0) {
-        return -1;
-    }
-    if (top_n != 0 && n > top_n) {
-        n = top_n;
-    }
-    x->windows++;
-    return hand_over(x, us, w, n, in_rows, em);
+    return sort_and_hand_over(x, us, n, w, top_n, em);
 }
 
 /* ---- which windows ---------------------------------------------------- */
