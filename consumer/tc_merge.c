@@ -403,7 +403,9 @@ int tc_merge_emit(struct tc_merge *m, struct tc_emit *x, bool rest, size_t top_n
         }
         keep(m, w, final);
     }
-    memmove(m->w, m->w + done, (m->nw - done) * sizeof *m->w);
-    m->nw -= done;
+    if (done > 0) { /* m->w is NULL until the first window arrives */
+        memmove(m->w, m->w + done, (m->nw - done) * sizeof *m->w);
+        m->nw -= done;
+    }
     return rc;
 }
