@@ -17,11 +17,10 @@
 #include "tc_options.h"
 #include "tc_partitions.h"
 #include "tc_pipeline.h"
+#include "tc_results_msg.h"
 #include "tg_exit.h"
 #include "tg_log.h"
 #include "tg_time.h"
-
-#include <jansson.h>
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -37,6 +36,8 @@
 #define TC_TXN_FLUSH_MS 5000
 /* A full producer queue is waited out this long before the run gives up. */
 #define TC_TXN_QUEUE_FULL_MS 60000
+/* The producer is polled (its events served) once per this many messages. */
+#define TC_TXN_POLL_EVERY 1000
 /* A retriable commit is retried this many times. */
 #define TC_TXN_RETRIES 3
 
@@ -53,6 +54,8 @@ struct tc_kafka_txn {
      * (index: the partition; INT64_MIN: none). */
     int64_t *sent;
     size_t nsent;
+    struct tc_results_msg *msg; /* formats the messages; owned */
+    unsigned unpolled;          /* messages produced since the last poll */
 };
 
 int tc_kafka_txn_default_id(const char *group, char *buf, size_t buflen)
@@ -95,49 +98,51 @@ static int begin(struct tc_kafka_txn *t)
 
 /* Produces one message for input partition `part` (its key), to output
  * partition part mod the output's count, so that one input partition's
- * rows and progress stay in order.  value is copied. */
-static int produce(struct tc_kafka *k, int32_t part, char *value)
+ * rows and progress stay in order.  value is copied.  The producer is
+ * polled every TC_TXN_POLL_EVERY messages and while its queue is full,
+ * not per message (it has no delivery reports to serve, only events). */
+static int produce(struct tc_kafka *k, int32_t part, const char *value, size_t len)
 {
     struct tc_kafka_txn *t = k->txn;
     if (t->failed || begin(t) != 0)
         return -1;
     char key[16];
-    snprintf(key, sizeof key, "%" PRId32, part);
-    int64_t deadline = tg_time_monotonic_ms() + TC_TXN_QUEUE_FULL_MS;
+    int klen = snprintf(key, sizeof key, "%" PRId32, part);
+    int64_t deadline = -1;
     for (;;) {
-        rd_kafka_resp_err_t err = rd_kafka_producev(
-            t->rk, RD_KAFKA_V_TOPIC(k->opts->output_topic),
-            RD_KAFKA_V_PARTITION(part % t->out_partitions),
-            RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, strlen(value)),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t err =
+            rd_kafka_producev(t->rk, RD_KAFKA_V_TOPIC(k->opts->output_topic),
+                              RD_KAFKA_V_PARTITION(part % t->out_partitions),
+                              RD_KAFKA_V_KEY(key, (size_t)klen),
+                              RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            rd_kafka_poll(t->rk, 0);
+            if (++t->unpolled >= TC_TXN_POLL_EVERY) {
+                t->unpolled = 0;
+                rd_kafka_poll(t->rk, 0);
+            }
             return 0;
         }
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && deadline < 0)
+            deadline = tg_time_monotonic_ms() + TC_TXN_QUEUE_FULL_MS;
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || tg_time_monotonic_ms() >= deadline) {
             fail(t, "producing to %s: %s", k->opts->output_topic, rd_kafka_err2str(err));
             return -1;
         }
+        t->unpolled = 0;
         rd_kafka_poll(t->rk, 100);
     }
 }
 
-/* Produces a JSON object (stolen) as one message. */
-static int produce_json(struct tc_kafka *k, int32_t part, json_t *obj)
+/* The formatter, made on first use; NULL (and the run failing) when out
+ * of memory. */
+static struct tc_results_msg *results_msg(struct tc_kafka_txn *t)
 {
-    if (obj == NULL) {
-        fail(k->txn, "a results message could not be built (out of memory)");
-        return -1;
-    }
-    char *text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(obj);
-    if (text == NULL) {
-        fail(k->txn, "a results message could not be built (out of memory)");
-        return -1;
-    }
-    int rc = produce(k, part, text);
-    free(text);
-    return rc;
+    if (t->msg == NULL)
+        t->msg = tc_results_msg_new();
+    if (t->msg == NULL)
+        fail(t, "a results message could not be built (out of memory)");
+    return t->msg;
 }
 
 static void format_time(int64_t ms, char *buf, size_t len)
@@ -160,18 +165,27 @@ static int on_rows(void *ctx, uint32_t task, const struct tc_window *w,
     format_time(w->start_ms, start, sizeof start);
     format_time(w->end_ms, end, sizeof end);
     const char *spec = k->opts->windows[w->spec].text;
+    struct tc_results_msg *m = results_msg(k->txn);
+    if (m == NULL ||
+        tc_results_msg_window(m, spec, start, end, k->opts->topic, (int64_t)task) != 0) {
+        fail(k->txn, "a results message could not be built (out of memory)");
+        return 0;
+    }
     uint64_t produced = 0;
     for (size_t i = 0; i < n; i++) {
-        json_t *name = json_stringn(rows[i].name, rows[i].len);
-        if (name == NULL) {
+        const char *text;
+        size_t len;
+        int rc =
+            tc_results_msg_row(m, rows[i].name, rows[i].len, rows[i].count, &text, &len);
+        if (rc == TC_RESULTS_MSG_BAD_NAME) {
             fail(k->txn, "username not valid UTF-8 in a row of partition %" PRIu32, task);
             break;
         }
-        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:b,s:s,s:I}", "type", "row",
-                                "window", spec, "start", start, "end", end, "username",
-                                name, "count", (json_int_t)rows[i].count, "final", 1,
-                                "topic", k->opts->topic, "partition", (json_int_t)task);
-        if (produce_json(k, (int32_t)task, row) != 0)
+        if (rc != 0) {
+            fail(k->txn, "a results message could not be built (out of memory)");
+            break;
+        }
+        if (produce(k, (int32_t)task, text, len) != 0)
             break;
         produced++;
     }
@@ -238,10 +252,17 @@ static void add_progress(void *arg, int32_t partition, int64_t next_offset)
         return;
     char wm[TG_TIME_TEXT_MAX];
     format_time(w, wm, sizeof wm);
-    json_t *obj = json_pack("{s:s,s:s,s:I,s:I,s:s}", "type", "progress", "topic",
-                            k->opts->topic, "partition", (json_int_t)partition,
-                            "partitions", (json_int_t)t->in_partitions, "watermark", wm);
-    if (produce_json(k, partition, obj) == 0) {
+    struct tc_results_msg *m = results_msg(t);
+    const char *text;
+    size_t len;
+    if (m == NULL)
+        return;
+    if (tc_results_msg_progress(m, k->opts->topic, partition, t->in_partitions, wm, &text,
+                                &len) != 0) {
+        fail(t, "a results message could not be built (out of memory)");
+        return;
+    }
+    if (produce(k, partition, text, len) == 0) {
         t->sent[partition] = w;
         pw->produced++;
     }
@@ -455,6 +476,7 @@ void tc_kafka_txn_stop(struct tc_kafka *k)
         rd_kafka_destroy(t->rk);
     }
     free(t->sent);
+    tc_results_msg_free(t->msg);
     free(t);
     k->txn = NULL;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_jsonstr.h"
 #include "tg_time.h"
 
 struct tc_output {
@@ -51,30 +52,6 @@ static void put_count(FILE *f, const char *prefix, uint64_t v, char end)
     fwrite_unlocked(p, 1, (size_t)(buf + sizeof buf - p), f);
 }
 
-/* True for the bytes at s[i] (of len) that start a character a quoted text
- * name escapes: C0 controls, DEL, the C1 controls U+0080-U+009F (U+0085,
- * NEXT LINE, among them) and the separators U+2028 and U+2029, which some
- * readers take for line ends.  *n is set to its length in bytes. */
-static inline bool is_break_or_control(const unsigned char *s, size_t len, size_t i,
-                                       size_t *n)
-{
-    unsigned char c = s[i];
-    *n = 1;
-    if (c < 0x20 || c == 0x7f) {
-        return true;
-    }
-    if (c == 0xc2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) {
-        *n = 2;
-        return true;
-    }
-    if (c == 0xe2 && i + 2 < len && s[i + 1] == 0x80 &&
-        (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-        *n = 3;
-        return true;
-    }
-    return false;
-}
-
 /* A text row is "name, count": a name written raw must not read as a
  * header ('#' first), hold the row's separator or a line end, or start
  * like a quoted name ('"' first), so that quoting stays reversible. */
@@ -92,56 +69,23 @@ static bool text_name_needs_quotes(const char *name, size_t len)
             continue;
         }
         if (c == ',' ? i + 1 < len && s[i + 1] == ' '
-                     : is_break_or_control(s, len, i, &n)) {
+                     : tc_jsonstr_is_break_or_control(s, len, i, &n)) {
             return true;
         }
     }
     return false;
 }
 
-/* A JSON string literal: '"' and '\\' escaped, \n \r \t, other C0
- * controls as \u00XX; with all_breaks also DEL, the C1 controls and
- * U+2028/U+2029 as \uXXXX (JSON allows them raw).  UTF-8 is kept. */
+static void put_file(void *ctx, const char *p, size_t n)
+{
+    fwrite_unlocked(p, 1, n, ctx);
+}
+
+/* A JSON string literal (tc_jsonstr.h); with all_breaks also DEL, the C1
+ * controls and U+2028/U+2029 escaped. */
 static void put_json_string(FILE *f, const char *s, size_t len, bool all_breaks)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    putc('"', f);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = u[i];
-        size_t n;
-        switch (c) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        default:
-            if (c < 0x20) {
-                fprintf(f, "\\u%04x", c);
-            } else if (all_breaks && c >= 0x7f && is_break_or_control(u, len, i, &n)) {
-                /* DEL is itself; C1 is U+00XX from its second byte;
-                 * U+2028/9 from their third. */
-                unsigned cp = n == 1   ? c
-                              : n == 2 ? u[i + 1]
-                                       : 0x2000u | (u[i + 2] - 0x80u);
-                fprintf(f, "\\u%04x", cp);
-                i += n - 1;
-            } else {
-                putc(c, f);
-            }
-        }
-    }
-    putc('"', f);
+    tc_jsonstr_write(s, len, all_breaks ? TC_JSONSTR_ALL_BREAKS : 0, put_file, f);
 }
 
 static void put_text_name(FILE *f, const char *s, size_t len)

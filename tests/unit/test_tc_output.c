@@ -134,6 +134,20 @@ static void test_json(void)
     free(s);
 }
 
+/* -f json keeps its own escapes (lowercase hex, \u0008 and \u000c, C1
+ * and U+2028 raw) now that the escaper is shared with the results topic,
+ * which writes jansson's (tc_jsonstr.h). */
+static void test_json_controls(void)
+{
+    const struct tc_row ctl[] = {{"b\bf\f\x1f\x7f\xc2\x85\xe2\x80\xa8\"", 12, 1}};
+    char *s = render(TC_FORMAT_JSON, ctl, 1, false);
+    CHECK_STR(s, "{\"window\":\"10m/30s\",\"start\":\"2024-05-01T12:00:00Z\","
+                 "\"end\":\"2024-05-01T12:10:00Z\","
+                 "\"username\":\"b\\u0008f\\u000c\\u001f\x7f\xc2\x85\xe2\x80\xa8\\\"\","
+                 "\"count\":1,\"final\":true}\n");
+    free(s);
+}
+
 static void test_write_error(void)
 {
     if (access("/dev/full", F_OK) != 0) {
@@ -156,6 +170,7 @@ int main(void)
     RUN(test_text_names);
     RUN(test_csv);
     RUN(test_json);
+    RUN(test_json_controls);
     RUN(test_write_error);
     return tg_test_finish();
 }

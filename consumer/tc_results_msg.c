@@ -1,0 +1,165 @@
+/* tc_results_msg.c - see tc_results_msg.h. */
+#include "tc_results_msg.h"
+
+#include "tc_jsonstr.h"
+#include "tg_utf8.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A growable byte buffer; oom records a failed growth (the writer goes on
+ * writing nothing, the caller looks once at the end). */
+struct buf {
+    char *p;
+    size_t len;
+    size_t cap;
+    bool oom;
+};
+
+struct tc_results_msg {
+    struct buf head; /* a row up to its username's value */
+    struct buf tail; /* a row from "final" to its end */
+    struct buf out;  /* the message last formatted */
+};
+
+struct tc_results_msg *tc_results_msg_new(void)
+{
+    return calloc(1, sizeof(struct tc_results_msg));
+}
+
+void tc_results_msg_free(struct tc_results_msg *m)
+{
+    if (m == NULL)
+        return;
+    free(m->head.p);
+    free(m->tail.p);
+    free(m->out.p);
+    free(m);
+}
+
+static void put(void *ctx, const char *p, size_t n)
+{
+    struct buf *b = ctx;
+    if (b->oom || n == 0)
+        return;
+    if (n > b->cap - b->len) {
+        size_t cap = b->cap < 256 ? 256 : b->cap;
+        while (n > cap - b->len) {
+            if (cap > SIZE_MAX / 2) {
+                b->oom = true;
+                return;
+            }
+            cap *= 2;
+        }
+        char *q = realloc(b->p, cap);
+        if (q == NULL) {
+            b->oom = true;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
+
+static void put_str(struct buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+static void put_json(struct buf *b, const char *s, size_t len)
+{
+    tc_jsonstr_write(s, len, TC_JSONSTR_JANSSON, put, b);
+}
+
+/* jansson writes integers with "%" JSON_INTEGER_FORMAT, i.e. as %lld. */
+static void put_int(struct buf *b, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%" PRId64, v);
+    put(b, num, (size_t)n);
+}
+
+/* A count is never near INT64_MAX; written unsigned all the same. */
+static void put_count(struct buf *b, uint64_t v)
+{
+    char num[24];
+    char *p = num + sizeof num;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put(b, p, (size_t)(num + sizeof num - p));
+}
+
+static void reset(struct buf *b)
+{
+    b->len = 0;
+    b->oom = false;
+}
+
+int tc_results_msg_window(struct tc_results_msg *m, const char *spec, const char *start,
+                          const char *end, const char *topic, int64_t partition)
+{
+    struct buf *h = &m->head, *t = &m->tail;
+    reset(h);
+    put_str(h, "{\"type\":\"row\",\"window\":");
+    put_json(h, spec, strlen(spec));
+    put_str(h, ",\"start\":");
+    put_json(h, start, strlen(start));
+    put_str(h, ",\"end\":");
+    put_json(h, end, strlen(end));
+    put_str(h, ",\"username\":");
+    reset(t);
+    put_str(t, ",\"final\":true,\"topic\":");
+    put_json(t, topic, strlen(topic));
+    put_str(t, ",\"partition\":");
+    put_int(t, partition);
+    put_str(t, "}");
+    return h->oom || t->oom ? -1 : 0;
+}
+
+int tc_results_msg_row(struct tc_results_msg *m, const char *name, size_t name_len,
+                       uint64_t count, const char **text, size_t *len)
+{
+    if (!tg_utf8_valid(name, name_len))
+        return TC_RESULTS_MSG_BAD_NAME;
+    struct buf *o = &m->out;
+    reset(o);
+    put(o, m->head.p, m->head.len);
+    put_json(o, name, name_len);
+    put_str(o, ",\"count\":");
+    put_count(o, count);
+    put(o, m->tail.p, m->tail.len);
+    if (o->oom)
+        return -1;
+    *text = o->p;
+    *len = o->len;
+    return 0;
+}
+
+int tc_results_msg_progress(struct tc_results_msg *m, const char *topic,
+                            int64_t partition, int64_t partitions, const char *watermark,
+                            const char **text, size_t *len)
+{
+    struct buf *o = &m->out;
+    reset(o);
+    put_str(o, "{\"type\":\"progress\",\"topic\":");
+    put_json(o, topic, strlen(topic));
+    put_str(o, ",\"partition\":");
+    put_int(o, partition);
+    put_str(o, ",\"partitions\":");
+    put_int(o, partitions);
+    put_str(o, ",\"watermark\":");
+    put_json(o, watermark, strlen(watermark));
+    put_str(o, "}");
+    if (o->oom)
+        return -1;
+    *text = o->p;
+    *len = o->len;
+    return 0;
+}
