@@ -45,6 +45,10 @@ int tc_kafka_feed_start(struct tc_kafka *k)
         tg_log_error(k->log, "out of memory");
         return TG_EXIT_SOFTWARE;
     }
+    /* -e prints what the topic holds: no partition stops holding W back
+     * by the order or the time it is read in. */
+    if (k->opts->exit_at_end)
+        tc_partitions_hold_to_end(k->parts);
     const struct tc_batchq_stage stage = {.run = parse_stage, .ctx = k};
     k->queue = tc_batchq_new(TC_KAFKA_QUEUE_BATCHES, TC_KAFKA_BATCH, &stage);
     if (k->queue == NULL) {

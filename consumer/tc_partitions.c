@@ -7,7 +7,8 @@
  * The driving time is asked for after every record, and computing it visits
  * every partition, so it is cached: the cache stands until a partition
  * joins or leaves the holding set, the slowest one moves, or the wall clock
- * reaches the moment the next holding partition would turn idle.
+ * reaches the moment the next holding partition would turn idle (never,
+ * held to the end).
  */
 #include "tc_partitions.h"
 
@@ -28,6 +29,7 @@ struct tc_partition_state {
 
 struct tc_partitions {
     int64_t idle_ms;
+    bool to_the_end; /* -e: every partition holds W back (tc_partitions_hold_to_end) */
     struct tc_partition_state *slots;
     size_t nslots;
     size_t assigned;
@@ -51,6 +53,12 @@ struct tc_partitions *tc_partitions_new(int64_t idle_ms)
     return parts;
 }
 
+void tc_partitions_hold_to_end(struct tc_partitions *parts)
+{
+    parts->to_the_end = true;
+    parts->cache_valid = false;
+}
+
 void tc_partitions_free(struct tc_partitions *parts)
 {
     if (parts == NULL)
@@ -63,6 +71,13 @@ static bool is_idle(const struct tc_partitions *parts, const struct tc_partition
                     int64_t now_ms)
 {
     return now_ms - s->last_wall_ms >= parts->idle_ms;
+}
+
+/* Whether an assigned partition holds W back (a silent one too). */
+static bool holds(const struct tc_partitions *parts, const struct tc_partition_state *s,
+                  int64_t now_ms)
+{
+    return parts->to_the_end || (!s->at_end && !is_idle(parts, s, now_ms));
 }
 
 static void set_at_end(struct tc_partitions *parts, struct tc_partition_state *s,
@@ -168,7 +183,7 @@ void tc_partitions_record(struct tc_partitions *parts, int32_t partition,
         return;
     /* The cache survives a record from a partition that was holding W back
      * already, unless it raises the slowest one. */
-    bool was_holding = s->has_event && !s->at_end && !is_idle(parts, s, now_ms);
+    bool was_holding = s->has_event && holds(parts, s, now_ms);
     bool raised = !s->has_event || event_ms > s->max_event_ms;
     if (!was_holding || (raised && partition == parts->cache_slowest))
         parts->cache_valid = false;
@@ -246,9 +261,9 @@ static void compute_driving_time(struct tc_partitions *parts, int64_t now_ms)
         if (s->has_event && s->max_event_ms > max_all)
             max_all = s->max_event_ms;
         any_event |= s->has_event;
-        if (s->at_end || is_idle(parts, s, now_ms))
+        if (!holds(parts, s, now_ms))
             continue;
-        if (s->last_wall_ms + parts->idle_ms < until)
+        if (!parts->to_the_end && s->last_wall_ms + parts->idle_ms < until)
             until = s->last_wall_ms + parts->idle_ms;
         if (!s->has_event) {
             silent = true;

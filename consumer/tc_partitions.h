@@ -21,6 +21,14 @@
  * with W (by the engine), so only a partition that went quiet, reached its
  * end or was revoked can see its records judged by others' event time.
  *
+ * Held to the end (-e, tc_partitions_hold_to_end): every assigned partition
+ * holds W back, idle or at its end, with its own greatest event time, so
+ * the driving time is the minimum over all of them (none until each has
+ * brought a record) and the wall clock plays no part: which windows are
+ * final when -e stops is a function of the records read, whatever order
+ * the partitions were read and reached their end in, and no partition's
+ * watermark is ever raised past its own.
+ *
  * Partitions are identified by number alone: tgcount reads one topic.
  */
 #ifndef TC_PARTITIONS_H
@@ -38,6 +46,10 @@ struct tc_partitions;
 /* A new, empty set; idle_ms > 0 is the wall time after which a quiet
  * partition stops holding the watermark back.  NULL when out of memory. */
 struct tc_partitions *tc_partitions_new(int64_t idle_ms);
+
+/* From now on every assigned partition holds the watermark back until it
+ * is revoked, at its end or idle (see the file comment): for -e. */
+void tc_partitions_hold_to_end(struct tc_partitions *parts);
 
 /* NULL-safe. */
 void tc_partitions_free(struct tc_partitions *parts);

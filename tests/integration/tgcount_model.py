@@ -22,6 +22,12 @@ contract"), for the differential test tgcount_model.sh and the golden cases
                                    partition's W_p passed its end; its rows
                                    are summed over the partitions that passed
                                    it; the others are provisional
+  tgcount_model.py run --partitioned --at-end N ARGS < IN
+                                   what tgcount -e prints for an N-partition
+                                   topic: the windows every partition's W_p
+                                   passed, final, then the others,
+                                   provisional, all with every partition's
+                                   counts
 
 The model keeps whole windows (no panes, no hashing, no forgetting beyond
 the contract) and follows the contract's wording step by step: a duplicate
@@ -34,10 +40,11 @@ end <= W is printed once, by end, start, --window order.
 --partitioned follows the per-partition contract (README, "The window
 contract", Kafka): each partition has its own W_p and its own dedup set, a
 record is judged against its own partition's alone, and a window's counts
-are summed over the partitions.  Which windows are printed final before the
-end depends on how the partitions were read; once the provisional marks
-are removed (tg_unmark), every order prints the windows by end, start,
---window order, which is what this prints, all at the end.
+are summed over the partitions.  In follow mode, which windows are printed
+final before the end depends on how the partitions were read; once the
+provisional marks are removed (tg_unmark), every order prints the windows
+by end, start, --window order, which is what this prints, all at the end.
+With --at-end N the marks are -e's too, which depend on the topic alone.
 """
 import datetime
 import json
@@ -126,7 +133,7 @@ def text_name(u):
 
 
 def model(args):
-    results=0;merged=0;pcounts={}  # (spec, k, partition) -> {key: n}
+    results=0;merged=0;at_end=0;pcounts={}  # (spec, k, partition) -> {key: n}
     specs=[];L=30000;top=0;dedup=True;form='text';stopped=False;partitioned=False;stats=False;late=0;dups=0
     i=0
     while i<len(args):
@@ -142,6 +149,11 @@ def model(args):
         elif a=='--partitioned': partitioned=True; i+=1
         elif a=='--results': results=int(args[i+1]); i+=2
         elif a=='--merged': merged=int(args[i+1]); i+=2
+        # --at-end N: what tgcount -e prints for an N-partition topic: a
+        # window is final when every partition's own W_p, at its end,
+        # passed it (a partition without a record passed none); the other
+        # windows with counts are provisional.
+        elif a=='--at-end': at_end=int(args[i+1]); i+=2
         # --stats: "late=N duplicates=M" on stderr, as tgcount's stats say.
         elif a=='--stats': stats=True; i+=1
         else: raise SystemExit('arg '+a)
@@ -229,7 +241,11 @@ def model(args):
         emit(final_now())
     if results or merged:
         return model_results(results or merged, bool(merged), sp, Wp, pcounts, counts, emit, form, out)
-    emit([w for w in counts if w not in emitted], final=not stopped)
+    if at_end:
+        G=min(Wp[p] for p in range(at_end)) if all(Wp.get(p) is not None for p in range(at_end)) else None
+        fin=lambda w: G is not None and sp[w[0]][1]*w[1]+sp[w[0]][0]<=G
+        emit([w for w in counts if fin(w)], final=True)
+    emit([w for w in counts if w not in emitted], final=not stopped and not at_end)
     if form=='csv': out.insert(0,'window,start,end,username,count,final')
     if stats: sys.stderr.write('late=%d duplicates=%d\n'%(late,dups))
     sys.stdout.write(''.join(l+'\n' for l in out))

@@ -4,7 +4,9 @@
 # partitions, whose users and message ids are shared by every partition,
 #   - repeated -p all -e runs print the same windows and counts, equal to
 #     what the model derives with each partition judged by its own event
-#     time (tgcount_model.py --partitioned), and the same late count;
+#     time (tgcount_model.py --partitioned), the same final marks (final
+#     iff every partition's W_p passed the window: --at-end), and the same
+#     late count (tgcount_finality.sh varies the interleaving);
 #   - -p 0,1 and -p 2,3, summed per (window, user), print what -p all does;
 #   - with --checkpoint, a second run resumes every partition's state: the
 #     first run's final windows and the second run's windows are the
@@ -68,6 +70,9 @@ timeout 30 kcat -C -b "$B" -t skew -o beginning -e -q -f '%p %s\n' >"$TG_TMP/top
 tg_check_eq "the topic holds every record" "$(wc -l <"$TG_TMP/topic.txt")" 2550
 python3 "$MODEL" run --partitioned --stats <"$TG_TMP/topic.txt" \
     >"$TG_TMP/expected" 2>"$TG_TMP/expected.stats"
+# What -e prints, final marks included: final iff every partition's W_p at
+# its end passed the window.
+python3 "$MODEL" run --partitioned --at-end 4 <"$TG_TMP/topic.txt" >"$TG_TMP/expected.e"
 model_late=$(sed -n 's/^late=\([0-9]*\) .*/\1/p' "$TG_TMP/expected.stats")
 tg_check "the model finds late records" test "$model_late" -gt 0
 # One watermark for the whole topic would judge records by the order the
@@ -87,6 +92,8 @@ for run in 1 2 3; do
     tg_check_eq "-p all run $run: exit 0" "$?" 0
     tg_check_stopped_eq "-p all run $run: the model's windows" "$TG_TMP/all$run.out" \
         "$TG_TMP/expected"
+    tg_check_files_eq "-p all run $run: the model's final marks too" "$TG_TMP/all$run.out" \
+        "$TG_TMP/expected.e"
     tg_check_eq "-p all run $run: the model's late count" "$(late "$TG_TMP/all$run.err")" \
         "$model_late"
 done

@@ -301,6 +301,42 @@ static void test_position(void)
     tc_partitions_free(p);
 }
 
+/* -e (held to the end): a partition at its end or idle keeps holding W
+ * back with its own greatest event time, whichever order the partitions
+ * end in and however long they stay quiet; an empty one holds it for good;
+ * a revoked one stops. */
+static void test_held_to_the_end(void)
+{
+    for (int order = 0; order < 2; order++) {
+        struct tc_partitions *p = with_partitions(3, T0);
+        tc_partitions_hold_to_end(p);
+        tc_partitions_record(p, 0, 1000, T0);
+        tc_partitions_record(p, 1, 600000, T0);
+        CHECK_INT(driving(p, T0), -1);             /* partition 2 has not spoken */
+        CHECK_INT(driving(p, T0 + 10 * IDLE), -1); /* nor after ten slides */
+        tc_partitions_record(p, 2, 5000, T0 + 10 * IDLE);
+        CHECK_INT(driving(p, T0 + 10 * IDLE), 1000);
+        tc_partitions_eof(p, order == 0 ? 0 : 1);
+        CHECK_INT(driving(p, T0 + 10 * IDLE), 1000);
+        tc_partitions_eof(p, order == 0 ? 1 : 0);
+        tc_partitions_eof(p, 2);
+        CHECK(tc_partitions_all_at_end(p));
+        CHECK_INT(driving(p, T0 + 20 * IDLE), 1000); /* not the greatest */
+        tc_partitions_record(p, 0, 3000, T0 + 20 * IDLE);
+        CHECK_INT(driving(p, T0 + 20 * IDLE), 3000);
+        tc_partitions_revoke(p, 0);
+        CHECK_INT(driving(p, T0 + 20 * IDLE), 5000);
+        tc_partitions_free(p);
+    }
+    struct tc_partitions *p = with_partitions(2, T0);
+    tc_partitions_hold_to_end(p);
+    tc_partitions_record(p, 0, 1000, T0);
+    tc_partitions_eof(p, 0);
+    tc_partitions_eof(p, 1); /* empty: no window is ever passed */
+    CHECK_INT(driving(p, T0 + 100 * IDLE), -1);
+    tc_partitions_free(p);
+}
+
 int main(void)
 {
     RUN(test_empty_has_no_driving_time);
@@ -316,5 +352,6 @@ int main(void)
     RUN(test_offsets_and_visit_order);
     RUN(test_reassign_keeps_state);
     RUN(test_position);
+    RUN(test_held_to_the_end);
     return tg_test_finish();
 }
