@@ -18,7 +18,7 @@
 #include <string.h>
 
 /* Each request of ensuring the topic waits this long. */
-#define TC_CL_ENSURE_MS 10000
+#define TC_CL_ENSURE_MS 5000
 /* Reading the input topic's partition count. */
 #define TC_CL_METADATA_MS 5000
 /* Restoring one partition: above the producers' default
@@ -186,6 +186,10 @@ int tc_kafka_changelog_restore(struct tc_kafka *k,
     struct tc_kafka_changelog *c = k->changelog;
     if (c == NULL || list->cnt == 0)
         return 0;
+    /* A run that is stopping restores nothing (its rebalances while it
+     * leaves the group hand the partitions straight back). */
+    if (k->closing || k->status != TG_EXIT_OK || k->results_broken)
+        return -1;
     char err[768];
     if (!c->ensured) {
         int n = input_partitions(c->producer, k->opts->topic);
