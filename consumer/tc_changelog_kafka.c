@@ -233,6 +233,9 @@ struct tc_changelog_reader *tc_changelog_reader_new(const rd_kafka_conf_t *base,
         {"enable.partition.eof", "true"},
         {"isolation.level", "read_committed"},
         {"auto.offset.reset", "earliest"},
+        /* A fetch that finds the partition read waits this long, not the
+         * default 500 ms: restoring is on the path of an assignment. */
+        {"fetch.wait.max.ms", "10"},
     };
     for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) {
         if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, errlen) !=

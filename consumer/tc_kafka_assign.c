@@ -1,6 +1,7 @@
 /* tc_kafka_assign.c - see tc_kafka_assign.h. */
 #include "tc_kafka_assign.h"
 
+#include "tc_kafka_changelog.h"
 #include "tc_kafka_events.h"
 #include "tc_kafka_loss.h"
 #include "tc_kafka_offsets.h"
@@ -66,7 +67,9 @@ static void set_start_offsets(struct tc_kafka *k, rd_kafka_topic_partition_list_
         rd_kafka_topic_partition_t *tp = &list->elems[i];
         bool again = tc_partitions_was_assigned(k->parts, tp->partition);
         int64_t restored;
-        if (!again && tc_kafka_offsets_restored(k, tp->partition, &restored))
+        if (tc_kafka_changelog_offset(k, tp->partition, &restored))
+            tp->offset = restored; /* the state's offset wins, whoever had it */
+        else if (!again && tc_kafka_offsets_restored(k, tp->partition, &restored))
             tp->offset = restored;
         else if (again || k->opts->offset == TC_OFFSET_STORED)
             rd_kafka_topic_partition_list_add(stored, tp->topic, tp->partition);
@@ -115,6 +118,12 @@ void tc_kafka_assign_take(struct tc_kafka *k, rd_kafka_topic_partition_list_t *l
     int64_t now = tg_time_monotonic_ms();
     char err[256];
 
+    /* --output-topic: each partition's task from the state changelog, and
+     * the offset it covers, before librdkafka is given the partition (the
+     * loop carries out the rebalance, so nothing of it is consumed yet).
+     * A failure stops the run without committing or emitting anything. */
+    if (tc_kafka_changelog_restore(k, list) != 0)
+        k->results_broken = true;
     set_start_offsets(k, list);
     for (int i = 0; i < list->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &list->elems[i];

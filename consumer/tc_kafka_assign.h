@@ -11,7 +11,10 @@
  * seconds for all partitions (-p all, or no group) in follow mode, to
  * take partitions added since.
  *
- * Where a newly assigned partition starts: the checkpoint's next offset,
+ * Where a newly assigned partition starts: with --output-topic, the next
+ * offset of the state restored from the changelog (tc_kafka_changelog.h),
+ * whether or not this process had the partition before; else the
+ * checkpoint's next offset,
  * else -o beginning (offset 0) or end the first time this process reads
  * the partition, else the group's committed offset, else where the user's
  * auto.offset.reset says (the end; the first offset with earliest).  Each

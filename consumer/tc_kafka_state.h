@@ -7,7 +7,9 @@
  *   tc_kafka_offsets.c  next offsets: commits, checkpoints;
  *   tc_kafka_loss.c     offsets deleted before they were read;
  *   tc_kafka_feed.c     polled messages into the pipeline, in order;
- *   tc_kafka_txn.c      --output-topic: the results topic's producer.
+ *   tc_kafka_txn.c      --output-topic: the results topic's producer;
+ *   tc_kafka_changelog.c  --output-topic: the state changelog, written
+ *                       in the transaction, restored on assignment.
  *
  * One struct tc_kafka lives on tc_kafka_run's stack for the run.  Every
  * field is used on the thread that called tc_kafka_run, except parser
@@ -27,6 +29,7 @@
 #include "tc_batch.h"
 
 struct tc_batchq;
+struct tc_kafka_changelog;
 struct tc_kafka_events;
 struct tc_kafka_txn;
 struct tc_options;
@@ -56,6 +59,7 @@ struct tc_kafka {
      * (tc_kafka_client_start makes it), then the producer (tc_kafka_txn). */
     rd_kafka_conf_t *txn_conf;
     struct tc_kafka_txn *txn;
+    struct tc_kafka_changelog *changelog; /* tc_kafka_txn_start */
 
     /* tc_kafka_offsets: next offsets restored from the checkpoint
      * (malloc'd, nckpt entries), and scratch arrays for saving one. */

@@ -11,6 +11,7 @@
  */
 #include "tc_kafka_txn.h"
 
+#include "tc_kafka_changelog.h"
 #include "tc_kafka_events.h"
 #include "tc_kafka_offsets.h"
 #include "tc_kafka_state.h"
@@ -84,6 +85,8 @@ static void fail(struct tc_kafka_txn *t, const char *fmt, ...)
 
 static int begin(struct tc_kafka_txn *t)
 {
+    if (t->failed)
+        return -1;
     if (t->open)
         return 0;
     rd_kafka_error_t *error = rd_kafka_begin_transaction(t->rk);
@@ -292,9 +295,14 @@ static void add_offsets(struct tc_kafka *k)
     rd_kafka_topic_partition_list_destroy(list);
 }
 
+static int begin_cb(void *arg)
+{
+    return begin(arg);
+}
+
 /* What one transaction holds, in this order: every task's final rows,
- * then the progress records they make true, then the consumed offsets.
- * (The state changelog, issue 14 item 3, goes after the progress.) */
+ * then the progress records they make true, then the snapshots of the
+ * tasks that changed (tc_kafka_changelog.h), then the consumed offsets. */
 static void build_contents(struct tc_kafka *k)
 {
     struct tc_kafka_txn *t = k->txn;
@@ -314,6 +322,10 @@ static void build_contents(struct tc_kafka *k)
         tc_pipeline_count_results(k->pipeline, 0, pw.produced, 0, 0);
         t->announce = false;
     }
+    char err[512];
+    if (!t->failed &&
+        tc_kafka_changelog_write(k, t->rk, begin_cb, t, err, sizeof err) != 0)
+        fail(t, "state changelog: %s", err);
     if (k->uncommitted)
         add_offsets(k);
 }
@@ -397,15 +409,21 @@ int tc_kafka_txn_start(struct tc_kafka *k, rd_kafka_conf_t *conf)
         tg_log_error(k->log, "--transactional-id: %s", err);
         return TG_EXIT_CONFIG;
     }
+    /* The changelog's restore reader: the user's settings, not the
+     * producer's transactional.id nor its log callback. */
+    rd_kafka_conf_t *base = rd_kafka_conf_dup(conf);
     tc_kafka_events_install_log(k, conf);
     k->txn = calloc(1, sizeof *k->txn);
-    if (k->txn == NULL) {
+    if (k->txn == NULL || base == NULL) {
+        if (base != NULL)
+            rd_kafka_conf_destroy(base);
         rd_kafka_conf_destroy(conf);
         tg_log_error(k->log, "out of memory");
         return TG_EXIT_SOFTWARE;
     }
     k->txn->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (k->txn->rk == NULL) {
+        rd_kafka_conf_destroy(base);
         rd_kafka_conf_destroy(conf); /* rd_kafka_new owns it on success only */
         tg_log_error(k->log, "--output-topic: %s", err);
         return TG_EXIT_CONFIG;
@@ -417,12 +435,18 @@ int tc_kafka_txn_start(struct tc_kafka *k, rd_kafka_conf_t *conf)
                      "--output-topic %s: init_transactions (transactional.id %s): %s",
                      k->opts->output_topic, tid, rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
+        rd_kafka_conf_destroy(base);
         return TG_EXIT_UNAVAILABLE;
     }
     if (read_partition_count(k, k->opts->output_topic, &k->txn->out_partitions) != 0) {
+        rd_kafka_conf_destroy(base);
         tg_log_error(k->log, "--output-topic %s: topic not found", k->opts->output_topic);
         return TG_EXIT_UNAVAILABLE;
     }
+    int status = tc_kafka_changelog_start(k, k->txn->rk, base);
+    rd_kafka_conf_destroy(base);
+    if (status != TG_EXIT_OK)
+        return status;
     tg_log_info(k->log, "results to %s (%" PRId32 " partitions), transactional.id %s",
                 k->opts->output_topic, k->txn->out_partitions, tid);
     const struct tc_engine_task_sink sink = {on_rows, k};
@@ -444,6 +468,7 @@ void tc_kafka_txn_revoked(struct tc_kafka *k, const rd_kafka_topic_partition_lis
         return;
     if (lost && t->open && !k->results_broken)
         abort_and_stop(k, "partitions lost before the transaction was committed");
+    tc_kafka_changelog_forget(k, list);
     if (list == NULL) {
         tc_pipeline_drop_task(k->pipeline, TC_ENGINE_ALL_TASKS);
         for (size_t i = 0; i < t->nsent; i++)
@@ -464,6 +489,7 @@ void tc_kafka_txn_stop(struct tc_kafka *k)
     if (t == NULL)
         return;
     tc_pipeline_set_task_sink(k->pipeline, NULL);
+    tc_kafka_changelog_stop(k);
     if (t->rk != NULL) {
         if (t->open) {
             rd_kafka_error_t *error = rd_kafka_abort_transaction(t->rk, TC_TXN_CALL_MS);

@@ -96,6 +96,13 @@ void tc_metrics_render(struct tg_prom *pr, const struct tc_stats *st,
                 "Results topic transactions committed.", st->txn_committed);
         counter(pr, "tgcount_transactions_aborted_total",
                 "Results topic transactions aborted.", st->txn_aborted);
+        counter(pr, "tgcount_changelog_restored_total",
+                "Tasks restored from the state changelog.", st->restored);
+        counter(pr, "tgcount_changelog_restored_bytes_total",
+                "Bytes read from the state changelog while restoring.",
+                st->restored_bytes);
+        counter(pr, "tgcount_changelog_restore_ms_total",
+                "Milliseconds spent restoring from the state changelog.", st->restore_ms);
     }
     gauge(pr, "tgcount_users", "Distinct counting keys in the state.", (double)st->users);
     gauge(pr, "tgcount_state_entries", "Live (user, pane) counters.",

@@ -8,7 +8,8 @@
  * Metrics (see the README's Metrics section): tgcount_records_*_total,
  * tgcount_offsets_lost_total, tgcount_windows_*_total, with --output-topic
  * tgcount_results_{rows,progress}_total and
- * tgcount_transactions_{committed,aborted}_total, the gauges
+ * tgcount_transactions_{committed,aborted}_total and
+ * tgcount_changelog_{restored,restored_bytes,restore_ms}_total, the gauges
  * tgcount_users, tgcount_state_entries, tgcount_dedup_entries,
  * tgcount_watermark_seconds and tgcount_watermark_lag_seconds (both absent
  * before the first watermark), and per Kafka partition (labels topic,

@@ -35,6 +35,7 @@ enum {
     OPT_OUTPUT_TOPIC,
     OPT_TRANSACTIONAL_ID,
     OPT_COMMIT_INTERVAL,
+    OPT_CHANGELOG_TOPIC,
 };
 
 static const char short_options[] = ":b:t:G:p:o:eX:F:d:w:l:n:f:qvhV";
@@ -72,6 +73,7 @@ static const struct option long_options[] = {
     {"output-topic", required_argument, NULL, OPT_OUTPUT_TOPIC},
     {"transactional-id", required_argument, NULL, OPT_TRANSACTIONAL_ID},
     {"commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL},
+    {"changelog-topic", required_argument, NULL, OPT_CHANGELOG_TOPIC},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -104,6 +106,7 @@ static const struct {
     {OPT_OUTPUT_TOPIC, "--output-topic"},
     {OPT_TRANSACTIONAL_ID, "--transactional-id"},
     {OPT_COMMIT_INTERVAL, "--commit-interval"},
+    {OPT_CHANGELOG_TOPIC, "--changelog-topic"},
 };
 
 /* The options --merge refuses, and why (a results topic is read whole,
@@ -418,6 +421,8 @@ static int parse_one(struct tc_options *opts, int c, const char *arg, char *err,
         return set_name(&opts->output_topic, "--output-topic", arg, err, errlen);
     case OPT_TRANSACTIONAL_ID:
         return set_name(&opts->transactional_id, "--transactional-id", arg, err, errlen);
+    case OPT_CHANGELOG_TOPIC:
+        return set_name(&opts->changelog_topic, "--changelog-topic", arg, err, errlen);
     case OPT_COMMIT_INTERVAL:
         opts->commit_interval_given = true;
         return parse_duration("--commit-interval", arg, false, TG_CLI_DURATION_MAX_MS,
@@ -518,9 +523,10 @@ static int resolve_group(struct tc_options *opts, bool offset_given, char *err,
 static int check_output_topic(const struct tc_options *opts, char *err, size_t errlen)
 {
     if (opts->output_topic == NULL) {
-        const char *alone = opts->transactional_id != NULL ? "--transactional-id"
-                            : opts->commit_interval_given  ? "--commit-interval"
-                                                           : NULL;
+        const char *alone = opts->transactional_id != NULL  ? "--transactional-id"
+                            : opts->commit_interval_given   ? "--commit-interval"
+                            : opts->changelog_topic != NULL ? "--changelog-topic"
+                                                            : NULL;
         if (alone != NULL) {
             snprintf(err, errlen, "%s: only with --output-topic", alone);
             return TC_OPTIONS_USAGE;
@@ -533,10 +539,24 @@ static int check_output_topic(const struct tc_options *opts, char *err, size_t e
                  "commit the consumed offsets to it");
         return TC_OPTIONS_USAGE;
     }
+    if (opts->checkpoint_dir != NULL) {
+        snprintf(err, errlen,
+                 "--checkpoint: with --output-topic the state changelog holds the state "
+                 "(see --changelog-topic)");
+        return TC_OPTIONS_USAGE;
+    }
     if (opts->checkpoint_interval_given) {
         snprintf(err, errlen,
-                 "--checkpoint-interval: with --output-topic a checkpoint follows each "
-                 "transaction (see --commit-interval)");
+                 "--checkpoint-interval: with --output-topic the state is committed with "
+                 "each transaction (see --commit-interval)");
+        return TC_OPTIONS_USAGE;
+    }
+    if (opts->changelog_topic != NULL &&
+        (strcmp(opts->changelog_topic, opts->topic) == 0 ||
+         strcmp(opts->changelog_topic, opts->output_topic) == 0)) {
+        snprintf(err, errlen, "--changelog-topic %s: that is the %s topic",
+                 opts->changelog_topic,
+                 strcmp(opts->changelog_topic, opts->topic) == 0 ? "input" : "output");
         return TC_OPTIONS_USAGE;
     }
     if (strcmp(opts->output_topic, opts->topic) == 0) {

@@ -137,9 +137,11 @@ struct tc_options {
     /* --output-topic (NULL = none): the results topic, written by a
      * transactional producer (tc_kafka_txn.h) with the transactional id
      * given (NULL: the default, tgcount-GROUP-HOSTNAME), one transaction
-     * every commit_interval_ms. */
+     * every commit_interval_ms, and the state changelog topic (NULL: the
+     * default, GROUP-tgcount-changelog; tc_kafka_changelog.h). */
     const char *output_topic;
     const char *transactional_id;
+    const char *changelog_topic;
     int64_t commit_interval_ms;
     bool commit_interval_given;
     const char *late_file; /* --late-file; NULL = none */

@@ -53,6 +53,9 @@ void tc_options_help(FILE *out)
         "                            default: none)\n"
         "      --transactional-id ID the producer's (default: tgcount-GROUP-HOSTNAME)\n"
         "      --commit-interval DUR how often a transaction commits (default: 1s)\n"
+        "      --changelog-topic NAME  where --output-topic keeps each partition's\n"
+        "                            state, restored by the member assigned it\n"
+        "                            (default: GROUP-tgcount-changelog)\n"
         "\n",
         out);
     fputs(

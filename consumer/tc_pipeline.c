@@ -357,6 +357,14 @@ void tc_pipeline_count_results(struct tc_pipeline *p, uint64_t rows, uint64_t pr
     p->stats.txn_aborted += aborted;
 }
 
+void tc_pipeline_count_restore(struct tc_pipeline *p, uint64_t tasks, uint64_t bytes,
+                               uint64_t ms)
+{
+    p->stats.restored += tasks;
+    p->stats.restored_bytes += bytes;
+    p->stats.restore_ms += ms;
+}
+
 void tc_pipeline_advance_task(struct tc_pipeline *p, uint32_t task, int64_t event_time_ms)
 {
     tc_engine_advance_task(p->engine, task, event_time_ms);
@@ -541,12 +549,14 @@ void tc_pipeline_print_stats(struct tc_pipeline *p, int64_t elapsed_ms)
     sync_stats(p);
     const struct tc_stats *s = &p->stats;
     uint64_t rate = elapsed_ms > 0 ? s->read * 1000 / (uint64_t)elapsed_ms : s->read;
-    char results[160] = "";
+    char results[256] = "";
     if (s->results) {
         snprintf(results, sizeof results,
                  " results_rows=%" PRIu64 " results_progress=%" PRIu64
-                 " transactions=%" PRIu64 " aborted=%" PRIu64,
-                 s->results_rows, s->results_progress, s->txn_committed, s->txn_aborted);
+                 " transactions=%" PRIu64 " aborted=%" PRIu64 " restored=%" PRIu64
+                 " restored_bytes=%" PRIu64 " restore_ms=%" PRIu64,
+                 s->results_rows, s->results_progress, s->txn_committed, s->txn_aborted,
+                 s->restored, s->restored_bytes, s->restore_ms);
     }
     tg_log_msg(p->log, TG_LOG_ERROR,
                "stats: read=%" PRIu64 " counted=%" PRIu64 " malformed=%" PRIu64

@@ -129,6 +129,12 @@ struct tc_stats {
     uint64_t results_progress;
     uint64_t txn_committed;
     uint64_t txn_aborted;
+    /* The state changelog: tasks restored from it, bytes read and
+     * milliseconds spent restoring (every partition read, snapshot or
+     * not). */
+    uint64_t restored;
+    uint64_t restored_bytes;
+    uint64_t restore_ms;
 };
 
 /* Creates a pipeline for cfg (copied; see struct tc_pipeline_config for
@@ -223,6 +229,10 @@ void tc_pipeline_drop_task(struct tc_pipeline *p, uint32_t task);
 /* Adds to the results counters of the stats. */
 void tc_pipeline_count_results(struct tc_pipeline *p, uint64_t rows, uint64_t progress,
                                uint64_t committed, uint64_t aborted);
+
+/* Adds to the restore counters of the stats. */
+void tc_pipeline_count_restore(struct tc_pipeline *p, uint64_t tasks, uint64_t bytes,
+                               uint64_t ms);
 
 /* True when final windows are held (a checkpoint would release them). */
 bool tc_pipeline_holding(const struct tc_pipeline *p);

@@ -12,14 +12,17 @@
 #   - the transaction committed the consumed offsets: a run of the same
 #     group from its stored offsets reads nothing, and starts every
 #     partition at its end offset;
-#   - a member SIGKILLed while it writes (some rows committed), restarted
-#     with the same checkpoint: every key has one count, and the keys and
-#     counts are the model's.  librdkafka's mock broker does not hide
+#   - a member SIGKILLed while it writes (some rows committed), restarted:
+#     it restores its tasks from the state changelog, every key has one
+#     count, and the keys and counts are the model's.  librdkafka's mock broker does not hide
 #     aborted transactions from read_committed readers (kcat shows them),
 #     so the killed member's open transaction may show: the test asserts
 #     "no key with two counts" and "the model's keys and counts", not "no
 #     row twice", there;
-#   - --output-topic without -G, or with FILE operands: exit 64, one line.
+#   - --output-topic without -G, or with FILE operands, or with
+#     --checkpoint; --changelog-topic without it: exit 64, one line;
+#   - a changelog topic that is missing and cannot be created (the local
+#     broker creates none): exit 69, one line with the remedy.
 # Expected values come from the model (tgcount_model.py) over the records
 # as kcat reads them back, never from tgcount.
 . "$(dirname "$0")/../lib.sh"
@@ -28,7 +31,8 @@ tg_require kcat
 tg_require python3
 export TG_USE_REAL_KAFKA=0
 
-tg_broker_start --topic skew:4 --topic results:2 --topic big:4 --topic results2:2
+tg_broker_start --topic skew:4 --topic results:2 --topic big:4 --topic results2:2 \
+    --topic g1-tgcount-changelog:4 --topic g2-tgcount-changelog:4
 B=$TG_BROKERS
 MODEL="$(dirname "$0")/tgcount_model.py"
 # A group's member that left is noticed after session.timeout.ms.
@@ -211,7 +215,7 @@ gen "$TG_TMP/big" 6
 load big "$TG_TMP/big"
 MEMBER=(tgcount -b "$B" -t big -G g2 "${SESSION[@]}" -o beginning -e
     --output-topic results2 --transactional-id tg-test-2 --commit-interval 100ms
-    --checkpoint "$TG_TMP/ck" -X fetch.message.max.bytes=5000 -X queued.min.messages=50)
+    -X fetch.message.max.bytes=5000 -X queued.min.messages=50)
 "${MEMBER[@]}" -q >"$TG_TMP/kill1.out" 2>"$TG_TMP/kill1.err" &
 pid=$!
 tg_cleanup_push "kill -9 $pid 2>/dev/null"
@@ -228,8 +232,9 @@ fi
 wait "$pid" 2>/dev/null
 timeout 90 "${MEMBER[@]}" -v >"$TG_TMP/kill2.out" 2>"$TG_TMP/kill2.err"
 tg_check_eq "SIGKILL: the restarted member ends: exit 0" "$?" 0
-tg_check "SIGKILL: the restart resumed from the checkpoint" \
-    grep -q "resuming from the checkpoint" "$TG_TMP/kill2.err"
+tg_check "SIGKILL: the restart restored its tasks from the state changelog" \
+    grep -q "^tgcount: restored partition [0-3] from g2-tgcount-changelog: generation " \
+    "$TG_TMP/kill2.err"
 results results2 "$TG_TMP/kill.results"
 check "$TG_TMP/big" "$TG_TMP/kill.results" replayed big >"$TG_TMP/kill.verdicts"
 verdicts "SIGKILL and restart" "$TG_TMP/kill.verdicts"
@@ -249,3 +254,17 @@ refused "--output-topic with a FILE" "Kafka input only, but FILE operands were g
     --output-topic results "$TG_TMP/one/p0.jsonl"
 refused "--transactional-id alone" "only with --output-topic" -b "$B" -G g3 \
     --transactional-id x
+refused "--checkpoint with --output-topic" \
+    "--checkpoint: with --output-topic the state changelog holds the state" \
+    -b "$B" -t skew -G g3 --output-topic results --checkpoint "$TG_TMP/ck3"
+refused "--changelog-topic alone" "--changelog-topic: only with --output-topic" \
+    -b "$B" -t skew -G g3 --changelog-topic cl
+
+# ---- a changelog topic that cannot be created ---------------------------------------
+timeout 60 tgcount -b "$B" -t skew -G g4 -e --output-topic results \
+    --transactional-id tg-test-4 >/dev/null 2>"$TG_TMP/nocl.err"
+tg_check_eq "missing changelog topic: exit 69" "$?" 69
+tg_check_eq "missing changelog topic: one line with the remedy" \
+    "$(grep -v '^tgcount: results to ' "$TG_TMP/nocl.err" |
+        sed 's/(.*)/(WHY)/')" \
+    "tgcount: changelog topic g4-tgcount-changelog is missing and could not be created (WHY): create it with 4 partitions and cleanup.policy=compact"

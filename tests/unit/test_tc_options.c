@@ -171,6 +171,7 @@ static void test_kafka_only_table(void)
         {"--output-topic", "results"},
         {"--transactional-id", "t1"},
         {"--commit-interval", "1s"},
+        {"--changelog-topic", "cl"},
         {"--allow-data-loss", NULL},
         {"--merge", NULL},
     };
@@ -597,6 +598,38 @@ static void test_merge(void)
     CHECK(!opts.merge);
 }
 
+/* --output-topic's state changelog: --changelog-topic only with it, and
+ * --checkpoint refused with it (the changelog holds the state then). */
+static void test_output_topic(void)
+{
+    CHECK_INT(parse("-t in -G g --output-topic r"), TC_OPTIONS_RUN);
+    CHECK_STR(opts.output_topic, "r");
+    CHECK(opts.changelog_topic == NULL);
+    CHECK_INT(parse("-t in -G g --output-topic r --changelog-topic cl"), TC_OPTIONS_RUN);
+    CHECK_STR(opts.changelog_topic, "cl");
+    CHECK_INT(parse("-t in -G g --changelog-topic cl"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--changelog-topic: only with --output-topic");
+    CHECK_INT(parse("-t in -G g --output-topic r --checkpoint /tmp/x"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--checkpoint: with --output-topic the state changelog holds the "
+                   "state (see --changelog-topic)");
+    CHECK_INT(parse("-t in -G g --checkpoint /tmp/x --output-topic r -e"),
+              TC_OPTIONS_USAGE);
+    CHECK(strstr(err, "--checkpoint: ") == err);
+    CHECK_INT(parse("-t in -G g --output-topic r --checkpoint-interval 1s"),
+              TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--checkpoint-interval: with --output-topic the state is committed "
+                   "with each transaction (see --commit-interval)");
+    CHECK_INT(parse("-t in -G g --output-topic r --changelog-topic in"),
+              TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--changelog-topic in: that is the input topic");
+    CHECK_INT(parse("-t in -G g --output-topic r --changelog-topic r"), TC_OPTIONS_USAGE);
+    CHECK_STR(err, "--changelog-topic r: that is the output topic");
+    CHECK_INT(parse("--changelog-topic cl a.jsonl"), TC_OPTIONS_USAGE);
+    CHECK(strstr(err, "--changelog-topic") != NULL);
+    /* --checkpoint alone still works for a single process. */
+    CHECK_INT(parse("-t in -G g --checkpoint /tmp/x"), TC_OPTIONS_RUN);
+}
+
 int main(void)
 {
     /* No developer's default properties file may change what is tested. */
@@ -616,6 +649,7 @@ int main(void)
     RUN(test_pipeline_config);
     RUN(test_help_version);
     RUN(test_merge);
+    RUN(test_output_topic);
     tc_options_clear(&opts);
     return tg_test_finish();
 }

@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# tgcount's state moves with its partition (README, "State changelog"):
+# members of one group with --output-topic, killed, restarted, added and
+# stopped mid-run, on a skewed 4-partition topic with late records (the
+# generator of tgcount_output_topic.sh):
+#   (a) one member SIGKILLed mid-run and restarted: it restores the tasks
+#       from the changelog (stats restored>0), and `tgcount --merge -e`
+#       over the results topic prints the same final windows as
+#       `tgcount -p all -e` over the input (final rows, sorted);
+#   (b) three members (distinct --transactional-id), one SIGKILLed, one
+#       added, one stopped with SIGTERM (exit 0), the others ending with
+#       -e, then a last member to finish what the dead one held: the same
+#       final windows, and no (window, start, partition, username) in the
+#       results topic with two counts.  librdkafka's mock broker shows
+#       aborted transactions to read_committed readers, so a row of the
+#       killed member's open transaction can appear twice, with the same
+#       count (the input partitions are counted deterministically): the
+#       check is "no key with two counts", not "no key twice".
+# Every wait is a condition with a deadline.  (a) and (b) run side by side
+# (separate groups and results topics) to stay well under a minute.
+. "$(dirname "$0")/../lib.sh"
+tg_require tgcount
+tg_require kcat
+tg_require python3
+export TG_USE_REAL_KAFKA=0
+
+tg_broker_start --topic skew:4 --topic res_a:2 --topic res_b:2 \
+    --topic ga-tgcount-changelog:4 --topic gb-tgcount-changelog:4
+B=$TG_BROKERS
+SCALE=${TG_SCALE:-6}
+
+# The skewed topic: partition 1 runs 15 minutes ahead, partition 2 is
+# sparse and 10 minutes behind, partitions 0 and 3 jump back now and then
+# (some records late), partition 3 repeats message ids.
+python3 - "$TG_TMP" "$SCALE" <<'EOF'
+import datetime, json, random, sys
+random.seed(14)
+base = 1767225600000  # 2026-01-01T00:00:00Z
+scale = int(sys.argv[2])
+plan = {0: (600, 0, 3000, 0.05), 1: (600, 15 * 60000, 3000, 0.0),
+        2: (150, -10 * 60000, 20000, 0.0), 3: (1200, 0, 1500, 0.08)}
+for p, (n, off, step, back) in plan.items():
+    t = base + off
+    with open("%s/p%d.jsonl" % (sys.argv[1], p), "w") as f:
+        for i in range(1, n * scale + 1):
+            t += random.randint(0, step)
+            r = random.random()
+            at = (t - random.randint(40000, 180000) if r < back else
+                  t - random.randint(660000, 780000) if r < back * 1.4 else t)
+            ts = datetime.datetime.fromtimestamp(at / 1000, datetime.timezone.utc)
+            msg = i if p != 3 or random.random() > 0.03 else max(1, i - 1)
+            f.write(json.dumps({
+                "event_time": ts.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (at % 1000),
+                "channel_id": -1, "message_id": msg,
+                "username": "u%d" % random.randrange(25)}) + "\n")
+EOF
+for p in 0 1 2 3; do
+    timeout 60 kcat -P -b "$B" -t skew -p "$p" -l "$TG_TMP/p$p.jsonl"
+done
+
+# finals FILE [CUTOFF]: the final rows of tgcount's -f json output, one
+# "window start end username count" line each, sorted; with CUTOFF (an
+# ISO-8601 time) only those of windows ending at or before it.
+finals() {
+    python3 -c '
+import json, sys
+cut = sys.argv[2] if len(sys.argv) > 2 else None
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("final") and (cut is None or o["end"] <= cut):
+        print(o["window"], o["start"], o["end"], o["username"], o["count"])
+' "$@" | LC_ALL=C sort
+}
+
+# The independent derivation: one process, every partition, no group.
+timeout 60 tgcount -b "$B" -t skew -p all -o beginning -e -q -f json >"$TG_TMP/ref.json"
+tg_check_eq "reference -p all -e: exit 0" "$?" 0
+finals "$TG_TMP/ref.json" >"$TG_TMP/ref.final"
+tg_check "reference: final rows, late records among the input" \
+    test "$(wc -l <"$TG_TMP/ref.final")" -gt 100
+
+# A member: small fetches and frequent transactions.  member GROUP
+# RESULTS TID NAME [ARGS...] starts it in the background, stderr to $TG_TMP/NAME.err;
+# its pid in $TG_TMP/NAME.pid.
+member() {
+    local group=$1 results=$2 tid=$3 name=$4
+    shift 4
+    tgcount -b "$B" -t skew -G "$group" -X session.timeout.ms=6000 -o beginning \
+        --output-topic "$results" --transactional-id "$tid" --commit-interval 100ms \
+        -X fetch.message.max.bytes=3000 -X queued.min.messages=20 -f json --stats -v \
+        "$@" >"$TG_TMP/$name.out" 2>"$TG_TMP/$name.err" &
+    echo $! >"$TG_TMP/$name.pid"
+    tg_cleanup_push "kill -9 $! 2>/dev/null"
+}
+
+# committed CHANGELOG [N]: some changelog partition holds at least N
+# (default 2) snapshots.  A member begins a transaction only after the
+# previous one committed, so a partition's second snapshot means its first
+# was committed.
+committed() {
+    timeout 10 kcat -C -b "$B" -t "$1" -o beginning -e -q -f '%p\n' 2>/dev/null |
+        sort | uniq -c | awk -v n="${2:-2}" '$1 >= n {ok = 1} END {exit !ok}'
+}
+
+# gone PID: the process ended (a zombie until waited for counts as ended).
+gone() {
+    local state
+    state=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)
+    [ -z "$state" ] || [ "$state" = Z ]
+}
+
+# ended NAME SECONDS: waits for the member (a child of this shell) to end
+# and sets rc to its exit status (124 when it was killed at the deadline).
+ended() {
+    local pid
+    pid=$(cat "$TG_TMP/$1.pid")
+    if tg_wait_until "$2" gone "$pid"; then
+        wait "$pid" 2>/dev/null
+        rc=$?
+    else
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        rc=124
+    fi
+}
+
+# ---- (a) one member, SIGKILLed and restarted ------------------------------
+scenario_a() {
+    member ga res_a tg-scale-a a1 -e
+    if tg_wait_until 40 committed ga-tgcount-changelog; then
+        echo "ok: (a) the member committed snapshots while it ran"
+    else
+        echo "FAIL: (a) the member committed snapshots while it ran"
+    fi
+    if kill -9 "$(cat "$TG_TMP/a1.pid")" 2>/dev/null; then
+        echo "ok: (a) the member was SIGKILLed mid-run"
+    else
+        echo "FAIL: (a) the member was SIGKILLed mid-run (it had ended)"
+    fi
+    wait "$(cat "$TG_TMP/a1.pid")" 2>/dev/null
+    member ga res_a tg-scale-a a2 -e
+    ended a2 50
+    echo "status: (a) the restarted member ends -e: exit $rc"
+}
+
+# ---- (b) three members; one killed, one added, one stopped -----------------
+# Members with -e end once the partitions they hold are read; a last one
+# takes every partition and ends what the others left (the killed
+# member's, when the group gave them out only after the others ended).
+scenario_b() {
+    member gb res_b tg-scale-b1 b1 -e
+    member gb res_b tg-scale-b2 b2 -e
+    member gb res_b tg-scale-b3 b3 -e
+    if tg_wait_until 40 committed gb-tgcount-changelog; then
+        echo "ok: (b) the members committed snapshots while they ran"
+    else
+        echo "FAIL: (b) the members committed snapshots while they ran"
+    fi
+    # Of the members still counting (which depends on the partitions each
+    # was given), one is SIGKILLed, and another stopped with SIGTERM as a
+    # new member joins.
+    local m killed="" stopped=""
+    for m in b1 b2 b3; do
+        if gone "$(cat "$TG_TMP/$m.pid")"; then
+            continue
+        elif [ -z "$killed" ]; then
+            killed=$m
+        elif [ -z "$stopped" ]; then
+            stopped=$m
+        fi
+    done
+    if [ -n "$killed" ] && kill -9 "$(cat "$TG_TMP/$killed.pid")" 2>/dev/null; then
+        echo "ok: (b) member ${killed#b} was SIGKILLed mid-run"
+        wait "$(cat "$TG_TMP/$killed.pid")" 2>/dev/null
+    else
+        echo "FAIL: (b) a member was SIGKILLed mid-run (all had ended)"
+    fi
+    member gb res_b tg-scale-b4 b4 -e
+    if [ -n "$stopped" ] && kill -TERM "$(cat "$TG_TMP/$stopped.pid")" 2>/dev/null; then
+        echo "ok: (b) member ${stopped#b} was stopped with SIGTERM mid-run"
+    else
+        echo "FAIL: (b) another member was stopped with SIGTERM mid-run (the others had ended)"
+    fi
+    for m in b1 b2 b3 b4; do
+        [ "$m" = "$killed" ] && continue
+        ended $m 50
+        echo "status: (b) member ${m#b} ends ($([ "$m" = "$stopped" ] && echo SIGTERM || echo at the end)): exit $rc"
+    done
+    member gb res_b tg-scale-b5 b5 -e
+    ended b5 50
+    echo "status: (b) the last member ends -e: exit $rc"
+}
+
+# Every broker response is delayed, so that the members, reading small
+# fetches, are still counting when they are killed or stopped.
+tg_kafka_local rtt 20 >/dev/null
+scenario_a >"$TG_TMP/a.verdicts" 2>"$TG_TMP/a.log" &
+pa=$!
+scenario_b >"$TG_TMP/b.verdicts" 2>"$TG_TMP/b.log" &
+pb=$!
+wait "$pa" "$pb"
+tg_kafka_local rtt 0 >/dev/null
+
+# verdicts FILE: "ok:"/"FAIL:" lines as checks, "status: ... exit N" as
+# exit 0 checks.
+verdicts() {
+    local line
+    while IFS= read -r line; do
+        case $line in
+        ok:*) tg_pass "${line#ok: }" ;;
+        FAIL:*) tg_fail "${line#FAIL: }" "" ;;
+        status:*)
+            tg_check_eq "${line#status: }" "${line##* }" 0
+            ;;
+        *) tg_fail "unexpected output" "$line" ;;
+        esac
+    done <"$1"
+}
+
+verdicts "$TG_TMP/a.verdicts"
+verdicts "$TG_TMP/b.verdicts"
+
+# restored NAME: the restored= count of the member's stats line.
+restored() { sed -n 's/.* restored=\([0-9]*\) .*/\1/p' "$TG_TMP/$1.err" | tail -n 1; }
+tg_check "(a) the restarted member restored tasks from the changelog (restored=$(restored a2))" \
+    test "$(restored a2)" -gt 0
+tg_check "(a) it logged each restore with its next offset" \
+    grep -q "^tgcount: restored partition [0-3] from ga-tgcount-changelog: generation [0-9]*, .*next offset [0-9]*" \
+    "$TG_TMP/a2.err"
+tg_check "(b) the last member restored tasks (restored=$(restored b5))" \
+    test "$(restored b5)" -gt 0
+# What the members said: their -v lines, late records (some are), and no
+# error.
+for m in a2 b2 b3 b4 b5; do
+    tg_check_eq "$m: stderr holds no error" \
+        "$(grep -Ev '^tgcount: (stats: |restored partition |assigned |revoked |results to |state changelog |warning: skew\[[0-3]\]@[0-9]*: late: |warning: [0-9]* late records skipped )' \
+            "$TG_TMP/$m.err")" ""
+done
+
+# The merged views against the single process.  tgcount -p all -e also
+# finalises, at the end, the windows that partitions which ended hold back
+# (README, "Per-partition tasks"); the progress records do not say that a
+# partition ended, so --merge -e leaves those provisional.  The two agree on
+# every window the results topic's progress passed: up to the least of the
+# partitions' greatest progress watermarks (the cutoff).
+# results TOPIC: the topic read_committed, one value per line.
+results() {
+    timeout 60 kcat -C -b "$B" -t "$1" -o beginning -e -q -X isolation.level=read_committed \
+        -f '%s\n' >"$TG_TMP/$1.txt"
+}
+# survey FILE: "ROWS TWOCOUNTS CUTOFF": the row messages, the keys (window,
+# start, partition, username) seen with two different counts, and the
+# least over the partitions of the greatest progress watermark.
+survey() {
+    python3 - "$1" <<'EOF'
+import json, sys
+seen, two, rows, progress = {}, 0, 0, {}
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "progress":
+        progress[o["partition"]] = max(progress.get(o["partition"], ""), o["watermark"])
+    if o["type"] != "row":
+        continue
+    rows += 1
+    k = (o["window"], o["start"], o["partition"], o["username"])
+    if k in seen and seen[k] != o["count"]:
+        two += 1
+    seen[k] = o["count"]
+print(rows, two, min(progress.values()) if len(progress) == 4 else "none")
+EOF
+}
+for s in a b; do
+    results "res_$s"
+    read -r rows two cutoff < <(survey "$TG_TMP/res_$s.txt")
+    tg_check "($s) the results topic holds rows ($rows) and progress of every partition" \
+        test "$rows" -gt 0 -a "$cutoff" != none
+    tg_check_eq "($s) no (window, start, partition, username) with two counts" "$two" 0
+    timeout 60 tgcount --merge -b "$B" -t "res_$s" -e -q -f json >"$TG_TMP/merged_$s.json"
+    tg_check_eq "($s) --merge -e: exit 0" "$?" 0
+    finals "$TG_TMP/merged_$s.json" "$cutoff" >"$TG_TMP/merged_$s.final"
+    finals "$TG_TMP/ref.json" "$cutoff" >"$TG_TMP/ref_$s.final"
+    tg_check "($s) final windows up to $cutoff: $(wc -l <"$TG_TMP/ref_$s.final") rows" \
+        test "$(wc -l <"$TG_TMP/ref_$s.final")" -gt 1000
+    tg_check_files_eq "($s) the merged view's final windows are the single process's" \
+        "$TG_TMP/merged_$s.final" "$TG_TMP/ref_$s.final"
+done
