@@ -28,31 +28,8 @@ kafka() { timeout 60 tgcount -b "$B" -o beginning -e -f csv "$@"; }
 # partition 2 is sparse and 10 minutes behind, partition 3 is dense and
 # ends last in bytes; partitions 0 and 3 jump back now and then by more
 # than the lateness (late, or partly late), and partition 3 repeats ids.
-python3 - "$TG_TMP" <<'EOF'
-import datetime, json, random, sys
-random.seed(1401)
-base = 1767225600000  # 2026-01-01T00:00:00Z
-plan = {  # partition: (records, start offset ms, max step ms, back-jump rate)
-    0: (1500, 0, 2000, 0.05),
-    1: (400, 20 * 60000, 3000, 0.0),
-    2: (200, -10 * 60000, 15000, 0.0),
-    3: (4000, 0, 700, 0.08),
-}
-for p, (n, off, step, back) in plan.items():
-    t = base + off
-    with open("%s/p%d.jsonl" % (sys.argv[1], p), "w") as f:
-        for i in range(1, n + 1):
-            t += random.randint(0, step)
-            r = random.random()
-            at = (t - random.randint(40000, 180000) if r < back else
-                  t - random.randint(660000, 780000) if r < back * 1.4 else t)
-            ts = datetime.datetime.fromtimestamp(at / 1000, datetime.timezone.utc)
-            msg = i if p != 3 or random.random() > 0.03 else max(1, i - 1)
-            f.write(json.dumps({
-                "event_time": ts.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (at % 1000),
-                "channel_id": -1, "message_id": msg,
-                "username": "u%d" % random.randrange(40)}) + "\n")
-EOF
+python3 "$TG_TOP/tests/integration/skewed_topic.py" "$TG_TMP" --seed 1401 --users 40 \
+    --plan 0:1500:0:2000:0.05 1:400:20:3000:0 2:200:-10:15000:0 3:4000:0:700:0.08
 for p in 0 1 2 3; do
     timeout 30 kcat -P -b "$B" -t fin -p "$p" -l "$TG_TMP/p$p.jsonl"
 done

@@ -43,28 +43,7 @@ SESSION=(-X session.timeout.ms=6000)
 # behind, partitions 0 and 3 jump back now and then (some records late),
 # partition 3 repeats message ids.  DIR/pN.jsonl per partition.
 gen() {
-    python3 - "$1" "$2" <<'EOF'
-import datetime, json, random, sys
-random.seed(14)
-base = 1767225600000  # 2026-01-01T00:00:00Z
-scale = int(sys.argv[2])
-plan = {0: (600, 0, 3000, 0.05), 1: (600, 15 * 60000, 3000, 0.0),
-        2: (150, -10 * 60000, 20000, 0.0), 3: (1200, 0, 1500, 0.08)}
-for p, (n, off, step, back) in plan.items():
-    t = base + off
-    with open("%s/p%d.jsonl" % (sys.argv[1], p), "w") as f:
-        for i in range(1, n * scale + 1):
-            t += random.randint(0, step)
-            r = random.random()
-            at = (t - random.randint(40000, 180000) if r < back else
-                  t - random.randint(660000, 780000) if r < back * 1.4 else t)
-            ts = datetime.datetime.fromtimestamp(at / 1000, datetime.timezone.utc)
-            msg = i if p != 3 or random.random() > 0.03 else max(1, i - 1)
-            f.write(json.dumps({
-                "event_time": ts.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (at % 1000),
-                "channel_id": -1, "message_id": msg,
-                "username": "u%d" % random.randrange(25)}) + "\n")
-EOF
+    python3 "$TG_TOP/tests/integration/skewed_topic.py" "$1" --scale "$2"
 }
 
 # load TOPIC DIR: the partitions' records into the topic, then what kcat
