@@ -1,11 +1,13 @@
 /* tc_results_msg.c - see tc_results_msg.h. */
 #include "tc_results_msg.h"
 
+#include "tc_grow.h"
 #include "tc_jsonstr.h"
 #include "tg_utf8.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,22 +47,9 @@ static void put(void *ctx, const char *p, size_t n)
     struct buf *b = ctx;
     if (b->oom || n == 0)
         return;
-    if (n > b->cap - b->len) {
-        size_t cap = b->cap < 256 ? 256 : b->cap;
-        while (n > cap - b->len) {
-            if (cap > SIZE_MAX / 2) {
-                b->oom = true;
-                return;
-            }
-            cap *= 2;
-        }
-        char *q = realloc(b->p, cap);
-        if (q == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
+    if (n > SIZE_MAX - b->len || tc_grow((void **)&b->p, &b->cap, b->len + n, 1) != 0) {
+        b->oom = true;
+        return;
     }
     memcpy(b->p + b->len, p, n);
     b->len += n;
