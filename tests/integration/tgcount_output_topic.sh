@@ -49,11 +49,12 @@ gen() {
 # load TOPIC DIR: the partitions' records into the topic, then what kcat
 # reads back ("PARTITION RECORD" lines) into DIR/topic.txt, and the model's
 # expectations: DIR/global.json (every partition) and DIR/model.N.json
-# (partition N alone), -f json lines.
+# (partition N alone), -f json lines.  More arguments go to kcat -P.
 load() {
     local topic=$1 dir=$2 p
+    shift 2
     for p in 0 1 2 3; do
-        timeout 60 kcat -P -b "$B" -t "$topic" -p "$p" -l "$dir/p$p.jsonl"
+        timeout 60 kcat -P -b "$B" -t "$topic" -p "$p" "$@" -l "$dir/p$p.jsonl"
     done
     timeout 60 kcat -C -b "$B" -t "$topic" -o beginning -e -q -f '%p %s\n' >"$dir/topic.txt"
     python3 "$MODEL" run --partitioned -f json <"$dir/topic.txt" >"$dir/global.json"
@@ -187,11 +188,14 @@ tg_check_eq "stored offsets: every partition starts at its end offset" \
 # A topic long enough that the member is still writing when rows show up,
 # read slowly (small fetches, frequent transactions); it is killed once its
 # first rows show (the local broker shows them before their commit too).
+# Produced in batches of 500 records: with at most 50 queued per partition
+# librdkafka fetches one batch at a time, about a second apart, so the
+# member needs well over 10 s to read it however fast the machine.
 # Not much longer: the local broker keeps only the last ~5 MB of a
 # partition, of the results too.
 mkdir -p "$TG_TMP/big"
 gen "$TG_TMP/big" 6
-load big "$TG_TMP/big"
+load big "$TG_TMP/big" -X batch.num.messages=500
 MEMBER=(tgcount -b "$B" -t big -G g2 "${SESSION[@]}" -o beginning -e
     --output-topic results2 --transactional-id tg-test-2 --commit-interval 100ms
     -X fetch.message.max.bytes=5000 -X queued.min.messages=50)

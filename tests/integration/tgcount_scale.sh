@@ -31,10 +31,17 @@ SCALE=${TG_SCALE:-6}
 
 # The skewed topic: partition 1 runs 15 minutes ahead, partition 2 is
 # sparse and 10 minutes behind, partitions 0 and 3 jump back now and then
-# (some records late), partition 3 repeats message ids.
+# (some records late), partition 3 repeats message ids.  It is produced in
+# batches of 500 records: a member keeps at most 20 records queued per
+# partition (queued.min.messages), so librdkafka fetches one batch at a
+# time, and librdkafka 2.0 fetches a partition whose queue was full only
+# on its next wakeup (about a second later).  So a member needs about 19 s
+# to read the topic however fast the machine (load only slows it), while
+# its first snapshots are committed about 6 s after it starts: the members
+# are still counting when they are killed or stopped.
 python3 "$TG_TOP/tests/integration/skewed_topic.py" "$TG_TMP" --scale "$SCALE"
 for p in 0 1 2 3; do
-    timeout 60 kcat -P -b "$B" -t skew -p "$p" -l "$TG_TMP/p$p.jsonl"
+    timeout 60 kcat -P -b "$B" -t skew -p "$p" -X batch.num.messages=500 -l "$TG_TMP/p$p.jsonl"
 done
 
 # finals FILE [CUTOFF]: the final rows of tgcount's -f json output, one
@@ -163,8 +170,7 @@ scenario_b() {
     echo "status: (b) the last member ends -e: exit $rc"
 }
 
-# Every broker response is delayed, so that the members, reading small
-# fetches, are still counting when they are killed or stopped.
+# Every broker response is delayed as well (a slow network).
 tg_kafka_local rtt 20 >/dev/null
 scenario_a >"$TG_TMP/a.verdicts" 2>"$TG_TMP/a.log" &
 pa=$!
