@@ -14,6 +14,25 @@ void tc_merge_msg_clear(struct tc_merge_msg *msg)
     }
     json_decref(msg->root);
     msg->root = NULL;
+    msg->next = NULL;
+    msg->nrows = 0;
+}
+
+bool tc_merge_msg_next_row(struct tc_merge_msg *msg)
+{
+    /* nrows is 0 unless the parse succeeded with rows. */
+    if (msg->given >= msg->nrows) {
+        return false;
+    }
+    msg->given++;
+    if (msg->kind == TC_MERGE_MSG_ROWS) {
+        json_t *counts = json_object_get(msg->root, "counts");
+        msg->row.user = json_object_iter_key(msg->next);
+        msg->row.user_len = json_object_iter_key_len(msg->next);
+        msg->row.count = (uint64_t)json_integer_value(json_object_iter_value(msg->next));
+        msg->next = json_object_iter_next(counts, msg->next);
+    }
+    return true;
 }
 
 /* Field name of root as a string: 0 with *s and *len, or -1 with err. */
@@ -61,15 +80,15 @@ static int get_time(json_t *root, const char *name, int64_t *ms, char *err, size
     return 0;
 }
 
-static int parse_row(struct tc_merge_msg *msg, char *err, size_t errlen)
+/* The fields a row and a rows message share: window, start, end and
+ * partition. */
+static int parse_shared(struct tc_merge_msg *msg, char *err, size_t errlen)
 {
     struct tc_merge_row *r = &msg->row;
-    int64_t count, partition;
+    int64_t partition;
     if (get_string(msg->root, "window", &r->spec, &r->spec_len, err, errlen) != 0 ||
         get_time(msg->root, "start", &r->start_ms, err, errlen) != 0 ||
         get_time(msg->root, "end", &r->end_ms, err, errlen) != 0 ||
-        get_string(msg->root, "username", &r->user, &r->user_len, err, errlen) != 0 ||
-        get_count(msg->root, "count", INT64_MAX, &count, err, errlen) != 0 ||
         get_count(msg->root, "partition", INT32_MAX, &partition, err, errlen) != 0) {
         return -1;
     }
@@ -77,9 +96,56 @@ static int parse_row(struct tc_merge_msg *msg, char *err, size_t errlen)
         snprintf(err, errlen, "\"window\" is empty");
         return -1;
     }
-    r->count = (uint64_t)count;
     r->partition = (int32_t)partition;
+    return 0;
+}
+
+static int parse_row(struct tc_merge_msg *msg, char *err, size_t errlen)
+{
+    struct tc_merge_row *r = &msg->row;
+    int64_t count;
+    if (parse_shared(msg, err, errlen) != 0 ||
+        get_string(msg->root, "username", &r->user, &r->user_len, err, errlen) != 0 ||
+        get_count(msg->root, "count", INT64_MAX, &count, err, errlen) != 0) {
+        return -1;
+    }
+    r->count = (uint64_t)count;
+    msg->nrows = 1;
     msg->kind = TC_MERGE_MSG_ROW;
+    return 0;
+}
+
+/* Every entry of counts is checked here, before any row is given: a rows
+ * message is valid or malformed as a whole.  The entries are not named in
+ * err (a username is arbitrary text): their position in the message is. */
+static int parse_rows(struct tc_merge_msg *msg, char *err, size_t errlen)
+{
+    if (parse_shared(msg, err, errlen) != 0) {
+        return -1;
+    }
+    json_t *counts = json_object_get(msg->root, "counts");
+    if (!json_is_object(counts)) {
+        snprintf(err, errlen, "\"counts\" is %s",
+                 counts == NULL ? "missing" : "not an object");
+        return -1;
+    }
+    size_t n = 0;
+    for (void *it = json_object_iter(counts); it != NULL;
+         it = json_object_iter_next(counts, it)) {
+        json_t *v = json_object_iter_value(it);
+        n++;
+        if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            snprintf(err, errlen, "\"counts\": entry %zu is not an integer in range", n);
+            return -1;
+        }
+    }
+    if (n == 0) {
+        snprintf(err, errlen, "\"counts\" is empty");
+        return -1;
+    }
+    msg->next = json_object_iter(counts);
+    msg->nrows = n;
+    msg->kind = TC_MERGE_MSG_ROWS;
     return 0;
 }
 
@@ -125,6 +191,9 @@ int tc_merge_msg_parse(struct tc_merge_msg *msg, const char *value, size_t len, 
     msg->topic = json_is_string(topic) ? json_string_value(topic) : NULL;
     if (strcmp(type, "row") == 0) {
         return parse_row(msg, err, errlen);
+    }
+    if (strcmp(type, "rows") == 0) {
+        return parse_rows(msg, err, errlen);
     }
     if (strcmp(type, "progress") == 0) {
         return parse_progress(msg, err, errlen);

@@ -288,6 +288,27 @@ static void tell_after_final(struct merge_run *r, const rd_kafka_message_t *msg,
                 row->spec, start);
 }
 
+/* The rows of a row or rows message (checked whole by the parse), each as
+ * a row message.  What tc_merge_add_row refuses, other than memory, is a
+ * matter of the fields the rows share (window, start, end, partition): the
+ * first row is refused, and none is applied.  Memory running out for a
+ * later row leaves the ones before it applied, as rows read before. */
+static void apply_rows(struct merge_run *r, const rd_kafka_message_t *msg,
+                       struct tc_merge_msg *mm)
+{
+    char why[512];
+    while (tc_merge_msg_next_row(mm)) {
+        int rc = tc_merge_add_row(r->m, &mm->row, why, sizeof why);
+        if (rc < 0) {
+            tell_malformed(r, msg, why);
+            return;
+        }
+        if (rc == TC_MERGE_AFTER_FINAL) {
+            tell_after_final(r, msg, &mm->row);
+        }
+    }
+}
+
 /* One message: applied, or told and counted. */
 static void apply(struct merge_run *r, const rd_kafka_message_t *msg)
 {
@@ -308,14 +329,11 @@ static void apply(struct merge_run *r, const rd_kafka_message_t *msg)
         if (mm.topic != NULL && r->input_topic == NULL) {
             r->input_topic = strdup(mm.topic);
         }
-        int rc = mm.kind == TC_MERGE_MSG_ROW
-                     ? tc_merge_add_row(r->m, &mm.row, why, sizeof why)
-                     : tc_merge_add_progress(r->m, &mm.progress, why, sizeof why);
-        if (rc < 0) {
+        if (mm.kind != TC_MERGE_MSG_PROGRESS) {
+            apply_rows(r, msg, &mm);
+        } else if (tc_merge_add_progress(r->m, &mm.progress, why, sizeof why) != 0) {
             tell_malformed(r, msg, why);
-        } else if (mm.kind == TC_MERGE_MSG_ROW && rc == TC_MERGE_AFTER_FINAL) {
-            tell_after_final(r, msg, &mm.row);
-        } else if (mm.kind == TC_MERGE_MSG_PROGRESS) {
+        } else {
             emit(r, false);
         }
     }

@@ -11,9 +11,13 @@
 # window once its last partition's progress arrives (awaited, no sleeps), a
 # row after its window was printed final is warned about and counted; the
 # options --merge refuses; an empty results topic; one whose first offsets
-# were deleted (exit 65 with -e).  Then a random stream: the model's per-partition
-# counts (tgcount_model.py results) as rows and progress, --merge -e against
-# what the model derives, and its final windows against tgcount itself.
+# were deleted (exit 65 with -e).  Batched "rows" messages mixed with rows,
+# counted by hand: last wins across both, malformed ones apply none of their
+# rows, a window split over messages, a row after final.  Then a random
+# stream: the model's per-partition counts (tgcount_model.py results) as rows
+# and progress, --merge -e against what the model derives, and its final
+# windows against tgcount itself; the same rows as randomly split "rows"
+# messages (merge_rows.py): the same output.
 . "$(dirname "$0")/../lib.sh"
 tg_require tgcount
 tg_require kcat
@@ -236,6 +240,79 @@ tg_check "deleted offsets: counted" grep -q ' lost=[1-9][0-9]* ' "$TG_TMP/l.err"
 TOPIC=lossy merge -e -q --allow-data-loss >/dev/null
 tg_check_eq "deleted offsets, --allow-data-loss: exit 0" "$?" 0
 
+# ---- batched "rows" messages, counted by hand ---------------------------------
+# One output partition, so that the order of the messages is the order
+# written.  rows P SPEC START END COUNTS: one "rows" message of input
+# partition P (COUNTS: the JSON object, username -> count).
+tg_kafka_local topic batched 1 >/dev/null
+: >"$TG_TMP/b"
+rows() {
+    printf '%s:{"type":"rows","window":"%s","start":"%s:%sZ","end":"%s:%sZ","final":true,"topic":"telegram_messages","partition":%s,"counts":%s}\n' \
+        "$1" "$2" "$T" "$3" "$T" "$4" "$1" "$5" >>"$TG_TMP/b"
+}
+brow() { # a "row" message, as row above
+    printf '%s:{"type":"row","window":"%s","start":"%s:%sZ","end":"%s:%sZ","username":"%s","count":%s,"final":true,"topic":"telegram_messages","partition":%s}\n' \
+        "$1" "$2" "$T" "$3" "$T" "$4" "$5" "$6" "$1" >>"$TG_TMP/b"
+}
+bprogress() {
+    printf '%s:{"type":"progress","topic":"telegram_messages","partition":%s,"partitions":3,"watermark":"%s:%sZ"}\n' \
+        "$1" "$1" "$T" "$2" >>"$TG_TMP/b"
+}
+rows 0 1m 00:00 01:00 '{"alice":2,"bob":1}'  # @0  window 12:00 of partition 0,
+rows 0 1m 00:00 01:00 '{"carol":5}'          # @1  split over two messages
+rows 1 1m 00:00 01:00 '{"dave":3,"alice":1}' # @2
+brow 1 1m 00:00 01:00 dave 4                 # @3  a row after rows: dave 4 wins
+brow 2 1m 00:00 01:00 erin 1                 # @4
+rows 2 1m 00:00 01:00 '{"frank":1,"erin":2}' # @5  rows after a row: erin 2 wins
+rows 0 1m 00:00 01:00 '{"alice":2}'          # @6  the same again
+# Malformed, none of their rows applied: a negative count after a valid
+# entry, a duplicate username, no entries, another end for the window.
+rows 1 1m 00:00 01:00 '{"alice":100,"zed":-1}' # @7
+rows 2 1m 00:00 01:00 '{"ghost":1,"ghost":2}'  # @8
+rows 0 1m 00:00 01:00 '{}'                     # @9
+rows 1 1m 00:00 02:00 '{"xavier":50}'          # @10
+rows 1 1m 01:00 02:00 '{"bob":7}'              # @11
+bprogress 0 01:00                              # @12
+bprogress 1 01:00                              # @13
+bprogress 2 01:00                              # @14 window 12:00 printed final
+rows 0 1m 00:00 01:00 '{"alice":2,"zoe":5}'    # @15 alice: the same; zoe: too late
+timeout 30 kcat -P -b "$B" -t batched -p 0 -K: -l "$TG_TMP/b"
+# By hand: 12:00 sums alice 2+1, bob 1, carol 5, dave 4, erin 2, frank 1;
+# 12:01 (partitions' progress at 12:01) is provisional: bob 7.
+cat >"$TG_TMP/bhand.txt" <<'EOF2'
+# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z
+carol, 5
+dave, 4
+alice, 3
+erin, 2
+bob, 1
+frank, 1
+# 1m 2024-05-01T12:01:00Z 2024-05-01T12:02:00Z provisional
+bob, 7
+EOF2
+TOPIC=batched merge -e --stats >"$TG_TMP/b.txt" 2>"$TG_TMP/b.err"
+tg_check_eq "rows -e: exit 0" "$?" 0
+tg_check_files_eq "rows -e: the hand count" "$TG_TMP/b.txt" "$TG_TMP/bhand.txt"
+# Rows: 2+1+2+1+1+2+1 before the progress, 1 after it (alice, the same; zoe
+# is after_final).  same: alice @6 and @15; rewritten: dave, erin.
+tg_check "rows -e: stats, per row" grep -qx 'tgcount: stats: messages=16 rows=12 progress=3 same=2 rewritten=2 after_final=1 malformed=4 ignored=0 windows=2 provisional=1 lost=0 partitions=3 watermark=2024-05-01T12:01:00Z' "$TG_TMP/b.err"
+tg_check "rows -e: a bad entry makes the message malformed" grep -qx \
+    'tgcount: warning: batched\[0\]@7: "counts": entry 2 is not an integer in range' \
+    "$TG_TMP/b.err"
+tg_check "rows -e: a duplicate username too" grep -q \
+    '^tgcount: warning: batched\[0\]@8: not JSON: duplicate object key' "$TG_TMP/b.err"
+tg_check "rows -e: and no entries" grep -qx \
+    'tgcount: warning: batched\[0\]@9: "counts" is empty' "$TG_TMP/b.err"
+tg_check "rows -e: and a window with two ends" grep -q \
+    '^tgcount: warning: batched\[0\]@10: window 1m at .* has two ends' "$TG_TMP/b.err"
+tg_check "rows -e: the malformed total" grep -qx \
+    'tgcount: warning: 4 malformed records skipped' "$TG_TMP/b.err"
+tg_check "rows -e: the row after final is told, as a row's" grep -qx \
+    'tgcount: warning: batched\[0\]@15: a row of window 1m 2024-05-01T12:00:00Z arrived after the window was printed final: its count is not in the output' \
+    "$TG_TMP/b.err"
+tg_check_eq "rows -e: told once (one row of the message was late)" \
+    "$(grep -c 'arrived after the window was printed final' "$TG_TMP/b.err")" 1
+
 # ---- random streams: the model's per-partition counts ----------------------
 # Records spread over 3 input partitions; the model (tgcount_model.py, each
 # partition judged by its own W_p) writes the results topic a correct writer
@@ -245,7 +322,8 @@ tg_check_eq "deleted offsets, --allow-data-loss: exit 0" "$?" 0
 # over the same records (a 3-partition topic read with -e), marks removed.
 # upto FILE END: the windows of text output FILE ending at or before END.
 upto() { awk -v g="$2" '/^# /{keep = ($4 <= g)} keep' "$1"; }
-provisional=0
+provisional=0 split=0 multirow=0
+ROWS="$(dirname "$0")/merge_rows.py"
 for seed in 7 11 12; do
     tg_kafka_local topic "rndin$seed" 3 >/dev/null
     tg_kafka_local topic "rnd$seed" 3 >/dev/null
@@ -278,6 +356,36 @@ for seed in 7 11 12; do
     done
     tg_check "seed $seed: the replay was applied as the same rows" \
         grep -q " rewritten=0 after_final=0 malformed=0 " "$TG_TMP/m2.err"
+    # The same rows batched as "rows" messages, split at random
+    # (merge_rows.py): the same merged view, row for row.
+    tg_kafka_local topic "rndrows$seed" 3 >/dev/null
+    python3 "$ROWS" "$seed" <"$TG_TMP/results" >"$TG_TMP/rows"
+    for p in 0 1 2; do
+        grep "^$p:" "$TG_TMP/rows" >"$TG_TMP/r$p" || true
+        if [ -s "$TG_TMP/r$p" ]; then
+            timeout 30 kcat -P -b "$B" -t "rndrows$seed" -p "$p" -K: -l "$TG_TMP/r$p"
+        fi
+    done
+    TOPIC="rndrows$seed" merge -e --stats >"$TG_TMP/mr.txt" 2>"$TG_TMP/mr.err"
+    tg_check_eq "seed $seed, as rows messages: exit 0" "$?" 0
+    tg_check_files_eq "seed $seed, as rows messages: the model's merged view" \
+        "$TG_TMP/mr.txt" "$TG_TMP/merged.txt"
+    tg_check_eq "seed $seed, as rows messages: every row applied once" \
+        "$(grep -o ' rows=[0-9]* progress=[0-9]* same=0 rewritten=0 after_final=0 malformed=0 ' "$TG_TMP/mr.err")" \
+        "$(grep -o ' rows=[0-9]* progress=[0-9]* same=0 rewritten=0 after_final=0 malformed=0 ' "$TG_TMP/m1.err")"
+    # How many windows were split over several messages, and messages held
+    # several rows (over every seed: both must happen).
+    read -r s m < <(python3 -c '
+import collections, json, sys
+per = collections.Counter(); multi = 0
+for line in open(sys.argv[1]):
+    m = json.loads(line.split(":", 1)[1])
+    if m["type"] == "rows":
+        per[(m["window"], m["start"], m["partition"])] += 1
+        multi += len(m["counts"]) > 1
+print(sum(n > 1 for n in per.values()), multi)' "$TG_TMP/rows")
+    split=$((split + s))
+    multirow=$((multirow + m))
     TOPIC="rnd$seed" merge -e -q -f json >"$TG_TMP/m.json"
     tg_check_files_eq "seed $seed: json" "$TG_TMP/m.json" "$TG_TMP/merged.json"
     g=$(sed -n 's/.* watermark=\([^ ]*\)$/\1/p' "$TG_TMP/m2.err")
@@ -292,3 +400,5 @@ for seed in 7 11 12; do
         "$(grep -c '^# .*Z$' "$TG_TMP/m2.txt")" = "$(grep -c '^# ' "$TG_TMP/m.final")"
 done
 tg_check "the seeds give provisional windows too" test "$provisional" -gt 0
+tg_check "the seeds' rows messages split windows ($split)" test "$split" -gt 0
+tg_check "and hold several rows ($multirow)" test "$multirow" -gt 0

@@ -247,6 +247,131 @@ static void test_messages(void)
     }
 }
 
+#define ROWS_HEAD                                                                        \
+    "{\"type\":\"rows\",\"window\":\"1m\",\"start\":\"2024-05-01T12:00:00Z\","           \
+    "\"end\":\"2024-05-01T12:01:00Z\",\"final\":true,\"topic\":\"t\",\"partition\":3,"
+
+/* A "rows" message: each entry of counts is one row, handed out once by
+ * tc_merge_msg_next_row with the shared fields; a row message gives its
+ * row once; the other kinds give none. */
+static void test_rows_message(void)
+{
+    struct tc_merge_msg msg;
+    CHECK_INT(parse(&msg, ROWS_HEAD "\"counts\":{\"alice\":2,\"bob\":1,\"al\\u00e9\":0,"
+                                    "\"\":4,\"big\":9223372036854775807},\"future\":1}"),
+              0);
+    CHECK_INT(msg.kind, TC_MERGE_MSG_ROWS);
+    CHECK_INT(msg.nrows, 5);
+    CHECK_STR(msg.topic, "t");
+    static const struct {
+        const char *user;
+        uint64_t count;
+    } want[] = {{"alice", 2},
+                {"bob", 1},
+                {"al\xc3\xa9", 0},
+                {"", 4},
+                {"big", 9223372036854775807ULL}};
+    int seen[5] = {0};
+    size_t given = 0;
+    while (tc_merge_msg_next_row(&msg)) {
+        given++;
+        CHECK_INT(msg.row.spec_len, 2);
+        CHECK(memcmp(msg.row.spec, "1m", 2) == 0);
+        CHECK(msg.row.end_ms - msg.row.start_ms == MIN_MS);
+        CHECK_INT(msg.row.partition, 3);
+        for (size_t i = 0; i < 5; i++) {
+            if (msg.row.user_len == strlen(want[i].user) &&
+                memcmp(msg.row.user, want[i].user, msg.row.user_len) == 0) {
+                seen[i]++;
+                CHECK(msg.row.count == want[i].count);
+            }
+        }
+    }
+    CHECK_INT(given, 5);
+    for (size_t i = 0; i < 5; i++) {
+        CHECK_INT(seen[i], 1);
+    }
+    CHECK(!tc_merge_msg_next_row(&msg)); /* stays at the end */
+    tc_merge_msg_clear(&msg);
+    CHECK(!tc_merge_msg_next_row(&msg)); /* cleared: nothing */
+
+    CHECK_INT(parse(&msg,
+                    "{\"type\":\"row\",\"window\":\"1m\","
+                    "\"start\":\"2024-05-01T12:00:00Z\",\"end\":\"2024-05-01T12:01:00Z\","
+                    "\"username\":\"a\",\"count\":3,\"partition\":0}"),
+              0);
+    CHECK_INT(msg.nrows, 1);
+    CHECK(tc_merge_msg_next_row(&msg));
+    CHECK_INT(msg.row.count, 3);
+    CHECK(!tc_merge_msg_next_row(&msg));
+    tc_merge_msg_clear(&msg);
+    CHECK_INT(parse(&msg, "{\"type\":\"progress\",\"partition\":0,\"partitions\":1,"
+                          "\"watermark\":\"2024-05-01T12:00:00Z\"}"),
+              0);
+    CHECK(!tc_merge_msg_next_row(&msg));
+    tc_merge_msg_clear(&msg);
+    CHECK_INT(parse(&msg, "{\"type\":\"rowz\",\"counts\":[]}"), 0);
+    CHECK_INT(msg.kind, TC_MERGE_MSG_OTHER);
+    CHECK(!tc_merge_msg_next_row(&msg));
+    tc_merge_msg_clear(&msg);
+}
+
+/* A "rows" message is valid or malformed whole: any bad field or entry,
+ * wherever it is, refuses it (-1, with a reason). */
+static void test_rows_malformed(void)
+{
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {ROWS_HEAD "\"counts\":{}}", "\"counts\" is empty"},
+        {ROWS_HEAD "\"future\":1}", "\"counts\" is missing"},
+        {ROWS_HEAD "\"counts\":[[\"a\",1]]}", "\"counts\" is not an object"},
+        {ROWS_HEAD "\"counts\":\"a\"}", "\"counts\" is not an object"},
+        {ROWS_HEAD "\"counts\":null}", "\"counts\" is not an object"},
+        {ROWS_HEAD "\"counts\":{\"a\":1,\"b\":-1}}",
+         "entry 2 is not an integer in range"},
+        {ROWS_HEAD "\"counts\":{\"a\":1.5,\"b\":1}}", "entry 1 is not an integer"},
+        {ROWS_HEAD "\"counts\":{\"a\":1,\"b\":2,\"c\":\"3\"}}",
+         "entry 3 is not an integer"},
+        {ROWS_HEAD "\"counts\":{\"a\":1,\"b\":null}}", "entry 2 is not an integer"},
+        {ROWS_HEAD "\"counts\":{\"a\":1,\"b\":true}}", "entry 2 is not an integer"},
+        {ROWS_HEAD "\"counts\":{\"a\":1,\"b\":{\"c\":1}}}", "entry 2 is not an integer"},
+        {ROWS_HEAD "\"counts\":{\"a\":1,\"b\":2,\"a\":3}}", "not JSON"}, /* duplicate */
+        {ROWS_HEAD "\"counts\":{\"a\":99999999999999999999}}", "not JSON"},
+        {"{\"type\":\"rows\",\"start\":\"2024-05-01T12:00:00Z\","
+         "\"end\":\"2024-05-01T12:01:00Z\",\"partition\":3,\"counts\":{\"a\":1}}",
+         "\"window\" is missing"},
+        {"{\"type\":\"rows\",\"window\":\"\",\"start\":\"2024-05-01T12:00:00Z\","
+         "\"end\":\"2024-05-01T12:01:00Z\",\"partition\":3,\"counts\":{\"a\":1}}",
+         "\"window\" is empty"},
+        {"{\"type\":\"rows\",\"window\":\"1m\",\"end\":\"2024-05-01T12:01:00Z\","
+         "\"partition\":3,\"counts\":{\"a\":1}}",
+         "\"start\" is missing"},
+        {"{\"type\":\"rows\",\"window\":\"1m\",\"start\":\"2024-05-01T12:00:00Z\","
+         "\"end\":\"noon\",\"partition\":3,\"counts\":{\"a\":1}}",
+         "\"end\": "},
+        {"{\"type\":\"rows\",\"window\":\"1m\",\"start\":\"2024-05-01T12:00:00Z\","
+         "\"end\":\"2024-05-01T12:01:00Z\",\"counts\":{\"a\":1}}",
+         "\"partition\" is missing"},
+        {"{\"type\":\"rows\",\"window\":\"1m\",\"start\":\"2024-05-01T12:00:00Z\","
+         "\"end\":\"2024-05-01T12:01:00Z\",\"partition\":\"3\",\"counts\":{\"a\":1}}",
+         "\"partition\" is not an integer"},
+        {"{\"type\":\"rows\",\"window\":1,\"start\":\"2024-05-01T12:00:00Z\","
+         "\"end\":\"2024-05-01T12:01:00Z\",\"partition\":3,\"counts\":{\"a\":1}}",
+         "\"window\" is not a string"},
+    };
+    struct tc_merge_msg msg;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CHECK_INT(parse(&msg, bad[i].text), -1);
+        if (strstr(err, bad[i].why) == NULL) {
+            printf("  %s: '%s', expected '%s'\n", bad[i].text, err, bad[i].why);
+            CHECK(0);
+        }
+        CHECK(!tc_merge_msg_next_row(&msg)); /* none of its rows */
+        tc_merge_msg_clear(&msg);
+    }
+}
+
 int main(void)
 {
     RUN(test_idempotent_rows);
@@ -254,5 +379,7 @@ int main(void)
     RUN(test_order_and_top);
     RUN(test_refused);
     RUN(test_messages);
+    RUN(test_rows_message);
+    RUN(test_rows_malformed);
     return tg_test_finish();
 }
