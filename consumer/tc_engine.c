@@ -30,7 +30,9 @@ struct tc_engine {
     struct tc_emit *emit;
     struct tc_engine_counters ctr;
     /* W: every window ending at or before it is final; a task's own W is
-     * never below it in effect (tasks are raised to it before use). */
+     * never below it in effect (tasks are raised to it before use).  With
+     * a task sink W comes down to a task that joins below it (join_task),
+     * and emitted_w is then above W until W passes it again. */
     int64_t w;
     /* With hold, windows that become final wait for tc_engine_release;
      * every window ending at or before emitted_w was handed over final. */
@@ -232,9 +234,32 @@ static void install_task(struct tc_engine *e, uint32_t id, struct tc_task *t)
     e->single = e->ntasks == 1 ? t : NULL;
 }
 
-/* Creates the task with this id, with its W at the engine's
- * (so that nothing it counts reaches a window already final).  NULL when
- * out of memory or the id is too large. */
+/* A task joins the engine with its own W (new, or restored): without a
+ * task sink it is raised to the engine's W, so that nothing it counts
+ * reaches a window already final on the output.  With one (the results
+ * topic, whose rows must be a function of the partition's records alone,
+ * whatever the member's other partitions did before a rebalance), the task
+ * keeps its W and the engine's W comes down to it: W stays the least of
+ * the tasks' W, and the windows the output already printed stay printed
+ * (emitted_w does not move back; see printed_w). */
+static void join_task(struct tc_engine *e, struct tc_task *t)
+{
+    if (e->sink.window == NULL) {
+        tc_task_raise(t, e->w);
+    } else if (t->w < e->w) {
+        e->w = t->w;
+    }
+}
+
+/* The end up to which the output has windows final: W, or further when W
+ * came down after a task joined (join_task). */
+static int64_t printed_w(const struct tc_engine *e)
+{
+    return e->emitted_w > e->w ? e->emitted_w : e->w;
+}
+
+/* Creates the task with this id (join_task).  NULL when out of memory or
+ * the id is too large. */
 static struct tc_task *new_task(struct tc_engine *e, uint32_t id)
 {
     if (reserve_task(e, id) != 0) {
@@ -244,9 +269,22 @@ static struct tc_task *new_task(struct tc_engine *e, uint32_t id)
     if (t == NULL) {
         return NULL;
     }
-    tc_task_raise(t, e->w);
+    join_task(e, t);
     install_task(e, id, t);
     return t;
+}
+
+/* The end up to which every window of task t was handed over final, to
+ * the output and to the task sink: a record counted behind t's W needs a
+ * fix for the windows after it (tc_task_count).  A task that joined below
+ * the engine's W (join_task) has handed its rows to the sink only up to
+ * its produced_end, whatever the output printed. */
+static int64_t handed_w(const struct tc_engine *e, const struct tc_task *t)
+{
+    if (e->sink.window != NULL && t->produced_end < e->emitted_w) {
+        return t->produced_end;
+    }
+    return e->emitted_w;
 }
 
 /* task_of's per-record path: an index. */
@@ -287,7 +325,7 @@ int tc_engine_count_in(struct tc_engine *e, uint32_t task, int64_t t, const char
         return -1;
     }
     if (k == e->single) {
-        int rc = tc_task_count(k, e->emitted_w, t, key, key_len, has_ids, channel_id,
+        int rc = tc_task_count(k, handed_w(e, k), t, key, key_len, has_ids, channel_id,
                                message_id);
         e->ctr.users = k->users->n;
         e->ctr.entries = k->panes->entries;
@@ -301,8 +339,8 @@ int tc_engine_count_in(struct tc_engine *e, uint32_t task, int64_t t, const char
      * per record would cost what the record does. */
     uint64_t users = k->users->n, entries = k->panes->entries, dedup = k->dedup->live,
              overflowed = k->overflowed;
-    int rc =
-        tc_task_count(k, e->emitted_w, t, key, key_len, has_ids, channel_id, message_id);
+    int rc = tc_task_count(k, handed_w(e, k), t, key, key_len, has_ids, channel_id,
+                           message_id);
     e->ctr.users += k->users->n - users;
     e->ctr.entries += k->panes->entries - entries;
     if (e->ctr.entries > e->ctr.peak_entries) {
@@ -491,7 +529,7 @@ int tc_engine_advance(struct tc_engine *e, int64_t driving_t, const struct tc_em
 
 int tc_engine_emit_changes(struct tc_engine *e, const struct tc_emitter *em)
 {
-    int rc = emit_ending(e, e->w, INT64_MAX, true, false, em);
+    int rc = emit_ending(e, printed_w(e), INT64_MAX, true, false, em);
     if (rc == 0) {
         for (size_t i = 0; i < e->captasks; i++) {
             if (e->tasks[i] != NULL) {
@@ -517,7 +555,7 @@ int tc_engine_emit_snapshot(struct tc_engine *e, size_t top_n,
         const struct tg_window_spec *s = &e->cfg.windows.specs[i];
         int64_t start = tc_window_first_open(s, max_t) * s->slide_ms;
         struct tc_window w = {i, start, start + s->size_ms, false};
-        if (w.end_ms > e->w) {
+        if (w.end_ms > printed_w(e)) {
             rc = tc_emit_window(e->emit, &e->cfg.windows, e->src, n, &w, top_n, em);
         }
     }
@@ -720,9 +758,7 @@ int tc_engine_load_task(struct tc_engine *e, uint32_t task, const void *data, si
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    /* Windows at or before this engine's W are final here: the task's
-     * records can no longer reach them, whatever its own W_p was. */
-    tc_task_raise(t, e->w);
+    join_task(e, t);
     install_task(e, task, t);
     sync_counters(e);
     return 0;

@@ -11,7 +11,9 @@
 #       added, one stopped with SIGTERM (exit 0), the others ending with
 #       -e, then a last member to finish what the dead one held: the same
 #       final windows, and no (window, start, partition, username) in the
-#       results topic with two counts.  librdkafka's mock broker shows
+#       results topic with two counts.  In both, every row of the results
+#       topic is the model's for its partition alone (tgcount_model.py
+#       --results), whatever member wrote it.  librdkafka's mock broker shows
 #       aborted transactions to read_committed readers, so a row of the
 #       killed member's open transaction can appear twice, with the same
 #       count (the input partitions are counted deterministically): the
@@ -43,6 +45,19 @@ python3 "$TG_TOP/tests/integration/skewed_topic.py" "$TG_TMP" --scale "$SCALE"
 for p in 0 1 2 3; do
     timeout 60 kcat -P -b "$B" -t skew -p "$p" -X batch.num.messages=500 -l "$TG_TMP/p$p.jsonl"
 done
+
+# The model's results topic (tgcount_model.py --results: each partition's
+# rows of the windows its own W_p passed at its end, from its records
+# alone), one "window start partition username count" line per row.
+for p in 0 1 2 3; do sed "s/^/$p /" "$TG_TMP/p$p.jsonl"; done >"$TG_TMP/topic.txt"
+python3 "$TG_TOP/tests/integration/tgcount_model.py" run --partitioned --results 4 \
+    <"$TG_TMP/topic.txt" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    o = json.loads(line.split(":", 1)[1])
+    if o["type"] == "row":
+        print(o["window"], o["start"], o["partition"], o["username"], o["count"])
+' | LC_ALL=C sort >"$TG_TMP/model.rows"
 
 # finals FILE [CUTOFF]: the final rows of tgcount's -f json output, one
 # "window start end username count" line each, sorted; with CUTOFF (an
@@ -249,8 +264,28 @@ for line in open(sys.argv[1]):
 print(rows, two, min(progress.values()) if len(progress) == 4 else "none")
 EOF
 }
+# rows FILE: the rows of a results topic (row or rows messages), the last
+# count per key, in model.rows' form.
+rows() {
+    python3 - "$1" <<'EOF' | LC_ALL=C sort
+import json, sys
+last = {}
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "row":
+        last[(o["window"], o["start"], o["partition"], o["username"])] = o["count"]
+    elif o["type"] == "rows":
+        for user, count in o["counts"].items():
+            last[(o["window"], o["start"], o["partition"], user)] = count
+for (w, s, p, u), c in last.items():
+    print(w, s, p, u, c)
+EOF
+}
 for s in a b; do
     results "res_$s"
+    rows "$TG_TMP/res_$s.txt" >"$TG_TMP/res_$s.rows"
+    tg_check_files_eq "($s) the results topic's rows are the model's, partition by partition" \
+        "$TG_TMP/res_$s.rows" "$TG_TMP/model.rows"
     read -r rows two cutoff < <(survey "$TG_TMP/res_$s.txt")
     tg_check "($s) the results topic holds rows ($rows) and progress of every partition" \
         test "$rows" -gt 0 -a "$cutoff" != none

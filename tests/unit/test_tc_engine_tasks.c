@@ -415,6 +415,92 @@ static void test_load_raise_drop(void)
     tc_ckbuf_clear(&none);
 }
 
+/* With a task sink (the results topic), a task that joins the engine,
+ * new or restored, keeps its own W_p whatever the member held before (a
+ * rebalance): its rows are those of its partition alone.  The engine's W
+ * comes down to it, and the output prints no window twice. */
+static void test_join_with_sink(void)
+{
+    struct fixture f, g;
+    setup(&f, "1m", 0);
+    feed(&f, 0, 10 * S, "a"); /* W_0 = 10 */
+    struct tc_ckbuf buf = {0};
+    CHECK_INT(tc_engine_save_task(f.e, 0, &buf), 0);
+    setup(&g, "1m", 0);
+    struct sink_capture sc = {""};
+    const struct tc_engine_task_sink sink = {capture_task, &sc};
+    tc_engine_set_task_sink(g.e, &sink);
+    /* The member held partition 1 alone, far ahead: W = 130. */
+    CHECK_INT(tc_engine_count_in(g.e, 1, 50 * S, "b", 1, false, 0, 0), TC_COUNT_COUNTED);
+    CHECK_INT(tc_engine_count_in(g.e, 1, 130 * S, "c", 1, false, 0, 0), TC_COUNT_COUNTED);
+    tc_engine_advance_task(g.e, 1, 130 * S);
+    CHECK(tc_engine_advance(g.e, 130 * S, &g.em) == 0);
+    CHECK_STR(take(&g), "1m[0,60) b=1;");
+    CHECK_INT(tc_engine_task_finals(g.e), 0);
+    CHECK_STR(sc.text, "p1[0,60) b=1;");
+    sc.text[0] = '\0';
+    /* A rebalance: partition 1 goes, 2 (new) and 0 (restored) come. */
+    tc_engine_drop_task(g.e, 1);
+    CHECK_INT(tc_engine_count_in(g.e, 2, 20 * S, "y", 1, false, 0, 0), TC_COUNT_COUNTED);
+    tc_engine_advance_task(g.e, 2, 20 * S);
+    char err[128] = "";
+    CHECK_INT(tc_engine_load_task(g.e, 0, buf.data, buf.len, err, sizeof err), 0);
+    CHECK_INT(tc_engine_task_watermark(g.e, 0), 10 * S);
+    CHECK_INT(tc_engine_task_watermark(g.e, 2), 20 * S);
+    CHECK(tc_engine_watermark(g.e) <= 10 * S);
+    /* Late for neither partition, though the member's W was 130. */
+    CHECK_INT(tc_engine_count_in(g.e, 0, 30 * S, "z", 1, false, 0, 0), TC_COUNT_COUNTED);
+    CHECK_INT(tc_engine_count_in(g.e, 0, 150 * S, "w", 1, false, 0, 0), TC_COUNT_COUNTED);
+    CHECK_INT(tc_engine_count_in(g.e, 2, 160 * S, "w", 1, false, 0, 0), TC_COUNT_COUNTED);
+    tc_engine_advance_task(g.e, 0, 150 * S);
+    tc_engine_advance_task(g.e, 2, 160 * S);
+    CHECK(tc_engine_advance(g.e, 70 * S, &g.em) == 0);
+    CHECK_INT(tc_engine_task_finals(g.e), 0);
+    CHECK_STR(sc.text, "p0[0,60) a=1 z=1;p2[0,60) y=1;");
+    CHECK_STR(take(&g), ""); /* [0,60) was printed */
+    CHECK(tc_engine_advance(g.e, 200 * S, &g.em) == 0);
+    CHECK_STR(take(&g), "1m[120,180) w=2;");
+    tc_engine_free(g.e);
+    tc_engine_free(f.e);
+    tc_ckbuf_clear(&buf);
+}
+
+/* A task that joined below the output's printed end: a record behind its
+ * own W_p still in a live pane reaches the task's open windows only, not
+ * the ones its W_p closed, though the output printed past them before. */
+static void test_join_fixes_with_sink(void)
+{
+    struct fixture f, g;
+    setup(&f, "2m/1m", 0);
+    feed(&f, 0, 10 * S, "a"); /* W_0 = 10 */
+    struct tc_ckbuf buf = {0};
+    CHECK_INT(tc_engine_save_task(f.e, 0, &buf), 0);
+    setup(&g, "2m/1m", 0);
+    struct sink_capture sc = {""};
+    const struct tc_engine_task_sink sink = {capture_task, &sc};
+    tc_engine_set_task_sink(g.e, &sink);
+    CHECK_INT(tc_engine_count_in(g.e, 1, 300 * S, "b", 1, false, 0, 0), TC_COUNT_COUNTED);
+    tc_engine_advance_task(g.e, 1, 300 * S);
+    CHECK(tc_engine_advance(g.e, 300 * S, &g.em) == 0);
+    tc_engine_drop_task(g.e, 1);
+    sc.text[0] = '\0';
+    char err[128] = "";
+    CHECK_INT(tc_engine_load_task(g.e, 0, buf.data, buf.len, err, sizeof err), 0);
+    CHECK_INT(tc_engine_count_in(g.e, 0, 130 * S, "c", 1, false, 0, 0), TC_COUNT_COUNTED);
+    tc_engine_advance_task(g.e, 0, 130 * S); /* W_0 = 130: [0,120) closed */
+    /* 90 s: in [0,120), closed, and [60,180), open: counted in the latter. */
+    CHECK_INT(tc_engine_count_in(g.e, 0, 90 * S, "d", 1, false, 0, 0), TC_COUNT_COUNTED);
+    CHECK_INT(tc_engine_task_finals(g.e), 0);
+    CHECK_STR(sc.text, "p0[-60,60) a=1;p0[0,120) a=1;");
+    sc.text[0] = '\0';
+    tc_engine_advance_task(g.e, 0, 200 * S);
+    CHECK_INT(tc_engine_task_finals(g.e), 0);
+    CHECK_STR(sc.text, "p0[60,180) c=1 d=1;");
+    tc_engine_free(g.e);
+    tc_engine_free(f.e);
+    tc_ckbuf_clear(&buf);
+}
+
 int main(void)
 {
     RUN(test_own_watermarks);
@@ -426,5 +512,7 @@ int main(void)
     RUN(test_task_sink);
     RUN(test_move_task);
     RUN(test_load_raise_drop);
+    RUN(test_join_with_sink);
+    RUN(test_join_fixes_with_sink);
     return tg_test_finish();
 }
