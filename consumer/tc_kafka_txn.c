@@ -154,45 +154,61 @@ static void format_time(int64_t ms, char *buf, size_t len)
         snprintf(buf, len, "%" PRId64, ms);
 }
 
-/* The engine's task sink: one "row" message per row.  Failures are
- * recorded and acted on by the next commit, which aborts. */
+/* Produces the open "rows" message; its rows are counted once produced. */
+static int flush_rows(struct tc_kafka *k, struct tc_results_msg *m, uint32_t task)
+{
+    const char *text;
+    size_t len;
+    uint64_t rows;
+    if (tc_results_msg_take(m, &text, &len, &rows) != 0) {
+        fail(k->txn, "a results message could not be built (out of memory)");
+        return -1;
+    }
+    if (produce(k, (int32_t)task, text, len) != 0)
+        return -1;
+    tc_pipeline_count_results(k->pipeline, rows, 0, 0, 0);
+    return 0;
+}
+
+/* The engine's task sink: a window's rows of one task, in parts (first,
+ * last), go into "rows" messages of about TC_RESULTS_MSG_ROWS_BYTES each.
+ * Failures are recorded and acted on by the next commit, which aborts. */
 static int on_rows(void *ctx, uint32_t task, const struct tc_window *w,
                    const struct tc_row *rows, size_t n, bool first, bool last)
 {
-    (void)first;
-    (void)last;
     struct tc_kafka *k = ctx;
     if (k->txn->failed)
         return 0;
-    char start[TG_TIME_TEXT_MAX], end[TG_TIME_TEXT_MAX];
-    format_time(w->start_ms, start, sizeof start);
-    format_time(w->end_ms, end, sizeof end);
-    const char *spec = k->opts->windows[w->spec].text;
     struct tc_results_msg *m = results_msg(k->txn);
-    if (m == NULL ||
-        tc_results_msg_window(m, spec, start, end, k->opts->topic, (int64_t)task) != 0) {
-        fail(k->txn, "a results message could not be built (out of memory)");
+    if (m == NULL)
         return 0;
+    if (first) {
+        char start[TG_TIME_TEXT_MAX], end[TG_TIME_TEXT_MAX];
+        format_time(w->start_ms, start, sizeof start);
+        format_time(w->end_ms, end, sizeof end);
+        const char *spec = k->opts->windows[w->spec].text;
+        if (tc_results_msg_window(m, spec, start, end, k->opts->topic, (int64_t)task) !=
+            0) {
+            fail(k->txn, "a results message could not be built (out of memory)");
+            return 0;
+        }
     }
-    uint64_t produced = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *text;
-        size_t len;
-        int rc =
-            tc_results_msg_row(m, rows[i].name, rows[i].len, rows[i].count, &text, &len);
+        int rc = tc_results_msg_add(m, rows[i].name, rows[i].len, rows[i].count);
         if (rc == TC_RESULTS_MSG_BAD_NAME) {
             fail(k->txn, "username not valid UTF-8 in a row of partition %" PRIu32, task);
-            break;
+            return 0;
         }
         if (rc != 0) {
             fail(k->txn, "a results message could not be built (out of memory)");
-            break;
+            return 0;
         }
-        if (produce(k, (int32_t)task, text, len) != 0)
-            break;
-        produced++;
+        if (tc_results_msg_pending(m) >= TC_RESULTS_MSG_ROWS_BYTES &&
+            flush_rows(k, m, task) != 0)
+            return 0;
     }
-    tc_pipeline_count_results(k->pipeline, produced, 0, 0, 0);
+    if (last && tc_results_msg_pending(m) > 0)
+        flush_rows(k, m, task);
     return 0;
 }
 

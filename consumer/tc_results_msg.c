@@ -22,9 +22,10 @@ struct buf {
 };
 
 struct tc_results_msg {
-    struct buf head; /* a row up to its username's value */
-    struct buf tail; /* a row from "final" to its end */
-    struct buf out;  /* the message last formatted */
+    struct buf head; /* a "rows" message up to its first username */
+    struct buf rows; /* the open "rows" message; empty when none is open */
+    uint64_t nrows;  /* rows in it */
+    struct buf out;  /* the progress message last formatted */
 };
 
 struct tc_results_msg *tc_results_msg_new(void)
@@ -37,7 +38,7 @@ void tc_results_msg_free(struct tc_results_msg *m)
     if (m == NULL)
         return;
     free(m->head.p);
-    free(m->tail.p);
+    free(m->rows.p);
     free(m->out.p);
     free(m);
 }
@@ -94,40 +95,63 @@ static void reset(struct buf *b)
 int tc_results_msg_window(struct tc_results_msg *m, const char *spec, const char *start,
                           const char *end, const char *topic, int64_t partition)
 {
-    struct buf *h = &m->head, *t = &m->tail;
+    struct buf *h = &m->head;
     reset(h);
-    put_str(h, "{\"type\":\"row\",\"window\":");
+    put_str(h, "{\"type\":\"rows\",\"window\":");
     put_json(h, spec, strlen(spec));
     put_str(h, ",\"start\":");
     put_json(h, start, strlen(start));
     put_str(h, ",\"end\":");
     put_json(h, end, strlen(end));
-    put_str(h, ",\"username\":");
-    reset(t);
-    put_str(t, ",\"final\":true,\"topic\":");
-    put_json(t, topic, strlen(topic));
-    put_str(t, ",\"partition\":");
-    put_int(t, partition);
-    put_str(t, "}");
-    return h->oom || t->oom ? -1 : 0;
+    put_str(h, ",\"final\":true,\"topic\":");
+    put_json(h, topic, strlen(topic));
+    put_str(h, ",\"partition\":");
+    put_int(h, partition);
+    put_str(h, ",\"counts\":{");
+    reset(&m->rows);
+    m->nrows = 0;
+    return h->oom ? -1 : 0;
 }
 
-int tc_results_msg_row(struct tc_results_msg *m, const char *name, size_t name_len,
-                       uint64_t count, const char **text, size_t *len)
+int tc_results_msg_add(struct tc_results_msg *m, const char *name, size_t name_len,
+                       uint64_t count)
 {
     if (!tg_utf8_valid(name, name_len))
         return TC_RESULTS_MSG_BAD_NAME;
-    struct buf *o = &m->out;
-    reset(o);
-    put(o, m->head.p, m->head.len);
-    put_json(o, name, name_len);
-    put_str(o, ",\"count\":");
-    put_count(o, count);
-    put(o, m->tail.p, m->tail.len);
-    if (o->oom)
+    struct buf *r = &m->rows;
+    if (r->len == 0)
+        put(r, m->head.p, m->head.len);
+    else
+        put(r, ",", 1);
+    put_json(r, name, name_len);
+    put(r, ":", 1);
+    put_count(r, count);
+    if (r->oom)
         return -1;
-    *text = o->p;
-    *len = o->len;
+    m->nrows++;
+    return 0;
+}
+
+size_t tc_results_msg_pending(const struct tc_results_msg *m)
+{
+    return m->rows.len;
+}
+
+int tc_results_msg_take(struct tc_results_msg *m, const char **text, size_t *len,
+                        uint64_t *rows)
+{
+    struct buf *r = &m->rows;
+    if (r->len == 0)
+        return -1;
+    put(r, "}}", 2);
+    if (r->oom)
+        return -1;
+    *text = r->p;
+    *len = r->len;
+    *rows = m->nrows;
+    /* The text stays valid until the next add, which starts over. */
+    r->len = 0;
+    m->nrows = 0;
     return 0;
 }
 

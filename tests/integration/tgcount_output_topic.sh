@@ -19,6 +19,8 @@
 #     so the killed member's open transaction may show: the test asserts
 #     "no key with two counts" and "the model's keys and counts", not "no
 #     row twice", there;
+#   - a window of 10,000 users is split over "rows" messages below 100 KB
+#     that hold every user once (hand count);
 #   - --output-topic without -G, or with FILE operands, or with
 #     --checkpoint; --changelog-topic without it: exit 64, one line;
 #   - a changelog topic that is missing and cannot be created (the local
@@ -32,7 +34,8 @@ tg_require python3
 export TG_USE_REAL_KAFKA=0
 
 tg_broker_start --topic skew:4 --topic results:2 --topic big:4 --topic results2:2 \
-    --topic g1-tgcount-changelog:4 --topic g2-tgcount-changelog:4
+    --topic g1-tgcount-changelog:4 --topic g2-tgcount-changelog:4 \
+    --topic wide:1 --topic results5:1 --topic g5-tgcount-changelog:1
 B=$TG_BROKERS
 MODEL="$(dirname "$0")/tgcount_model.py"
 # A group's member that left is noticed after session.timeout.ms.
@@ -94,14 +97,17 @@ for line in open(path):
     part = o["partition"]
     if k != str(part) or int(out) != part % 2 or o.get("topic") != sys.argv[4]:
         badplace += 1
-    if o["type"] == "row":
-        kk = key(o)
-        if kk in rows:
-            twice += 1
-            if rows[kk][0] != o["count"]: twocounts += 1
-        rows[kk] = (o["count"], o["end"])
-        pending.append((part, o["end"]))
-        if not o["final"]: badplace += 1
+    if o["type"] == "rows":
+        if not o["final"] or not o["counts"] or len(v.encode()) > 100000 + 200: badplace += 1
+        for user, count in o["counts"].items():
+            kk = (o["window"], o["start"], part, user)
+            if kk in rows:
+                twice += 1
+                if rows[kk][0] != count: twocounts += 1
+            rows[kk] = (count, o["end"])
+            pending.append((part, o["end"]))
+    elif o["type"] == "row":
+        badplace += 1
     elif o["type"] == "progress":
         if o["partitions"] != 4: badplace += 1
         progress[part] = max(progress.get(part, ""), o["watermark"])
@@ -110,7 +116,7 @@ order = len(pending)
 def say(ok, what):
     print(("ok" if ok else "FAIL") + ": " + what)
 say(len(rows) > 0, "rows were written (%d)" % len(rows))
-say(badplace == 0, "keyed by input partition, in output partition mod 2, final, partitions 4 (%d bad)" % badplace)
+say(badplace == 0, "keyed by input partition, in output partition mod 2, final, rows messages below 100 KB, partitions 4 (%d bad)" % badplace)
 if mode == "once":
     say(twice == 0, "no (window, start, partition, username) twice (%d)" % twice)
 say(twocounts == 0, "no key with two counts (%d)" % twocounts)
@@ -158,8 +164,11 @@ tg_check "one member -e: stats count rows, progress and transactions" \
 results results "$TG_TMP/one.results"
 # metric NAME: its value in the metrics file.
 metric() { sed -n "s/^$1 //p" "$TG_TMP/one.prom"; }
-tg_check_eq "one member -e: the rows metric counts the row messages in the topic" \
-    "$(metric tgcount_results_rows_total)" "$(grep -c '"type":"row"' "$TG_TMP/one.results")"
+tg_check_eq "one member -e: the rows metric counts the rows in the topic's rows messages" \
+    "$(metric tgcount_results_rows_total)" \
+    "$(cut -f3 "$TG_TMP/one.results" | python3 -c '
+import json, sys
+print(sum(len(o["counts"]) for o in map(json.loads, sys.stdin) if o["type"] == "rows"))')"
 tg_check_eq "one member -e: the progress metric counts the progress messages" \
     "$(metric tgcount_results_progress_total)" \
     "$(grep -c '"type":"progress"' "$TG_TMP/one.results")"
@@ -203,7 +212,7 @@ MEMBER=(tgcount -b "$B" -t big -G g2 "${SESSION[@]}" -o beginning -e
 pid=$!
 tg_cleanup_push "kill -9 $pid 2>/dev/null"
 some_rows() {
-    results results2 "$TG_TMP/partial" && grep -q "\"type\":\"row\"" "$TG_TMP/partial"
+    results results2 "$TG_TMP/partial" && grep -q "\"type\":\"rows\"" "$TG_TMP/partial"
 }
 tg_check "SIGKILL: rows were written while the member ran" tg_wait_until 60 some_rows
 if kill -9 "$pid" 2>/dev/null; then
@@ -221,6 +230,41 @@ tg_check "SIGKILL: the restart restored its tasks from the state changelog" \
 results results2 "$TG_TMP/kill.results"
 check "$TG_TMP/big" "$TG_TMP/kill.results" replayed big >"$TG_TMP/kill.verdicts"
 verdicts "SIGKILL and restart" "$TG_TMP/kill.verdicts"
+
+# ---- a window of many users: several rows messages -----------------------------------
+# 10,000 users, one message each, in minute 12:00 of one partition, and
+# one record at 12:05 that moves W_p past the window: the 1m window's rows
+# (hand count: user_0..user_9999, 1 each, about 150 KB as JSON) are split
+# over "rows" messages below 100 KB that together hold every user once.
+python3 -c '
+import json
+for u in range(10001):
+    t = "2024-05-01T12:00:%02d.%03dZ" % (u * 59 // 10000, u % 1000) if u < 10000 else "2024-05-01T12:05:00Z"
+    print(json.dumps({"event_time": t, "channel_id": -1, "channel_name": "c", "message_id": u + 1,
+                      "user_id": u + 1, "username": "user_%d" % u, "first_name": "f",
+                      "last_name": None, "text": "x", "text_length": 1}))
+' >"$TG_TMP/wide.jsonl"
+timeout 60 kcat -P -b "$B" -t wide -p 0 -l "$TG_TMP/wide.jsonl"
+timeout 60 tgcount -b "$B" -t wide -G g5 "${SESSION[@]}" -o beginning -e -q -w 1m \
+    --output-topic results5 --transactional-id tg-test-5 >/dev/null 2>"$TG_TMP/wide.err"
+tg_check_eq "many users: exit 0" "$?" 0
+results results5 "$TG_TMP/wide.results"
+tg_check_eq "many users: the 12:00 window in several rows messages below 100 KB, every user once" \
+    "$(cut -f3 "$TG_TMP/wide.results" | python3 -c '
+import json, sys
+msgs, big, users = 0, 0, {}
+for v in sys.stdin:
+    o = json.loads(v)
+    if o["type"] != "rows" or o["start"] != "2024-05-01T12:00:00Z":
+        continue
+    msgs += 1
+    big += len(v.encode()) > 100000 + 200
+    for u, c in o["counts"].items():
+        users[u] = users.get(u, 0) + c
+want = {"user_%d" % u: 1 for u in range(10000)}
+print("messages>1" if msgs > 1 else "one message", "big=%d" % big,
+      "users ok" if users == want else "users differ (%d)" % len(users))')" \
+    "messages>1 big=0 users ok"
 
 # ---- refused command lines ----------------------------------------------------------
 refused() {

@@ -241,9 +241,10 @@ results() {
     timeout 60 kcat -C -b "$B" -t "$1" -o beginning -e -q -X isolation.level=read_committed \
         -f '%s\n' >"$TG_TMP/$1.txt"
 }
-# survey FILE: "ROWS TWOCOUNTS CUTOFF": the row messages, the keys (window,
-# start, partition, username) seen with two different counts, and the
-# least over the partitions of the greatest progress watermark.
+# survey FILE: "ROWS TWOCOUNTS CUTOFF": the rows (entries of the "rows"
+# messages), the keys (window, start, partition, username) seen with two
+# different counts, and the least over the partitions of the greatest
+# progress watermark.
 survey() {
     python3 - "$1" <<'EOF'
 import json, sys
@@ -252,13 +253,14 @@ for line in open(sys.argv[1]):
     o = json.loads(line)
     if o["type"] == "progress":
         progress[o["partition"]] = max(progress.get(o["partition"], ""), o["watermark"])
-    if o["type"] != "row":
+    if o["type"] != "rows":
         continue
-    rows += 1
-    k = (o["window"], o["start"], o["partition"], o["username"])
-    if k in seen and seen[k] != o["count"]:
-        two += 1
-    seen[k] = o["count"]
+    for user, count in o["counts"].items():
+        rows += 1
+        k = (o["window"], o["start"], o["partition"], user)
+        if k in seen and seen[k] != count:
+            two += 1
+        seen[k] = count
 print(rows, two, min(progress.values()) if len(progress) == 4 else "none")
 EOF
 }

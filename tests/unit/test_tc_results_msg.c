@@ -1,6 +1,8 @@
 /* The results topic's messages: byte for byte what jansson's json_dumps
- * wrote for them before (the independent derivation), for hostile
- * usernames, specs and topics. */
+ * writes for them (the independent derivation), for hostile usernames,
+ * specs and topics, and a window's rows over several messages. */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,22 +11,34 @@
 #include "tc_results_msg.h"
 #include "tg_test.h"
 
-/* The row as tc_kafka_txn.c built it with jansson; NULL when jansson
- * refuses the username (invalid UTF-8). */
-static char *jansson_row(const char *spec, const char *start, const char *end,
-                         const char *name, size_t len, uint64_t count, const char *topic,
-                         int64_t partition)
+/* A "rows" message as jansson writes it (the independent derivation):
+ * the names as object keys in the order given; NULL when jansson refuses
+ * a name (invalid UTF-8). */
+struct row {
+    const char *name;
+    size_t len;
+    uint64_t count;
+};
+
+static char *jansson_rows(const char *spec, const char *start, const char *end,
+                          const struct row *rows, size_t n, const char *topic,
+                          int64_t partition)
 {
-    json_t *u = json_stringn(name, len);
-    if (u == NULL)
-        return NULL;
-    json_t *row =
-        json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:b,s:s,s:I}", "type", "row", "window", spec,
-                  "start", start, "end", end, "username", u, "count", (json_int_t)count,
-                  "final", 1, "topic", topic, "partition", (json_int_t)partition);
-    CHECK(row != NULL);
-    char *text = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(row);
+    json_t *counts = json_object();
+    CHECK(counts != NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (json_object_setn_new(counts, rows[i].name, rows[i].len,
+                                 json_integer((json_int_t)rows[i].count)) != 0) {
+            json_decref(counts);
+            return NULL;
+        }
+    }
+    json_t *obj = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:o}", "type", "rows", "window",
+                            spec, "start", start, "end", end, "final", 1, "topic", topic,
+                            "partition", (json_int_t)partition, "counts", counts);
+    CHECK(obj != NULL);
+    char *text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(obj);
     return text;
 }
 
@@ -40,27 +54,36 @@ static char *jansson_progress(const char *topic, int64_t partition, int64_t part
     return text;
 }
 
-/* Compares one row, formatted by m, with jansson's. */
+static bool same(const char *text, size_t len, const char *want)
+{
+    bool ok = want != NULL && len == strlen(want) && memcmp(text, want, len) == 0;
+    if (!ok)
+        fprintf(stderr, "  got  %.*s\n  want %s\n", (int)len, text, want ? want : "NULL");
+    return ok;
+}
+
+/* Compares a message of one row, formatted by m, with jansson's. */
 static void check_row(struct tc_results_msg *m, const char *spec, const char *topic,
                       int64_t partition, const char *name, size_t len, uint64_t count)
 {
     const char *start = "2024-05-01T12:00:00Z", *end = "2024-05-01T12:10:00.500Z";
     CHECK_INT(tc_results_msg_window(m, spec, start, end, topic, partition), 0);
-    char *want = jansson_row(spec, start, end, name, len, count, topic, partition);
-    const char *text = NULL;
-    size_t tlen = 0;
-    int rc = tc_results_msg_row(m, name, len, count, &text, &tlen);
+    struct row row = {name, len, count};
+    char *want = jansson_rows(spec, start, end, &row, 1, topic, partition);
+    int rc = tc_results_msg_add(m, name, len, count);
     if (want == NULL) {
         CHECK_INT(rc, TC_RESULTS_MSG_BAD_NAME);
+        CHECK_INT(tc_results_msg_pending(m), 0);
         return;
     }
     CHECK_INT(rc, 0);
-    if (rc == 0) {
-        CHECK_INT(tlen, strlen(want));
-        CHECK(tlen == strlen(want) && memcmp(text, want, tlen) == 0);
-        if (tlen != strlen(want) || memcmp(text, want, tlen) != 0)
-            fprintf(stderr, "  got  %.*s\n  want %s\n", (int)tlen, text, want);
-    }
+    const char *text = NULL;
+    size_t tlen = 0;
+    uint64_t rows = 0;
+    CHECK_INT(tc_results_msg_take(m, &text, &tlen, &rows), 0);
+    CHECK_INT(rows, 1);
+    CHECK(same(text, tlen, want));
+    CHECK_INT(tc_results_msg_pending(m), 0);
     free(want);
 }
 
@@ -105,26 +128,99 @@ static void test_hostile_names(void)
     tc_results_msg_free(m);
 }
 
-/* The rows of one window share their head: a name never leaks into the
- * next row, and a progress message in between changes nothing. */
-static void test_reuse(void)
+/* Several rows in one message; a bad name adds nothing and leaves the
+ * message as it was; a progress in between changes nothing; take with
+ * nothing open fails. */
+static void test_several(void)
 {
     struct tc_results_msg *m = tc_results_msg_new();
     CHECK(m != NULL);
     if (m == NULL)
         return;
     const char *a = "2024-05-01T12:00:00Z", *b = "2024-05-01T12:01:00Z";
-    CHECK_INT(tc_results_msg_window(m, "1m", a, b, "t", 5), 0);
+    const struct row rows[] = {
+        {"a-very-long-name-first", 22, 10}, {"b", 1, 3}, {"", 0, 1}};
     const char *text;
     size_t len;
-    CHECK_INT(tc_results_msg_row(m, "a-very-long-name-first", 22, 10, &text, &len), 0);
+    uint64_t n;
+    CHECK_INT(tc_results_msg_window(m, "1m", a, b, "t", 5), 0);
+    CHECK_INT(tc_results_msg_take(m, &text, &len, &n), -1);
+    CHECK_INT(tc_results_msg_add(m, rows[0].name, rows[0].len, rows[0].count), 0);
+    CHECK_INT(tc_results_msg_add(m, "bad\xff", 4, 7), TC_RESULTS_MSG_BAD_NAME);
     CHECK_INT(tc_results_msg_progress(m, "t", 5, 8, b, &text, &len), 0);
-    CHECK_INT(tc_results_msg_row(m, "b", 1, 1, &text, &len), 0);
-    char *want = jansson_row("1m", a, b, "b", 1, 1, "t", 5);
-    CHECK(want != NULL && len == strlen(want) && memcmp(text, want, len) == 0);
+    CHECK_INT(tc_results_msg_add(m, rows[1].name, rows[1].len, rows[1].count), 0);
+    CHECK_INT(tc_results_msg_add(m, rows[2].name, rows[2].len, rows[2].count), 0);
+    CHECK_INT(tc_results_msg_take(m, &text, &len, &n), 0);
+    CHECK_INT(n, 3);
+    char *want = jansson_rows("1m", a, b, rows, 3, "t", 5);
+    CHECK(same(text, len, want));
     free(want);
+    /* The next message of the same window starts over with its head. */
+    CHECK_INT(tc_results_msg_add(m, rows[1].name, rows[1].len, rows[1].count), 0);
+    CHECK_INT(tc_results_msg_take(m, &text, &len, &n), 0);
+    CHECK_INT(n, 1);
+    want = jansson_rows("1m", a, b, &rows[1], 1, "t", 5);
+    CHECK(same(text, len, want));
+    free(want);
+    /* Setting a window drops rows not taken. */
+    CHECK_INT(tc_results_msg_add(m, rows[0].name, rows[0].len, rows[0].count), 0);
+    CHECK_INT(tc_results_msg_window(m, "1m", a, b, "t", 6), 0);
+    CHECK_INT(tc_results_msg_pending(m), 0);
     tc_results_msg_free(m);
     tc_results_msg_free(NULL);
+}
+
+/* A window of many users fills messages of about TC_RESULTS_MSG_ROWS_BYTES
+ * the way tc_kafka_txn.c does: every message parses, stays below the
+ * limit plus one row, and together they hold every row once. */
+static void test_chunks(void)
+{
+    struct tc_results_msg *m = tc_results_msg_new();
+    CHECK(m != NULL);
+    if (m == NULL)
+        return;
+    enum { USERS = 20000 };
+    CHECK_INT(tc_results_msg_window(m, "10m/30s", "2024-05-01T12:00:00Z",
+                                    "2024-05-01T12:10:00Z", "telegram_messages", 9),
+              0);
+    size_t messages = 0, seen = 0, total = 0;
+    bool fits = true, parses = true;
+    for (size_t u = 0; u <= USERS; u++) {
+        if (u < USERS) {
+            char name[32];
+            int len = snprintf(name, sizeof name, "user_%zu", u);
+            CHECK_INT(tc_results_msg_add(m, name, (size_t)len, u + 1), 0);
+        }
+        if (tc_results_msg_pending(m) >= TC_RESULTS_MSG_ROWS_BYTES ||
+            (u == USERS && tc_results_msg_pending(m) > 0)) {
+            const char *text;
+            size_t len;
+            uint64_t n;
+            CHECK_INT(tc_results_msg_take(m, &text, &len, &n), 0);
+            messages++;
+            total += n;
+            fits = fits && len < TC_RESULTS_MSG_ROWS_BYTES + 64;
+            json_t *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+            json_t *counts = json_object_get(obj, "counts");
+            parses = parses && json_is_object(counts) && json_object_size(counts) == n;
+            const char *key;
+            json_t *value;
+            json_object_foreach(counts, key, value)
+            {
+                size_t idx = (size_t)strtoul(key + 5, NULL, 10);
+                parses = parses && idx == seen &&
+                         json_integer_value(value) == (json_int_t)idx + 1;
+                seen++;
+            }
+            json_decref(obj);
+        }
+    }
+    CHECK(messages > 1);
+    CHECK(fits);
+    CHECK(parses);
+    CHECK_INT(total, USERS);
+    CHECK_INT(seen, USERS);
+    tc_results_msg_free(m);
 }
 
 static void test_progress(void)
@@ -160,7 +256,8 @@ static void test_progress(void)
 int main(void)
 {
     RUN(test_hostile_names);
-    RUN(test_reuse);
+    RUN(test_several);
+    RUN(test_chunks);
     RUN(test_progress);
     return tg_test_finish();
 }
