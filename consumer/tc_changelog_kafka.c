@@ -331,6 +331,28 @@ static int read_range(struct tc_changelog_reader *r, int32_t p, int64_t low, int
     return rc;
 }
 
+/* The first tail read, in offsets: a one-chunk snapshot takes two (its
+ * chunk and its transaction's commit marker), so a partition whose newest
+ * snapshot is small is restored from its last 8 offsets. */
+#define TAIL_FIRST 8
+
+/* Why the tail is enough.  A writer gives each snapshot a generation above
+ * every one it has seen, and writes a snapshot's chunks consecutively, in
+ * one transaction, so generations grow in offset order.  Let G be the
+ * highest complete generation of the whole partition and G' that of a tail
+ * [from, high).  G' <= G.  If G' < G, G was written after G' (offset
+ * order), so every chunk of G lies after G''s chunks, all of them at or
+ * past from: G is complete in the tail, and G' = G.  So the first tail
+ * holding a complete generation holds the one a whole read keeps.  The
+ * highest generation seen (max_generation, which the next writer goes
+ * above) is that of the newest well-formed chunk: it is at or after the
+ * newest complete snapshot, so in the tail, and every chunk before the
+ * tail has a lower generation.  A tail without a complete snapshot is
+ * read again twice as long, until it is the whole partition: then the
+ * result is the whole read's (none, or an error).  One difference stays:
+ * the same generation written complete twice (a fenced zombie writer)
+ * yields the later copy here, the earlier one in a whole read; the later
+ * copy is what compaction keeps. */
 int tc_changelog_reader_restore(struct tc_changelog_reader *r, const char *input_topic,
                                 int32_t partition, int timeout_ms,
                                 struct tc_changelog_restored *out, char *err,
@@ -346,17 +368,32 @@ int tc_changelog_reader_restore(struct tc_changelog_reader *r, const char *input
                  rd_kafka_err2str(e));
         return -1;
     }
-    struct tc_changelog_decoder *d = tc_changelog_decoder_new(partition);
-    if (d == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (high > low &&
-        read_range(r, partition, low, high, start + timeout_ms, d, err, errlen) != 0) {
+    struct tc_changelog_decoder *d = NULL;
+    struct tc_changelog_snapshot *s = NULL;
+    int64_t from = high, window = TAIL_FIRST;
+    do {
         tc_changelog_decoder_free(d);
-        return -1;
-    }
-    struct tc_changelog_snapshot *s = tc_changelog_decoder_take(d);
+        d = tc_changelog_decoder_new(partition);
+        if (d == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        if (high <= low) {
+            break; /* empty: nothing to read */
+        }
+        from = high - low > window ? high - window : low;
+        /* The deadline covers every attempt. */
+        if (read_range(r, partition, from, high, start + timeout_ms, d, err, errlen) !=
+            0) {
+            tc_changelog_decoder_free(d);
+            return -1;
+        }
+        out->attempts++;
+        out->offsets_read += (uint64_t)(high - from);
+        out->bytes_read += tc_changelog_decoder_stats(d)->bytes;
+        s = tc_changelog_decoder_take(d);
+        window = window > INT64_MAX / 2 ? INT64_MAX : window * 2;
+    } while (s == NULL && from > low);
     out->stats = *tc_changelog_decoder_stats(d);
     tc_changelog_decoder_free(d);
     if (s != NULL && strcmp(s->topic, input_topic) != 0) {
@@ -365,6 +402,7 @@ int tc_changelog_reader_restore(struct tc_changelog_reader *r, const char *input
                  "another group's changelog?",
                  r->topic, partition, s->topic, input_topic);
         tc_changelog_snapshot_free(s);
+        *out = (struct tc_changelog_restored){0};
         return -1;
     }
     out->snapshot = s;
