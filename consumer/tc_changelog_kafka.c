@@ -332,9 +332,12 @@ static int read_range(struct tc_changelog_reader *r, int32_t p, int64_t low, int
 }
 
 /* The first tail read, in offsets: a one-chunk snapshot takes two (its
- * chunk and its transaction's commit marker), so a partition whose newest
- * snapshot is small is restored from its last 8 offsets. */
-#define TAIL_FIRST 8
+ * chunk and its transaction's commit marker; the local broker writes no
+ * markers), so a partition whose newest snapshot is one chunk is restored
+ * from the offsets that hold it.  Not more: each offset can be a chunk of
+ * up to 900 kB of an older snapshot (8 offsets read 8 snapshots of 72 kB
+ * in 10-90 ms against 2-12 ms for 2, in trials on the local broker). */
+#define TAIL_FIRST 2
 
 /* Why the tail is enough.  A writer gives each snapshot a generation above
  * every one it has seen, and writes a snapshot's chunks consecutively, in
@@ -348,7 +351,7 @@ static int read_range(struct tc_changelog_reader *r, int32_t p, int64_t low, int
  * above) is that of the newest well-formed chunk: it is at or after the
  * newest complete snapshot, so in the tail, and every chunk before the
  * tail has a lower generation.  A tail without a complete snapshot is
- * read again twice as long, until it is the whole partition: then the
+ * read again, at least twice as long, until it is the whole partition: then the
  * result is the whole read's (none, or an error).  One difference stays:
  * the same generation written complete twice (a fenced zombie writer)
  * yields the later copy here, the earlier one in a whole read; the later
@@ -391,8 +394,13 @@ int tc_changelog_reader_restore(struct tc_changelog_reader *r, const char *input
         out->attempts++;
         out->offsets_read += (uint64_t)(high - from);
         out->bytes_read += tc_changelog_decoder_stats(d)->bytes;
+        /* Twice as far back, and far enough for the first chunk of any
+         * snapshot seen in part: it is at most its chunk count before the
+         * chunks seen, which are in this window. */
+        int64_t grow = window > INT64_MAX / 2 ? INT64_MAX / 2 : window;
+        int64_t part = tc_changelog_decoder_pending_chunks(d);
+        window += grow > part ? grow : part;
         s = tc_changelog_decoder_take(d);
-        window = window > INT64_MAX / 2 ? INT64_MAX : window * 2;
     } while (s == NULL && from > low);
     out->stats = *tc_changelog_decoder_stats(d);
     tc_changelog_decoder_free(d);

@@ -80,8 +80,9 @@ struct tc_changelog_reader *tc_changelog_reader_new(const rd_kafka_conf_t *base,
 void tc_changelog_reader_free(struct tc_changelog_reader *r);
 
 /* Restores input partition `partition` of input_topic: reads the tail of
- * changelog partition `partition`, its last 8 offsets up to the high
- * watermark read at start, with a fresh decoder, and again twice as long
+ * changelog partition `partition`, its last 2 offsets up to the high
+ * watermark read at start, with a fresh decoder, and again at least twice
+ * as long (and long enough for every chunk of a snapshot seen in part)
  * while that finds no complete snapshot, up to the whole partition; fills
  * *out (the newest complete snapshot, the one a whole read keeps, or none
  * when the partition holds none).  So a restore's cost follows the newest
