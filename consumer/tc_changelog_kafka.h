@@ -68,10 +68,10 @@ struct tc_changelog_restored {
 
 struct tc_changelog_reader;
 
-/* A reader of the changelog topic: its own consumer (no group joined,
- * nothing committed, isolation.level=read_committed) configured from base
- * (borrowed and copied: the user's -X/-F and brokers).  Returns NULL with
- * err. */
+/* A reader of the changelog topic: its own two consumers, one reading,
+ * one asking for watermarks (no group joined, nothing committed,
+ * isolation.level=read_committed), configured from base (borrowed and
+ * copied: the user's -X/-F and brokers).  Returns NULL with err. */
 struct tc_changelog_reader *tc_changelog_reader_new(const rd_kafka_conf_t *base,
                                                     const char *topic, char *err,
                                                     size_t errlen);
