@@ -169,10 +169,10 @@ static int restore_one(struct tc_kafka *k, int32_t p, char *err, size_t errlen)
             tg_log_info(k->log,
                         "restored partition %" PRId32 " from %s: generation %" PRIu64
                         ", %zu bytes in %zu chunk%s, next offset %" PRId64 " (%" PRIu64
-                        " offsets read, high watermark %" PRId64 ", %" PRId64 " ms)",
+                        " offset%s read, high watermark %" PRId64 ", %" PRId64 " ms)",
                         p, c->topic, s->generation, s->state_len, s->chunks,
                         s->chunks == 1 ? "" : "s", s->next_offset, r.offsets_read,
-                        r.high_watermark, r.elapsed_ms);
+                        r.offsets_read == 1 ? "" : "s", r.high_watermark, r.elapsed_ms);
         }
     } else {
         tc_pipeline_count_restore(k->pipeline, 0, r.bytes_read, (uint64_t)r.elapsed_ms);
