@@ -419,9 +419,9 @@ int tc_changelog_reader_restore(struct tc_changelog_reader *r, const char *input
         /* Twice as far back, and far enough for the first chunk of any
          * snapshot seen in part: it is at most its chunk count before the
          * chunks seen, which are in this window. */
-        int64_t grow = window > INT64_MAX / 2 ? INT64_MAX / 2 : window;
         int64_t part = tc_changelog_decoder_pending_chunks(d);
-        window += grow > part ? grow : part;
+        int64_t grow = window > part ? window : part;
+        window = window > INT64_MAX - grow ? INT64_MAX : window + grow;
         s = tc_changelog_decoder_take(d);
     } while (s == NULL && from > low);
     out->stats = *tc_changelog_decoder_stats(d);
