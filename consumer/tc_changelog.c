@@ -525,3 +525,14 @@ tc_changelog_decoder_stats(const struct tc_changelog_decoder *d)
 {
     return &d->st;
 }
+
+uint32_t tc_changelog_decoder_pending_chunks(const struct tc_changelog_decoder *d)
+{
+    uint32_t most = 0;
+    for (size_t i = 0; i < d->npend; i++) {
+        if (d->pend[i].h.count > most) {
+            most = d->pend[i].h.count;
+        }
+    }
+    return most;
+}

@@ -139,6 +139,13 @@ int tc_changelog_decoder_feed(struct tc_changelog_decoder *d, const void *key,
  * still incomplete are given up (counted in torn). */
 struct tc_changelog_snapshot *tc_changelog_decoder_take(struct tc_changelog_decoder *d);
 
+/* The most chunks of any generation still being assembled, 0 when none
+ * is: a reader that fed the end of a partition and found no complete
+ * snapshot knows that the first chunks of those generations lie at most
+ * this many messages further back (chunks are written consecutively).
+ * The take gives them up: ask before it. */
+uint32_t tc_changelog_decoder_pending_chunks(const struct tc_changelog_decoder *d);
+
 /* Borrowed; up to date after every feed and the take. */
 const struct tc_changelog_stats *
 tc_changelog_decoder_stats(const struct tc_changelog_decoder *d);

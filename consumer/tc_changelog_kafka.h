@@ -55,18 +55,23 @@ int tc_changelog_produce(rd_kafka_t *producer, const char *topic, int32_t partit
 /* What restoring one partition found. */
 struct tc_changelog_restored {
     struct tc_changelog_snapshot *snapshot; /* owned by the caller; NULL: none */
-    struct tc_changelog_stats stats;        /* max_generation: the next snapshot
-                                             * is to be written above it */
+    struct tc_changelog_stats stats;        /* of the last read (the tail that
+                                             * held the snapshot); max_generation:
+                                             * the next snapshot is to be
+                                             * written above it */
     int64_t high_watermark;                 /* read at start */
     int64_t elapsed_ms;                     /* from start to the snapshot */
+    uint64_t offsets_read;                  /* over every read: offsets spanned */
+    uint64_t bytes_read;                    /* over every read: keys and values */
+    int attempts;                           /* reads: 0 for an empty partition */
 };
 
 struct tc_changelog_reader;
 
-/* A reader of the changelog topic: its own consumer (no group joined,
- * nothing committed, isolation.level=read_committed) configured from base
- * (borrowed and copied: the user's -X/-F and brokers).  Returns NULL with
- * err. */
+/* A reader of the changelog topic: its own two consumers, one reading,
+ * one asking for watermarks (no group joined, nothing committed,
+ * isolation.level=read_committed), configured from base (borrowed and
+ * copied: the user's -X/-F and brokers).  Returns NULL with err. */
 struct tc_changelog_reader *tc_changelog_reader_new(const rd_kafka_conf_t *base,
                                                     const char *topic, char *err,
                                                     size_t errlen);
@@ -74,16 +79,21 @@ struct tc_changelog_reader *tc_changelog_reader_new(const rd_kafka_conf_t *base,
 /* NULL-safe. */
 void tc_changelog_reader_free(struct tc_changelog_reader *r);
 
-/* Restores input partition `partition` of input_topic: reads changelog
- * partition `partition` from its beginning up to the high watermark read
- * at start, feeding the decoder, and fills *out (a snapshot, or none when
- * the partition holds none).  The snapshot's next offset is where the
- * input partition resumes: restored state and its offset win over the
- * group's committed offset and -o.  Gives up after timeout_ms.  Returns
- * 0, or -1 with a one-line err (*out then holds nothing to free): brokers
- * that do not answer, a read still short of the high watermark at the
- * timeout (an open transaction holds read_committed readers back), a
- * snapshot of another input topic, or out of memory. */
+/* Restores input partition `partition` of input_topic: reads the tail of
+ * changelog partition `partition`, its last 2 offsets up to the high
+ * watermark read at start, with a fresh decoder, and again at least twice
+ * as long (and long enough for every chunk of a snapshot seen in part)
+ * while that finds no complete snapshot, up to the whole partition; fills
+ * *out (the newest complete snapshot, the one a whole read keeps, or none
+ * when the partition holds none).  So a restore's cost follows the newest
+ * snapshot's size, not the partition's history.  The snapshot's next
+ * offset is where the input partition resumes: restored state and its
+ * offset win over the group's committed offset and -o.  Gives up after
+ * timeout_ms (all reads).  Returns 0, or -1 with a one-line err (*out then
+ * holds nothing to free): brokers that do not answer, a read still short
+ * of the high watermark at the timeout (an open transaction holds
+ * read_committed readers back), a snapshot of another input topic, or out
+ * of memory. */
 int tc_changelog_reader_restore(struct tc_changelog_reader *r, const char *input_topic,
                                 int32_t partition, int timeout_ms,
                                 struct tc_changelog_restored *out, char *err,

@@ -164,17 +164,18 @@ static int restore_one(struct tc_kafka *k, int32_t p, char *err, size_t errlen)
             cp->restored_offset = s->next_offset;
             cp->saved_offset = s->next_offset;
             cp->saved_produced = tc_pipeline_task_produced(k->pipeline, (uint32_t)p);
-            tc_pipeline_count_restore(k->pipeline, 1, r.stats.bytes,
+            tc_pipeline_count_restore(k->pipeline, 1, r.bytes_read,
                                       (uint64_t)r.elapsed_ms);
             tg_log_info(k->log,
                         "restored partition %" PRId32 " from %s: generation %" PRIu64
-                        ", %zu bytes in %zu chunk%s, next offset %" PRId64 " (%" PRId64
-                        " ms)",
+                        ", %zu bytes in %zu chunk%s, next offset %" PRId64 " (%" PRIu64
+                        " offset%s read, high watermark %" PRId64 ", %" PRId64 " ms)",
                         p, c->topic, s->generation, s->state_len, s->chunks,
-                        s->chunks == 1 ? "" : "s", s->next_offset, r.elapsed_ms);
+                        s->chunks == 1 ? "" : "s", s->next_offset, r.offsets_read,
+                        r.offsets_read == 1 ? "" : "s", r.high_watermark, r.elapsed_ms);
         }
     } else {
-        tc_pipeline_count_restore(k->pipeline, 0, r.stats.bytes, (uint64_t)r.elapsed_ms);
+        tc_pipeline_count_restore(k->pipeline, 0, r.bytes_read, (uint64_t)r.elapsed_ms);
     }
     tc_changelog_snapshot_free(r.snapshot);
     return rc;

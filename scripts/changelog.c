@@ -7,20 +7,26 @@
  *       TOPIC, compacted), creating it when missing; prints its name.
  *   tg-changelog write -b BROKERS -T CHANGELOG -t TOPIC -p P --users N
  *                      [--generation G] [--next-offset O] [--chunk BYTES]
- *                      [--only K] [--abort]
+ *                      [--only K] [--abort] [--repeat R]
  *       Counts a task for partition P of TOPIC: user-0000000 .. user-N-1,
  *       user i with (i mod 3) + 1 records in the hour from 2023-11-14T22:00Z
  *       (window 1h, lateness 0, dedup), and writes its snapshot in one
  *       transaction (only the first K chunks with --only; aborted with
- *       --abort).  Prints "generation=G chunks=C bytes=B ms=T".
+ *       --abort).  With --repeat R, R snapshots of that task, each in its
+ *       own transaction, generations G .. G+R-1 with next offsets O ..
+ *       O+R-1.  Prints "generation=G chunks=C bytes=B ms=T" (the last
+ *       snapshot's generation and size, the time for all).
  *   tg-changelog restore -b BROKERS -T CHANGELOG -t TOPIC -p P [--rows]
- *                        [--timeout MS]
+ *                        [--timeout MS] [-v]
  *       Restores partition P and prints "generation=G next_offset=O
  *       chunks=C state_bytes=S users=U load_ms=L messages=M bytes=B
  *       skipped=K torn=T max_generation=X ms=E", or "none messages=M ...
  *       ms=E" (ms: reading and decoding; load_ms: loading the state into
- *       an engine); with --rows, then each row of the restored task,
- *       "USER COUNT".
+ *       an engine; messages to max_generation: the decoder's figures for
+ *       the read that found the snapshot); with -v, then " attempts=A
+ *       offsets_read=R bytes_read=Y high_watermark=H" (reads of the tail,
+ *       offsets and bytes over all of them); with --rows, then each row of
+ *       the restored task, "USER COUNT".
  *
  * Exit status: 0; 64 usage; 69 brokers or topic unusable; 70 internal.
  * Diagnostics on stderr, one line, "tg-changelog: ...".
@@ -44,8 +50,8 @@
 
 struct args {
     const char *cmd, *brokers, *group, *topic, *changelog;
-    int64_t partition, users, generation, next_offset, chunk, only, timeout;
-    bool abort, rows;
+    int64_t partition, users, generation, next_offset, chunk, only, timeout, repeat;
+    bool abort, rows, verbose;
 };
 
 static int usage(void)
@@ -63,7 +69,8 @@ static int fail(int code, const char *msg)
 
 static bool parse(int argc, char **argv, struct args *a)
 {
-    *a = (struct args){.partition = -1, .users = -1, .generation = 1, .timeout = 30000};
+    *a = (struct args){
+        .partition = -1, .users = -1, .generation = 1, .timeout = 30000, .repeat = 1};
     if (argc < 2) {
         return false;
     }
@@ -78,6 +85,10 @@ static bool parse(int argc, char **argv, struct args *a)
         }
         if (strcmp(o, "--rows") == 0) {
             a->rows = true;
+            continue;
+        }
+        if (strcmp(o, "-v") == 0) {
+            a->verbose = true;
             continue;
         }
         if (strcmp(o, "-b") == 0) {
@@ -102,6 +113,8 @@ static bool parse(int argc, char **argv, struct args *a)
             num = &a->only;
         } else if (strcmp(o, "--timeout") == 0) {
             num = &a->timeout;
+        } else if (strcmp(o, "--repeat") == 0) {
+            num = &a->repeat;
         }
         if (v == NULL || (str == NULL && num == NULL)) {
             return false;
@@ -230,31 +243,59 @@ static int build_state(const struct args *a, struct tc_ckbuf *buf, char *err,
     return rc ? -1 : 0;
 }
 
+/* Writes one snapshot of state, generation g and next offset o, in a
+ * transaction of rk (initialised).  *chunks and *total: its size.
+ * Returns 0, or an exit status with err. */
+static int write_one(const struct args *a, rd_kafka_t *rk, const struct tc_ckbuf *state,
+                     int64_t g, int64_t o, size_t *chunks, size_t *total, char *err,
+                     size_t errlen)
+{
+    struct tc_changelog_meta meta = {a->topic, (int32_t)a->partition, o, (uint64_t)g};
+    struct tc_changelog_chunks c = {0};
+    if (tc_changelog_encode(&meta, state->data, state->len, (size_t)a->chunk, &c, err,
+                            errlen) != 0) {
+        return TG_EXIT_USAGE;
+    }
+    *total = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        *total += c.msgs[i].value_len;
+    }
+    if (a->only > 0 && (size_t)a->only < c.n) {
+        c.n = (size_t)a->only; /* the rest stay in the buffer, unsent */
+    }
+    *chunks = c.n;
+    int rc = TG_EXIT_OK;
+    rd_kafka_error_t *ke = rd_kafka_begin_transaction(rk);
+    if (ke == NULL && tc_changelog_produce(rk, a->changelog, (int32_t)a->partition, &c,
+                                           (int)a->timeout, err, errlen) != 0) {
+        rc = TG_EXIT_UNAVAILABLE;
+    } else if (ke == NULL) {
+        /* Sent before an abort, so that the brokers hold the aborted
+         * chunks (an abort would otherwise purge them unsent). */
+        rd_kafka_flush(rk, (int)a->timeout);
+        ke = a->abort ? rd_kafka_abort_transaction(rk, (int)a->timeout)
+                      : rd_kafka_commit_transaction(rk, (int)a->timeout);
+    }
+    if (ke != NULL) {
+        snprintf(err, errlen, "%s", rd_kafka_error_string(ke));
+        rd_kafka_error_destroy(ke);
+        rc = TG_EXIT_UNAVAILABLE;
+    }
+    tc_changelog_chunks_clear(&c);
+    return rc;
+}
+
 static int cmd_write(const struct args *a)
 {
     char err[1024];
     if (a->changelog == NULL || a->partition < 0 || a->partition > INT32_MAX ||
-        a->users < 0 || a->generation < 1) {
+        a->users < 0 || a->generation < 1 || a->repeat < 1 ||
+        a->repeat > INT64_MAX - a->generation || a->repeat > INT64_MAX - a->next_offset) {
         return usage();
     }
     struct tc_ckbuf state = {0};
     if (build_state(a, &state, err, sizeof err) != 0) {
         return fail(TG_EXIT_SOFTWARE, err);
-    }
-    struct tc_changelog_meta meta = {a->topic, (int32_t)a->partition, a->next_offset,
-                                     (uint64_t)a->generation};
-    struct tc_changelog_chunks c = {0};
-    if (tc_changelog_encode(&meta, state.data, state.len, (size_t)a->chunk, &c, err,
-                            sizeof err) != 0) {
-        tc_ckbuf_clear(&state);
-        return fail(TG_EXIT_USAGE, err);
-    }
-    size_t total = 0;
-    for (size_t i = 0; i < c.n; i++) {
-        total += c.msgs[i].value_len;
-    }
-    if (a->only > 0 && (size_t)a->only < c.n) {
-        c.n = (size_t)a->only; /* the rest stay in the buffer, unsent */
     }
     rd_kafka_conf_t *conf = base_conf(a, err, sizeof err);
     char tid[64];
@@ -270,38 +311,26 @@ static int cmd_write(const struct args *a)
     int rc = rk == NULL ? TG_EXIT_UNAVAILABLE : TG_EXIT_OK;
     int64_t start = tg_time_monotonic_ms();
     rd_kafka_error_t *ke = NULL;
-    if (rk != NULL && ((ke = rd_kafka_init_transactions(rk, (int)a->timeout)) != NULL ||
-                       (ke = rd_kafka_begin_transaction(rk)) != NULL)) {
+    if (rk != NULL && (ke = rd_kafka_init_transactions(rk, (int)a->timeout)) != NULL) {
         snprintf(err, sizeof err, "%s", rd_kafka_error_string(ke));
-        rc = TG_EXIT_UNAVAILABLE;
-    } else if (rk != NULL &&
-               tc_changelog_produce(rk, a->changelog, (int32_t)a->partition, &c,
-                                    (int)a->timeout, err, sizeof err) != 0) {
-        rc = TG_EXIT_UNAVAILABLE;
-    } else if (rk != NULL) {
-        /* Sent before an abort, so that the brokers hold the aborted
-         * chunks (an abort would otherwise purge them unsent). */
-        rd_kafka_flush(rk, (int)a->timeout);
-        ke = a->abort ? rd_kafka_abort_transaction(rk, (int)a->timeout)
-                      : rd_kafka_commit_transaction(rk, (int)a->timeout);
-        if (ke != NULL) {
-            snprintf(err, sizeof err, "%s", rd_kafka_error_string(ke));
-            rc = TG_EXIT_UNAVAILABLE;
-        }
-    }
-    if (ke != NULL) {
         rd_kafka_error_destroy(ke);
+        rc = TG_EXIT_UNAVAILABLE;
+    }
+    size_t chunks = 0, total = 0;
+    for (int64_t i = 0; rc == TG_EXIT_OK && i < a->repeat; i++) {
+        rc = write_one(a, rk, &state, a->generation + i, a->next_offset + i, &chunks,
+                       &total, err, sizeof err);
     }
     if (rc == TG_EXIT_OK) {
         printf("generation=%" PRId64 " chunks=%zu bytes=%zu ms=%" PRId64 "\n",
-               a->generation, c.n, total, tg_time_monotonic_ms() - start);
+               a->generation + a->repeat - 1, chunks, total,
+               tg_time_monotonic_ms() - start);
     } else {
         fail(rc, err);
     }
     if (rk != NULL) {
         rd_kafka_destroy(rk);
     }
-    tc_changelog_chunks_clear(&c);
     tc_ckbuf_clear(&state);
     return rc;
 }
@@ -348,9 +377,15 @@ static int cmd_restore(const struct args *a)
         printf("none ");
     }
     printf("messages=%" PRIu64 " bytes=%" PRIu64 " skipped=%" PRIu64 " torn=%" PRIu64
-           " max_generation=%" PRIu64 " ms=%" PRId64 "\n",
+           " max_generation=%" PRIu64 " ms=%" PRId64,
            st->messages, st->bytes, st->skipped, st->torn, st->max_generation,
            out.elapsed_ms);
+    if (a->verbose) {
+        printf(" attempts=%d offsets_read=%" PRIu64 " bytes_read=%" PRIu64
+               " high_watermark=%" PRId64,
+               out.attempts, out.offsets_read, out.bytes_read, out.high_watermark);
+    }
+    printf("\n");
     struct tc_emitter em = {.window = print_window};
     if (a->rows && e != NULL && tc_engine_emit_open(e, false, &em) != 0) {
         rc = fail(TG_EXIT_SOFTWARE, "out of memory");

@@ -54,6 +54,9 @@ want = [
     (r"^6\. Restore one partition's state from its changelog, 10,000 users",
      rf"{num} ms: read and decode {num} ms, load {num} ms.*{num} MB in {num} chunk.*"
      rf"{num} B per user"),
+    (r"^6\. Restore .*, 1,000 users behind 60 older snapshots",
+     rf"{num} ms: read and decode, {num} of {num} offsets read.*the state alone: {num} ms.*"
+     rf"{num}x"),
 ]
 assert len(body) == len(want), f"{len(body)} rows, want {len(want)}"
 for cells, (name, figures) in zip(body, want):
