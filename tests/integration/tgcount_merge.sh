@@ -324,6 +324,18 @@ tg_check_eq "rows -e: told once (one row of the message was late)" \
 upto() { awk -v g="$2" '/^# /{keep = ($4 <= g)} keep' "$1"; }
 provisional=0 split=0 multirow=0
 ROWS="$(dirname "$0")/merge_rows.py"
+# produce_results FILE TOPIC: FILE's "P:MESSAGE" lines (the model's results,
+# keyed by input partition) into TOPIC; 3 output partitions for 3 input
+# partitions: P goes to P.
+produce_results() {
+    local p
+    for p in 0 1 2; do
+        grep "^$p:" "$1" >"$TG_TMP/r$p" || true
+        if [ -s "$TG_TMP/r$p" ]; then
+            timeout 30 kcat -P -b "$B" -t "$2" -p "$p" -K: -l "$TG_TMP/r$p"
+        fi
+    done
+}
 for seed in 7 11 12; do
     tg_kafka_local topic "rndin$seed" 3 >/dev/null
     tg_kafka_local topic "rnd$seed" 3 >/dev/null
@@ -342,13 +354,7 @@ for seed in 7 11 12; do
         >"$TG_TMP/merged.json"
     provisional=$((provisional + $(grep -c ' provisional$' "$TG_TMP/merged.txt")))
     for round in 1 2; do
-        # 3 output partitions for 3 input partitions: P goes to P.
-        for p in 0 1 2; do
-            grep "^$p:" "$TG_TMP/results" >"$TG_TMP/r$p" || true
-            if [ -s "$TG_TMP/r$p" ]; then
-                timeout 30 kcat -P -b "$B" -t "rnd$seed" -p "$p" -K: -l "$TG_TMP/r$p"
-            fi
-        done
+        produce_results "$TG_TMP/results" "rnd$seed"
         TOPIC="rnd$seed" merge -e --stats >"$TG_TMP/m$round.txt" 2>"$TG_TMP/m$round.err"
         tg_check_eq "seed $seed, written $round time(s): exit 0" "$?" 0
         tg_check_files_eq "seed $seed, written $round time(s): the model's merged view" \
@@ -360,12 +366,7 @@ for seed in 7 11 12; do
     # (merge_rows.py): the same merged view, row for row.
     tg_kafka_local topic "rndrows$seed" 3 >/dev/null
     python3 "$ROWS" "$seed" <"$TG_TMP/results" >"$TG_TMP/rows"
-    for p in 0 1 2; do
-        grep "^$p:" "$TG_TMP/rows" >"$TG_TMP/r$p" || true
-        if [ -s "$TG_TMP/r$p" ]; then
-            timeout 30 kcat -P -b "$B" -t "rndrows$seed" -p "$p" -K: -l "$TG_TMP/r$p"
-        fi
-    done
+    produce_results "$TG_TMP/rows" "rndrows$seed"
     TOPIC="rndrows$seed" merge -e --stats >"$TG_TMP/mr.txt" 2>"$TG_TMP/mr.err"
     tg_check_eq "seed $seed, as rows messages: exit 0" "$?" 0
     tg_check_files_eq "seed $seed, as rows messages: the model's merged view" \
