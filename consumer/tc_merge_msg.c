@@ -14,6 +14,7 @@ void tc_merge_msg_clear(struct tc_merge_msg *msg)
     }
     json_decref(msg->root);
     msg->root = NULL;
+    msg->counts = NULL;
     msg->next = NULL;
     msg->nrows = 0;
 }
@@ -26,11 +27,10 @@ bool tc_merge_msg_next_row(struct tc_merge_msg *msg)
     }
     msg->given++;
     if (msg->kind == TC_MERGE_MSG_ROWS) {
-        json_t *counts = json_object_get(msg->root, "counts");
         msg->row.user = json_object_iter_key(msg->next);
         msg->row.user_len = json_object_iter_key_len(msg->next);
         msg->row.count = (uint64_t)json_integer_value(json_object_iter_value(msg->next));
-        msg->next = json_object_iter_next(counts, msg->next);
+        msg->next = json_object_iter_next(msg->counts, msg->next);
     }
     return true;
 }
@@ -143,6 +143,7 @@ static int parse_rows(struct tc_merge_msg *msg, char *err, size_t errlen)
         snprintf(err, errlen, "\"counts\" is empty");
         return -1;
     }
+    msg->counts = counts;
     msg->next = json_object_iter(counts);
     msg->nrows = n;
     msg->kind = TC_MERGE_MSG_ROWS;

@@ -47,7 +47,8 @@ struct tc_merge_msg {
     struct tc_merge_progress progress; /* kind PROGRESS */
     const char *topic;                 /* NULL when absent */
     json_t *root;                      /* owned */
-    void *next;                        /* ROWS: the next entry (jansson iterator) */
+    json_t *counts;                    /* ROWS: the counts object, in root */
+    void *next;                        /* ROWS: its next entry (jansson iterator) */
 };
 
 /* Decodes value[0..len).  Returns 0, or -1 with err set (malformed); msg

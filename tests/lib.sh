@@ -113,6 +113,10 @@ tg_wait_until() {
     return 0
 }
 
+# tg_field NAME LINE: the value of NAME=VALUE in LINE (space-separated
+# fields, as tgcount's stats line and tg-changelog's print them).
+tg_field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
 # tg_require COMMAND: skips the whole script (visibly) when a tool is
 # missing.  Under CI the runner turns skips into failures.
 tg_require() {

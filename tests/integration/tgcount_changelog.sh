@@ -26,8 +26,6 @@ tg_broker_start --topic in4:4
 B=$TG_BROKERS
 CL=grp4-tgcount-changelog
 cl() { timeout 60 tg-changelog "$@"; }
-# field NAME LINE: the value of NAME=VALUE in LINE.
-field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # expected N: the rows the writer counts for N users, sorted.
 expected() { awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "user-%07d %d\n", i, i % 3 + 1 }' | sort; }
 
@@ -48,14 +46,14 @@ tg_check_eq "existing topic: its name" "$(cl topic -b "$B" -G grp4 -t in4)" "$CL
 # ---- restore ---------------------------------------------------------------
 out=$(cl restore -b "$B" -T "$CL" -t in4 -p 1)
 tg_check_eq "empty partition: no snapshot" "$out" \
-    "none messages=0 bytes=0 skipped=0 torn=0 max_generation=0 ms=$(field ms "$out")"
+    "none messages=0 bytes=0 skipped=0 torn=0 max_generation=0 ms=$(tg_field ms "$out")"
 
 w1=$(cl write -b "$B" -T "$CL" -t in4 -p 1 --users 3000 --chunk 20000 --next-offset 4242)
-chunks1=$(field chunks "$w1")
+chunks1=$(tg_field chunks "$w1")
 tg_check "generation 1 is written in several chunks ($chunks1)" test "${chunks1:-0}" -ge 5
 out=$(cl restore -b "$B" -T "$CL" -t in4 -p 1)
 tg_check_eq "generation 1 restored" \
-    "$(field generation "$out") $(field next_offset "$out") $(field chunks "$out") $(field users "$out") $(field torn "$out")" \
+    "$(tg_field generation "$out") $(tg_field next_offset "$out") $(tg_field chunks "$out") $(tg_field users "$out") $(tg_field torn "$out")" \
     "1 4242 $chunks1 3000 0"
 cl restore -b "$B" -T "$CL" -t in4 -p 1 --rows | tail -n +2 | sort >"$TG_TMP/rows1"
 expected 3000 >"$TG_TMP/want1"
@@ -69,14 +67,14 @@ cl write -b "$B" -T "$CL" -t in4 -p 1 --users 2000 --chunk 20000 --generation 2 
     --only 2 --abort >/dev/null
 out=$(cl restore -b "$B" -T "$CL" -t in4 -p 1)
 tg_check_eq "torn, aborted generation 2 skipped: generation 1 restored, 2 seen" \
-    "$(field generation "$out") $(field users "$out") $(field max_generation "$out")" \
+    "$(tg_field generation "$out") $(tg_field users "$out") $(tg_field max_generation "$out")" \
     "1 3000 2"
 
 w3=$(cl write -b "$B" -T "$CL" -t in4 -p 1 --users 500 --chunk 20000 --generation 3 --next-offset 5000)
-tg_check "generation 3 has fewer chunks than generation 1" test "$(field chunks "$w3")" -lt "$chunks1"
+tg_check "generation 3 has fewer chunks than generation 1" test "$(tg_field chunks "$w3")" -lt "$chunks1"
 out=$(cl restore -b "$B" -T "$CL" -t in4 -p 1)
 tg_check_eq "smaller generation 3 wins over generation 1's higher slots" \
-    "$(field generation "$out") $(field next_offset "$out") $(field users "$out")" "3 5000 500"
+    "$(tg_field generation "$out") $(tg_field next_offset "$out") $(tg_field users "$out")" "3 5000 500"
 cl restore -b "$B" -T "$CL" -t in4 -p 1 --rows | tail -n +2 | sort >"$TG_TMP/rows3"
 expected 500 >"$TG_TMP/want3"
 tg_check_files_eq "generation 3: the writer's counts" "$TG_TMP/rows3" "$TG_TMP/want3"
@@ -85,7 +83,7 @@ cl write -b "$B" -T "$CL" -t in4 -p 1 --users 10 --chunk 20000 --generation 4 \
     --next-offset 6000 --abort >/dev/null
 out=$(cl restore -b "$B" -T "$CL" -t in4 -p 1)
 tg_check_eq "complete aborted generation 4: visible on the mock, with its own offset" \
-    "$(field generation "$out") $(field next_offset "$out") $(field users "$out")" "4 6000 10"
+    "$(tg_field generation "$out") $(tg_field next_offset "$out") $(tg_field users "$out")" "4 6000 10"
 
 out=$(cl restore -b "$B" -T "$CL" -t in4 -p 0)
 tg_check_eq "another partition holds nothing" "${out%% *}" "none"

@@ -27,8 +27,6 @@ B=$TG_BROKERS
 CL=tail-tgcount-changelog
 tg_kafka_local topic "$CL" 5 >/dev/null
 cl() { timeout 120 tg-changelog "$@"; }
-# field NAME LINE: the value of NAME=VALUE in LINE.
-field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # expected N: the rows the writer counts for N users, sorted.
 expected() { awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "user-%07d %d\n", i, i % 3 + 1 }' | sort; }
 # write P ARGS...: tg-changelog write to partition P of the changelog.
@@ -56,63 +54,63 @@ messages() { kcat -C -b "$B" -t "$CL" -p "$1" -o beginning -e -q -f '%o\n' | wc 
 write 0 --users 50 --generation 1 --next-offset 1000 --repeat 100 >/dev/null
 out100=$(restore 0)
 tg_check_eq "(a) 100 snapshots: the newest restored" \
-    "$(field generation "$out100") $(field next_offset "$out100") $(field users "$out100") $(field max_generation "$out100")" \
+    "$(tg_field generation "$out100") $(tg_field next_offset "$out100") $(tg_field users "$out100") $(tg_field max_generation "$out100")" \
     "100 1099 50 100"
 write 0 --users 50 --generation 101 --next-offset 1100 --repeat 100 >/dev/null
 tg_check_eq "(a) the partition holds 200 one-chunk snapshots" "$(messages 0)" 200
 out=$(restore 0)
 tg_check_eq "(a) 200 snapshots: the newest restored (generation, next offset, users, highest seen)" \
-    "$(field generation "$out") $(field next_offset "$out") $(field users "$out") $(field max_generation "$out") $(field chunks "$out")" \
+    "$(tg_field generation "$out") $(tg_field next_offset "$out") $(tg_field users "$out") $(tg_field max_generation "$out") $(tg_field chunks "$out")" \
     "200 1199 50 200 1"
-hw=$(field high_watermark "$out")
-read=$(field offsets_read "$out")
+hw=$(tg_field high_watermark "$out")
+read=$(tg_field offsets_read "$out")
 tg_check "(a) high watermark $hw: an offset per snapshot at least" test "${hw:-0}" -ge 200
-tg_check "(a) one read of at most 8 offsets (read $read in $(field attempts "$out"))" \
-    test "$(field attempts "$out")" = 1 -a "${read:-999}" -le 8
-tg_check "(a) the decoder saw the tail only ($(field messages "$out") messages)" \
-    test "$(field messages "$out")" -le "$read"
+tg_check "(a) one read of at most 8 offsets (read $read in $(tg_field attempts "$out"))" \
+    test "$(tg_field attempts "$out")" = 1 -a "${read:-999}" -le 8
+tg_check "(a) the decoder saw the tail only ($(tg_field messages "$out") messages)" \
+    test "$(tg_field messages "$out")" -le "$read"
 tg_check_eq "(a) offsets read do not grow with history (100 vs 200 snapshots)" \
-    "$read" "$(field offsets_read "$out100")"
+    "$read" "$(tg_field offsets_read "$out100")"
 rows_ok "(a) generation 200" 0 50
 
 # ---- (b) a large newest snapshot behind small ones ---------------------------
 write 1 --users 50 --generation 1 --next-offset 1000 --repeat 100 >/dev/null
 w=$(write 1 --users 28000 --generation 101 --next-offset 7777)
-tg_check_eq "(b) generation 101 is 3 chunks of up to 900,000 bytes" "$(field chunks "$w")" 3
+tg_check_eq "(b) generation 101 is 3 chunks of up to 900,000 bytes" "$(tg_field chunks "$w")" 3
 out=$(restore 1)
 tg_check_eq "(b) 3-chunk generation 101 restored whole" \
-    "$(field generation "$out") $(field next_offset "$out") $(field chunks "$out") $(field users "$out") $(field torn "$out")" \
+    "$(tg_field generation "$out") $(tg_field next_offset "$out") $(tg_field chunks "$out") $(tg_field users "$out") $(tg_field torn "$out")" \
     "101 7777 3 28000 0"
 rows_ok "(b) generation 101" 1 28000
 
 write 2 --users 50 --generation 1 --next-offset 1000 --repeat 100 >/dev/null
 w=$(write 2 --users 3000 --chunk 5000 --generation 101 --next-offset 8888)
-chunks=$(field chunks "$w")
+chunks=$(tg_field chunks "$w")
 tg_check "(b) generation 101 of partition 2 has many more chunks ($chunks) than a first read" \
     test "${chunks:-0}" -gt 16
 out=$(restore 2)
 tg_check_eq "(b) $chunks-chunk generation 101 restored whole" \
-    "$(field generation "$out") $(field next_offset "$out") $(field chunks "$out") $(field users "$out")" \
+    "$(tg_field generation "$out") $(tg_field next_offset "$out") $(tg_field chunks "$out") $(tg_field users "$out")" \
     "101 8888 $chunks 3000"
-read=$(field offsets_read "$out")
-tg_check "(b) the tail was read again longer ($(field attempts "$out") reads, $read offsets, of $(field high_watermark "$out"))" \
-    test "$(field attempts "$out")" -gt 1 -a "${read:-0}" -lt "$(field high_watermark "$out")"
+read=$(tg_field offsets_read "$out")
+tg_check "(b) the tail was read again longer ($(tg_field attempts "$out") reads, $read offsets, of $(tg_field high_watermark "$out"))" \
+    test "$(tg_field attempts "$out")" -gt 1 -a "${read:-0}" -lt "$(tg_field high_watermark "$out")"
 rows_ok "(b) generation 101 of partition 2" 2 3000
 
 # ---- (c) a torn newest snapshot -------------------------------------------------
 write 3 --users 50 --generation 1 --next-offset 1000 --repeat 100 >/dev/null
 w=$(write 3 --users 3000 --chunk 20000 --generation 101 --next-offset 9999 --only 2 --abort)
-tg_check_eq "(c) torn generation 101: 2 chunks sent" "$(field chunks "$w")" 2
+tg_check_eq "(c) torn generation 101: 2 chunks sent" "$(tg_field chunks "$w")" 2
 out=$(restore 3)
 tg_check_eq "(c) torn generation 101 skipped: 100 restored, 101 the highest seen" \
-    "$(field generation "$out") $(field next_offset "$out") $(field users "$out") $(field max_generation "$out") $(field torn "$out")" \
+    "$(tg_field generation "$out") $(tg_field next_offset "$out") $(tg_field users "$out") $(tg_field max_generation "$out") $(tg_field torn "$out")" \
     "100 1099 50 101 1"
 rows_ok "(c) generation 100" 3 50
 
 write 4 --users 3000 --chunk 20000 --generation 1 --next-offset 5 --only 3 >/dev/null
 out=$(restore 4)
 tg_check_eq "only snapshot torn: none, its generation the highest seen" \
-    "${out%% *} $(field max_generation "$out") $(field torn "$out")" "none 1 1"
-hw=$(field high_watermark "$out")
-tg_check "... the whole partition read (high watermark $hw, $(field offsets_read "$out") offsets read in $(field attempts "$out") reads)" \
-    test "${hw:-0}" -ge 3 -a "$(field offsets_read "$out")" -ge "${hw:-1}"
+    "${out%% *} $(tg_field max_generation "$out") $(tg_field torn "$out")" "none 1 1"
+hw=$(tg_field high_watermark "$out")
+tg_check "... the whole partition read (high watermark $hw, $(tg_field offsets_read "$out") offsets read in $(tg_field attempts "$out") reads)" \
+    test "${hw:-0}" -ge 3 -a "$(tg_field offsets_read "$out")" -ge "${hw:-1}"
