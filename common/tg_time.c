@@ -240,6 +240,15 @@ int tg_time_parse(const char *text, size_t len, int64_t *epoch_ms, char *err,
 
 /* ---- formatting --------------------------------------------------------- */
 
+/* The width lowest decimal digits of v (0 <= v), zero-padded. */
+static void put_digits(char *p, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 int tg_time_format(int64_t epoch_ms, char *buf, size_t buflen)
 {
     /* 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z as epoch ms. */
@@ -258,16 +267,29 @@ int tg_time_format(int64_t epoch_ms, char *buf, size_t buflen)
     int second = (int)(in_day / MS_PER_SECOND % 60);
     int ms = (int)(in_day % MS_PER_SECOND);
 
-    int n;
-    if (ms != 0)
-        n = snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)year, month,
-                     day, hour, minute, second, ms);
-    else
-        n = snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)year, month, day,
-                     hour, minute, second);
-    if (n < 0 || (size_t)n >= buflen)
+    /* Digits by hand: emission formats two times per window and task, and
+     * snprintf took 8% of a results-topic run's main thread. */
+    size_t n = ms != 0 ? 24 : 20; /* 0000-00-00T00:00:00[.000]Z */
+    if (buflen <= n)
         return -1;
-    return n;
+    put_digits(buf, (int)year, 4);
+    buf[4] = '-';
+    put_digits(buf + 5, month, 2);
+    buf[7] = '-';
+    put_digits(buf + 8, day, 2);
+    buf[10] = 'T';
+    put_digits(buf + 11, hour, 2);
+    buf[13] = ':';
+    put_digits(buf + 14, minute, 2);
+    buf[16] = ':';
+    put_digits(buf + 17, second, 2);
+    if (ms != 0) {
+        buf[19] = '.';
+        put_digits(buf + 20, ms, 3);
+    }
+    buf[n - 1] = 'Z';
+    buf[n] = '\0';
+    return (int)n;
 }
 
 void tg_time_format_any(int64_t epoch_ms, char *buf, size_t buflen)

@@ -195,6 +195,30 @@ static int hand_over(struct tc_emit *x, const struct tc_users *us,
     return 0;
 }
 
+/* Hands the n touched users to the emitter as they are listed, in parts. */
+static int hand_over_unsorted(struct tc_emit *x, const struct tc_users *us,
+                              const struct tc_window *w, size_t n,
+                              const struct tc_emitter *em)
+{
+    if (tc_grow((void **)&x->rows, &x->caprows,
+                n < TC_EMIT_ROWS_PER_CALL ? n : TC_EMIT_ROWS_PER_CALL,
+                sizeof *x->rows) != 0) {
+        return -1;
+    }
+    for (size_t done = 0; done < n;) {
+        size_t part = n - done < TC_EMIT_ROWS_PER_CALL ? n - done : TC_EMIT_ROWS_PER_CALL;
+        for (size_t i = 0; i < part; i++) {
+            const struct tc_user *u = &us->users[x->touched[done + i]];
+            x->rows[i] = (struct tc_row){u->name, u->len, u->acc};
+        }
+        if (em->window(em->ctx, w, x->rows, part, done == 0, done + part == n) != 0) {
+            return -1;
+        }
+        done += part;
+    }
+    return 0;
+}
+
 /* ---- one window ------------------------------------------------------- */
 
 /* Sums window w over src's panes into its users' acc, less src's fixes
@@ -352,6 +376,10 @@ static int sort_and_hand_over(struct tc_emit *x, struct tc_users *us, size_t n,
                               const struct tc_window *w, size_t top_n,
                               const struct tc_emitter *em)
 {
+    if (em->any_order) {
+        x->windows++;
+        return hand_over_unsorted(x, us, w, n, em);
+    }
     int in_rows = sort_rows(x, us, n);
     if (in_rows < 0) {
         return -1;

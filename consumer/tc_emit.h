@@ -52,11 +52,13 @@ struct tc_row {
  * most TC_EMIT_ROWS_PER_CALL: `first` on the first part of a window,
  * `last` on its last (both for a window that fits one part).  rows and
  * names are borrowed for the call.  Returns 0, or -1 to stop (output
- * failed). */
+ * failed).  any_order: the rows come in no particular order, unsorted
+ * (for a receiver whose readers do not rely on one; top_n must be 0). */
 struct tc_emitter {
     int (*window)(void *ctx, const struct tc_window *w, const struct tc_row *rows,
                   size_t n, bool first, bool last);
     void *ctx;
+    bool any_order;
 };
 
 /* A count to leave out of one window: `count` records of user `user` were

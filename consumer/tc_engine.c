@@ -402,7 +402,8 @@ static int task_finals(struct tc_engine *e, uint32_t id, struct tc_task *t)
     }
     struct tc_emit_source src = {t->users, t->panes, t->fixes, t->nfixes, &t->cache};
     struct task_emit te = {&e->sink, id};
-    const struct tc_emitter em = {task_window, &te};
+    /* The results topic's readers take a window's rows in any order. */
+    const struct tc_emitter em = {task_window, &te, true};
     uint64_t before = tc_emit_windows(e->emit);
     int rc = tc_emit_ending(e->emit, &e->cfg.windows, &src, 1, t->produced_end, t->w,
                             false, true, 0, &em);

@@ -124,7 +124,8 @@ int64_t tc_engine_pane_ms(const struct tc_engine *e);
 /* --output-topic: each task's own final rows, as its W_p passes a
  * window's end (the results topic, tc_kafka_txn.h).  window is called as
  * struct tc_emitter's, with the task's number: every row of the task alone
- * (no top_n), marked final. */
+ * (no top_n), marked final, in no particular order (unsorted: readers of
+ * the results topic sum and sort). */
 struct tc_engine_task_sink {
     int (*window)(void *ctx, uint32_t task, const struct tc_window *w,
                   const struct tc_row *rows, size_t n, bool first, bool last);

@@ -56,6 +56,7 @@ struct tc_kafka_txn {
     int64_t *sent;
     size_t nsent;
     struct tc_results_msg *msg; /* formats the messages; owned */
+    uint32_t msg_task;          /* the input partition of msg's open message */
     unsigned unpolled;          /* messages produced since the last poll */
 };
 
@@ -154,61 +155,64 @@ static void format_time(int64_t ms, char *buf, size_t len)
         snprintf(buf, len, "%" PRId64, ms);
 }
 
-/* Produces the open "rows" message; its rows are counted once produced. */
-static int flush_rows(struct tc_kafka *k, struct tc_results_msg *m, uint32_t task)
+/* Produces the open "windows" message, if any; its rows are counted once
+ * produced. */
+static int flush_rows(struct tc_kafka *k)
 {
+    struct tc_kafka_txn *t = k->txn;
+    if (t->msg == NULL || tc_results_msg_pending(t->msg) == 0)
+        return 0;
     const char *text;
     size_t len;
     uint64_t rows;
-    if (tc_results_msg_take(m, &text, &len, &rows) != 0) {
-        fail(k->txn, "a results message could not be built (out of memory)");
+    if (tc_results_msg_take(t->msg, &text, &len, &rows) != 0) {
+        fail(t, "a results message could not be built (out of memory)");
         return -1;
     }
-    if (produce(k, (int32_t)task, text, len) != 0)
+    if (produce(k, (int32_t)t->msg_task, text, len) != 0)
         return -1;
     tc_pipeline_count_results(k->pipeline, rows, 0, 0, 0);
     return 0;
 }
 
-/* The engine's task sink: a window's rows of one task, in parts (first,
- * last), go into "rows" messages of about TC_RESULTS_MSG_ROWS_BYTES each.
- * Failures are recorded and acted on by the next commit, which aborts. */
+/* The engine's task sink: a task's windows go into one "windows" message
+ * after another, each produced once it holds about
+ * TC_RESULTS_MSG_ROWS_BYTES, before another task's rows, and before the
+ * progress records (build_contents).  Failures are recorded and acted on
+ * by the next commit, which aborts. */
 static int on_rows(void *ctx, uint32_t task, const struct tc_window *w,
                    const struct tc_row *rows, size_t n, bool first, bool last)
 {
+    (void)last;
     struct tc_kafka *k = ctx;
-    if (k->txn->failed)
+    struct tc_kafka_txn *t = k->txn;
+    if (t->failed)
         return 0;
-    struct tc_results_msg *m = results_msg(k->txn);
+    struct tc_results_msg *m = results_msg(t);
     if (m == NULL)
         return 0;
     if (first) {
+        if (task != t->msg_task && flush_rows(k) != 0)
+            return 0;
+        t->msg_task = task;
         char start[TG_TIME_TEXT_MAX], end[TG_TIME_TEXT_MAX];
         format_time(w->start_ms, start, sizeof start);
         format_time(w->end_ms, end, sizeof end);
         const char *spec = k->opts->windows[w->spec].text;
         if (tc_results_msg_window(m, spec, start, end, k->opts->topic, (int64_t)task) !=
             0) {
-            fail(k->txn, "a results message could not be built (out of memory)");
+            fail(t, "a results message could not be built (out of memory)");
             return 0;
         }
     }
     for (size_t i = 0; i < n; i++) {
-        int rc = tc_results_msg_add(m, rows[i].name, rows[i].len, rows[i].count);
-        if (rc == TC_RESULTS_MSG_BAD_NAME) {
-            fail(k->txn, "username not valid UTF-8 in a row of partition %" PRIu32, task);
+        if (tc_results_msg_add(m, rows[i].name, rows[i].len, rows[i].count) != 0) {
+            fail(t, "a results message could not be built (out of memory)");
             return 0;
         }
-        if (rc != 0) {
-            fail(k->txn, "a results message could not be built (out of memory)");
-            return 0;
-        }
-        if (tc_results_msg_pending(m) >= TC_RESULTS_MSG_ROWS_BYTES &&
-            flush_rows(k, m, task) != 0)
+        if (tc_results_msg_pending(m) >= TC_RESULTS_MSG_ROWS_BYTES && flush_rows(k) != 0)
             return 0;
     }
-    if (last && tc_results_msg_pending(m) > 0)
-        flush_rows(k, m, task);
     return 0;
 }
 
@@ -332,6 +336,7 @@ static void build_contents(struct tc_kafka *k)
     }
     if (tc_pipeline_task_finals(k->pipeline) != 0)
         fail(t, "out of memory");
+    flush_rows(k); /* before any progress says its rows were written */
     if (t->in_partitions > 0) {
         struct progress_walk pw = {k, 0};
         tc_partitions_each(k->parts, add_progress, &pw);

@@ -249,7 +249,7 @@ static int emit(struct merge_run *r, bool rest)
     if (r->output_failed) {
         return -1;
     }
-    struct tc_emitter em = {emit_to_output, r};
+    struct tc_emitter em = {emit_to_output, r, false};
     if (tc_merge_emit(r->m, r->x, rest, r->opts->top_n, &em) != 0) {
         if (!r->output_failed && !r->interrupted) {
             r->out_errno = ENOMEM;

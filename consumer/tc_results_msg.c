@@ -3,7 +3,6 @@
 
 #include "tc_grow.h"
 #include "tc_jsonstr.h"
-#include "tg_utf8.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -22,10 +21,14 @@ struct buf {
 };
 
 struct tc_results_msg {
-    struct buf head; /* a "rows" message up to its first username */
-    struct buf rows; /* the open "rows" message; empty when none is open */
-    uint64_t nrows;  /* rows in it */
-    struct buf out;  /* the progress message last formatted */
+    struct buf head;   /* a "windows" message up to its first window */
+    struct buf window; /* a window element up to its first username */
+    struct buf rows;   /* the open message; empty when none is open */
+    bool in_window;    /* the open message holds the window last set */
+    char *topic;       /* of the open message's head */
+    int64_t partition; /* of the open message's head */
+    uint64_t nrows;    /* rows in the open message */
+    struct buf out;    /* the progress message last formatted */
 };
 
 struct tc_results_msg *tc_results_msg_new(void)
@@ -38,7 +41,9 @@ void tc_results_msg_free(struct tc_results_msg *m)
     if (m == NULL)
         return;
     free(m->head.p);
+    free(m->window.p);
     free(m->rows.p);
+    free(m->topic);
     free(m->out.p);
     free(m);
 }
@@ -74,16 +79,66 @@ static void put_int(struct buf *b, int64_t v)
     put(b, num, (size_t)n);
 }
 
-/* A count is never near INT64_MAX; written unsigned all the same. */
-static void put_count(struct buf *b, uint64_t v)
+/* v's decimal digits, ending at num + 20: returns where they start. */
+static char *count_digits(uint64_t v, char num[20])
 {
-    char num[24];
-    char *p = num + sizeof num;
+    char *p = num + 20;
     do {
         *--p = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
+    return p;
+}
+
+/* A count is never near INT64_MAX; written unsigned all the same. */
+static void put_count(struct buf *b, uint64_t v)
+{
+    char num[20];
+    char *p = count_digits(v, num);
     put(b, p, (size_t)(num + sizeof num - p));
+}
+
+/* True when jansson writes name as it is, between quotes (no byte below
+ * U+0020, no '"' or '\\'): nearly every username. */
+static bool plain(const char *name, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
+/* "name":count, written in place when the name needs no escape: rows are
+ * most of a message and this is a results-topic run's busiest writer. */
+static void put_row(struct buf *b, const char *name, size_t len, uint64_t count)
+{
+    if (b->oom)
+        return;
+    if (!plain(name, len)) {
+        put_json(b, name, len);
+        put(b, ":", 1);
+        put_count(b, count);
+        return;
+    }
+    size_t most = len + 3 + 20; /* quotes, colon, UINT64_MAX's digits */
+    if (len > SIZE_MAX - most || most > SIZE_MAX - b->len ||
+        tc_grow((void **)&b->p, &b->cap, b->len + most, 1) != 0) {
+        b->oom = true;
+        return;
+    }
+    char *p = b->p + b->len;
+    *p++ = '"';
+    memcpy(p, name, len);
+    p += len;
+    *p++ = '"';
+    *p++ = ':';
+    char num[20];
+    char *d = count_digits(count, num);
+    size_t digits = (size_t)(num + sizeof num - d);
+    memcpy(p, d, digits);
+    b->len = (size_t)(p + digits - b->p);
 }
 
 static void reset(struct buf *b)
@@ -92,42 +147,73 @@ static void reset(struct buf *b)
     b->oom = false;
 }
 
-int tc_results_msg_window(struct tc_results_msg *m, const char *spec, const char *start,
-                          const char *end, const char *topic, int64_t partition)
+/* The message head of (topic, partition), formatted anew only when they
+ * change: a run sets a window per task and window, far more often. */
+static int set_head(struct tc_results_msg *m, const char *topic, int64_t partition)
 {
+    if (m->topic != NULL && m->partition == partition && strcmp(m->topic, topic) == 0 &&
+        !m->head.oom)
+        return 0;
+    char *copy = strdup(topic);
+    if (copy == NULL)
+        return -1;
+    free(m->topic);
+    m->topic = copy;
+    m->partition = partition;
     struct buf *h = &m->head;
     reset(h);
-    put_str(h, "{\"type\":\"rows\",\"window\":");
-    put_json(h, spec, strlen(spec));
-    put_str(h, ",\"start\":");
-    put_json(h, start, strlen(start));
-    put_str(h, ",\"end\":");
-    put_json(h, end, strlen(end));
-    put_str(h, ",\"final\":true,\"topic\":");
+    put_str(h, "{\"type\":\"windows\",\"final\":true,\"topic\":");
     put_json(h, topic, strlen(topic));
     put_str(h, ",\"partition\":");
     put_int(h, partition);
-    put_str(h, ",\"counts\":{");
-    reset(&m->rows);
-    m->nrows = 0;
+    put_str(h, ",\"windows\":[");
     return h->oom ? -1 : 0;
+}
+
+int tc_results_msg_window(struct tc_results_msg *m, const char *spec, const char *start,
+                          const char *end, const char *topic, int64_t partition)
+{
+    if (m->rows.len > 0 &&
+        (m->partition != partition || m->topic == NULL || strcmp(m->topic, topic) != 0))
+        return -1;
+    if (set_head(m, topic, partition) != 0)
+        return -1;
+    struct buf *w = &m->window;
+    reset(w);
+    put_str(w, "{\"window\":");
+    put_json(w, spec, strlen(spec));
+    put_str(w, ",\"start\":");
+    put_json(w, start, strlen(start));
+    put_str(w, ",\"end\":");
+    put_json(w, end, strlen(end));
+    put_str(w, ",\"counts\":{");
+    m->in_window = false;
+    return w->oom ? -1 : 0;
 }
 
 int tc_results_msg_add(struct tc_results_msg *m, const char *name, size_t name_len,
                        uint64_t count)
 {
-    if (!tg_utf8_valid(name, name_len))
-        return TC_RESULTS_MSG_BAD_NAME;
     struct buf *r = &m->rows;
-    if (r->len == 0)
+    size_t was = r->len;
+    if (r->len == 0) {
         put(r, m->head.p, m->head.len);
-    else
+        m->in_window = false;
+    }
+    if (!m->in_window) {
+        if (r->len > m->head.len)
+            put(r, "}},", 3); /* the window before: its counts, itself */
+        put(r, m->window.p, m->window.len);
+    } else {
         put(r, ",", 1);
-    put_json(r, name, name_len);
-    put(r, ":", 1);
-    put_count(r, count);
-    if (r->oom)
+    }
+    put_row(r, name, name_len, count);
+    if (r->oom) {
+        r->len = was;
+        r->oom = false;
         return -1;
+    }
+    m->in_window = true;
     m->nrows++;
     return 0;
 }
@@ -143,7 +229,7 @@ int tc_results_msg_take(struct tc_results_msg *m, const char **text, size_t *len
     struct buf *r = &m->rows;
     if (r->len == 0)
         return -1;
-    put(r, "}}", 2);
+    put(r, "}}]}", 4);
     if (r->oom)
         return -1;
     *text = r->p;
@@ -152,6 +238,7 @@ int tc_results_msg_take(struct tc_results_msg *m, const char **text, size_t *len
     /* The text stays valid until the next add, which starts over. */
     r->len = 0;
     m->nrows = 0;
+    m->in_window = false;
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "tc_hash.h"
+#include "tg_utf8.h"
 
 int tc_task_save(const struct tc_task *t, int64_t final_w, struct tc_ckbuf *buf)
 {
@@ -105,6 +106,10 @@ static int load_users(struct tc_task *t, struct tc_ckreader *rd, char *err, size
         const char *name = tc_ckreader_bytes(rd, &len);
         if (!tc_ckreader_ok(rd)) {
             LOAD_FAIL("truncated user table");
+        }
+        /* Names are written as JSON text (the results topic) unchecked. */
+        if (!tg_utf8_valid(name, len)) {
+            LOAD_FAIL("user name not valid UTF-8");
         }
         int64_t idx = tc_users_intern(t->users, name, len);
         if (idx < 0) {

@@ -156,7 +156,7 @@ static void check_round_trip(const struct tc_engine *e,
 static void check_keeps_working(struct tc_engine *e)
 {
     bool open = false;
-    const struct tc_emitter em = {check_window, &open};
+    const struct tc_emitter em = {check_window, &open, false};
     /* Record times come from tg_time_parse: years 0000-9999, give or take
      * a zone offset. */
     int64_t t = tc_engine_max_time(e);

@@ -19,8 +19,8 @@
 #     so the killed member's open transaction may show: the test asserts
 #     "no key with two counts" and "the model's keys and counts", not "no
 #     row twice", there;
-#   - a window of 10,000 users is split over "rows" messages below 100 KB
-#     that hold every user once (hand count);
+#   - a window of 10,000 users is split over "windows" messages below
+#     100 KB that hold every user once (hand count);
 #   - --output-topic without -G, or with FILE operands, or with
 #     --checkpoint; --changelog-topic without it: exit 64, one line;
 #   - a changelog topic that is missing and cannot be created (the local
@@ -31,6 +31,7 @@
 tg_require tgcount
 tg_require kcat
 tg_require python3
+tg_require jq
 export TG_USE_REAL_KAFKA=0
 
 tg_broker_start --topic skew:4 --topic results:2 --topic big:4 --topic results2:2 \
@@ -89,6 +90,7 @@ for p in range(4):
         o = json.loads(line); o["partition"] = p
         model[key(o)] = (o["count"], o["end"])
 rows, progress, twice, twocounts, badplace, order = {}, {}, 0, 0, 0, 0
+messages, several = 0, 0  # windows messages, those holding more than one window
 covered = {}  # (out partition, input partition) -> greatest watermark so far
 pending = []  # rows not yet covered by a progress: (out, part, end)
 for line in open(path):
@@ -97,16 +99,23 @@ for line in open(path):
     part = o["partition"]
     if k != str(part) or int(out) != part % 2 or o.get("topic") != sys.argv[4]:
         badplace += 1
-    if o["type"] == "rows":
-        if not o["final"] or not o["counts"] or len(v.encode()) > 100000 + 200: badplace += 1
-        for user, count in o["counts"].items():
-            kk = (o["window"], o["start"], part, user)
-            if kk in rows:
-                twice += 1
-                if rows[kk][0] != count: twocounts += 1
-            rows[kk] = (count, o["end"])
-            pending.append((part, o["end"]))
-    elif o["type"] == "row":
+    if o["type"] == "windows":
+        ws = o["windows"]
+        messages += 1
+        several += len(ws) > 1
+        if (not o["final"] or not ws or len(v.encode()) > 100000 + 300 or
+                len({(w["window"], w["start"]) for w in ws}) != len(ws)):
+            badplace += 1
+        for w in ws:
+            if not w["counts"]: badplace += 1
+            for user, count in w["counts"].items():
+                kk = (w["window"], w["start"], part, user)
+                if kk in rows:
+                    twice += 1
+                    if rows[kk][0] != count: twocounts += 1
+                rows[kk] = (count, w["end"])
+                pending.append((part, w["end"]))
+    elif o["type"] in ("row", "rows"):
         badplace += 1
     elif o["type"] == "progress":
         if o["partitions"] != 4: badplace += 1
@@ -116,7 +125,8 @@ order = len(pending)
 def say(ok, what):
     print(("ok" if ok else "FAIL") + ": " + what)
 say(len(rows) > 0, "rows were written (%d)" % len(rows))
-say(badplace == 0, "keyed by input partition, in output partition mod 2, final, rows messages below 100 KB, partitions 4 (%d bad)" % badplace)
+say(several > 0, "a partition's windows share messages (%d of %d hold several)" % (several, messages))
+say(badplace == 0, "keyed by input partition, in output partition mod 2, final, windows messages below 100 KB with each window once, partitions 4 (%d bad)" % badplace)
 if mode == "once":
     say(twice == 0, "no (window, start, partition, username) twice (%d)" % twice)
 say(twocounts == 0, "no key with two counts (%d)" % twocounts)
@@ -164,11 +174,29 @@ tg_check "one member -e: stats count rows, progress and transactions" \
 results results "$TG_TMP/one.results"
 # metric NAME: its value in the metrics file.
 metric() { sed -n "s/^$1 //p" "$TG_TMP/one.prom"; }
-tg_check_eq "one member -e: the rows metric counts the rows in the topic's rows messages" \
+tg_check_eq "one member -e: the rows metric counts the rows in the topic's windows messages" \
     "$(metric tgcount_results_rows_total)" \
     "$(cut -f3 "$TG_TMP/one.results" | python3 -c '
 import json, sys
-print(sum(len(o["counts"]) for o in map(json.loads, sys.stdin) if o["type"] == "rows"))')"
+print(sum(len(w["counts"]) for o in map(json.loads, sys.stdin) if o["type"] == "windows"
+          for w in o["windows"]))')"
+# The README's jq one-liner (taken from the README itself) gives one line
+# per row: the same rows as the entries of the windows messages, counted
+# by python.
+readme_jq=$(sed -n "s/^.*| jq -c '\(select(.type == \"windows\")[^']*\)'\`.*$/\1/p" \
+    "$(dirname "$0")/../../README.md")
+tg_check "one member -e: the README has a jq one-liner for the windows messages" \
+    test -n "$readme_jq"
+tg_check_eq "one member -e: the README's jq one-liner gives the rows, one per line" \
+    "$(cut -f3 "$TG_TMP/one.results" | jq -c "$readme_jq" | python3 -c '
+import json, sys
+print(sorted((o["window"], o["start"], o["partition"], o["username"], o["count"])
+             for o in map(json.loads, sys.stdin)))')" \
+    "$(cut -f3 "$TG_TMP/one.results" | python3 -c '
+import json, sys
+print(sorted((w["window"], w["start"], o["partition"], u, c)
+             for o in map(json.loads, sys.stdin) if o["type"] == "windows"
+             for w in o["windows"] for u, c in w["counts"].items()))')"
 tg_check_eq "one member -e: the progress metric counts the progress messages" \
     "$(metric tgcount_results_progress_total)" \
     "$(grep -c '"type":"progress"' "$TG_TMP/one.results")"
@@ -212,7 +240,7 @@ MEMBER=(tgcount -b "$B" -t big -G g2 "${SESSION[@]}" -o beginning -e
 pid=$!
 tg_cleanup_push "kill -9 $pid 2>/dev/null"
 some_rows() {
-    results results2 "$TG_TMP/partial" && grep -q "\"type\":\"rows\"" "$TG_TMP/partial"
+    results results2 "$TG_TMP/partial" && grep -q "\"type\":\"windows\"" "$TG_TMP/partial"
 }
 tg_check "SIGKILL: rows were written while the member ran" tg_wait_until 60 some_rows
 if kill -9 "$pid" 2>/dev/null; then
@@ -231,11 +259,11 @@ results results2 "$TG_TMP/kill.results"
 check "$TG_TMP/big" "$TG_TMP/kill.results" replayed big >"$TG_TMP/kill.verdicts"
 verdicts "SIGKILL and restart" "$TG_TMP/kill.verdicts"
 
-# ---- a window of many users: several rows messages -----------------------------------
+# ---- a window of many users: several windows messages --------------------------------
 # 10,000 users, one message each, in minute 12:00 of one partition, and
 # one record at 12:05 that moves W_p past the window: the 1m window's rows
 # (hand count: user_0..user_9999, 1 each, about 150 KB as JSON) are split
-# over "rows" messages below 100 KB that together hold every user once.
+# over "windows" messages below 100 KB that together hold every user once.
 python3 -c '
 import json
 for u in range(10001):
@@ -249,17 +277,18 @@ timeout 60 tgcount -b "$B" -t wide -G g5 "${SESSION[@]}" -o beginning -e -q -w 1
     --output-topic results5 --transactional-id tg-test-5 >/dev/null 2>"$TG_TMP/wide.err"
 tg_check_eq "many users: exit 0" "$?" 0
 results results5 "$TG_TMP/wide.results"
-tg_check_eq "many users: the 12:00 window in several rows messages below 100 KB, every user once" \
+tg_check_eq "many users: the 12:00 window in several windows messages below 100 KB, every user once" \
     "$(cut -f3 "$TG_TMP/wide.results" | python3 -c '
 import json, sys
 msgs, big, users = 0, 0, {}
 for v in sys.stdin:
     o = json.loads(v)
-    if o["type"] != "rows" or o["start"] != "2024-05-01T12:00:00Z":
+    ws = [w for w in o.get("windows", []) if w["start"] == "2024-05-01T12:00:00Z"]
+    if o["type"] != "windows" or not ws:
         continue
     msgs += 1
-    big += len(v.encode()) > 100000 + 200
-    for u, c in o["counts"].items():
+    big += len(v.encode()) > 100000 + 300
+    for u, c in ws[0]["counts"].items():
         users[u] = users.get(u, 0) + c
 want = {"user_%d" % u: 1 for u in range(10000)}
 print("messages>1" if msgs > 1 else "one message", "big=%d" % big,

@@ -241,46 +241,44 @@ results() {
     timeout 60 kcat -C -b "$B" -t "$1" -o beginning -e -q -X isolation.level=read_committed \
         -f '%s\n' >"$TG_TMP/$1.txt"
 }
-# survey FILE: "ROWS TWOCOUNTS CUTOFF": the rows (entries of the "rows"
-# messages), the keys (window, start, partition, username) seen with two
-# different counts, and the least over the partitions of the greatest
-# progress watermark.
-survey() {
-    python3 - "$1" <<'EOF'
+# topic_rows MODE FILE: over the rows of a results topic (the entries of
+# its row, rows and windows messages), MODE survey prints "ROWS TWOCOUNTS
+# CUTOFF": the rows, the keys (window, start, partition, username) seen
+# with two different counts, and the least over the partitions of the
+# greatest progress watermark; MODE rows prints the last count per key,
+# in model.rows' form.
+topic_rows() {
+    python3 - "$@" <<'EOF'
 import json, sys
-seen, two, rows, progress = {}, 0, 0, {}
-for line in open(sys.argv[1]):
+def entries(o):
+    if o["type"] == "row":
+        yield (o["window"], o["start"], o["partition"], o["username"]), o["count"]
+    elif o["type"] == "rows":
+        for user, count in o["counts"].items():
+            yield (o["window"], o["start"], o["partition"], user), count
+    elif o["type"] == "windows":
+        for w in o["windows"]:
+            for user, count in w["counts"].items():
+                yield (w["window"], w["start"], o["partition"], user), count
+last, two, rows, progress = {}, 0, 0, {}
+for line in open(sys.argv[2]):
     o = json.loads(line)
     if o["type"] == "progress":
         progress[o["partition"]] = max(progress.get(o["partition"], ""), o["watermark"])
-    if o["type"] != "rows":
-        continue
-    for user, count in o["counts"].items():
+    for k, count in entries(o):
         rows += 1
-        k = (o["window"], o["start"], o["partition"], user)
-        if k in seen and seen[k] != count:
+        if k in last and last[k] != count:
             two += 1
-        seen[k] = count
-print(rows, two, min(progress.values()) if len(progress) == 4 else "none")
+        last[k] = count
+if sys.argv[1] == "survey":
+    print(rows, two, min(progress.values()) if len(progress) == 4 else "none")
+else:
+    for (w, s, p, u), c in last.items():
+        print(w, s, p, u, c)
 EOF
 }
-# rows FILE: the rows of a results topic (row or rows messages), the last
-# count per key, in model.rows' form.
-rows() {
-    python3 - "$1" <<'EOF' | LC_ALL=C sort
-import json, sys
-last = {}
-for line in open(sys.argv[1]):
-    o = json.loads(line)
-    if o["type"] == "row":
-        last[(o["window"], o["start"], o["partition"], o["username"])] = o["count"]
-    elif o["type"] == "rows":
-        for user, count in o["counts"].items():
-            last[(o["window"], o["start"], o["partition"], user)] = count
-for (w, s, p, u), c in last.items():
-    print(w, s, p, u, c)
-EOF
-}
+survey() { topic_rows survey "$1"; }
+rows() { topic_rows rows "$1" | LC_ALL=C sort; }
 for s in a b; do
     results "res_$s"
     rows "$TG_TMP/res_$s.txt" >"$TG_TMP/res_$s.rows"

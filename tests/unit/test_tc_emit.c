@@ -73,7 +73,7 @@ static void setup(struct bench *b, const char *spec)
     b->us = tc_users_new(0);
     b->ps = tc_panes_new();
     b->x = tc_emit_new();
-    b->em = (struct tc_emitter){record, &b->seen};
+    b->em = (struct tc_emitter){record, &b->seen, false};
 }
 
 static void teardown(struct bench *b)

@@ -262,6 +262,14 @@ struct sink_capture {
     char text[1024];
 };
 
+static int compare_rows(const void *a, const void *b)
+{
+    const struct tc_row *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
 static int capture_task(void *ctx, uint32_t task, const struct tc_window *w,
                         const struct tc_row *rows, size_t n, bool first, bool last)
 {
@@ -272,9 +280,16 @@ static int capture_task(void *ctx, uint32_t task, const struct tc_window *w,
                                 (unsigned)task, (long long)(w->start_ms / S),
                                 (long long)(w->end_ms / S), w->final ? "" : "~");
     }
+    /* The sink's rows come in any order: sorted here as stdout's are, so
+     * that the texts compare (the tests' windows fit one part). */
+    struct tc_row sorted[64];
+    CHECK(n <= 64);
+    n = n < 64 ? n : 64;
+    memcpy(sorted, rows, n * sizeof *rows);
+    qsort(sorted, n, sizeof *sorted, compare_rows);
     for (size_t i = 0; i < n; i++) {
         len += (size_t)snprintf(c->text + len, sizeof c->text - len, " %s=%llu",
-                                rows[i].name, (unsigned long long)rows[i].count);
+                                sorted[i].name, (unsigned long long)sorted[i].count);
     }
     if (last) {
         snprintf(c->text + len, sizeof c->text - len, ";");

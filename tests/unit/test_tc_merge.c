@@ -68,7 +68,7 @@ static void emit(struct tc_merge *m, struct tc_emit *x, struct seen *s, bool res
 {
     s->m = m;
     s->text[0] = '\0';
-    struct tc_emitter em = {record, s};
+    struct tc_emitter em = {record, s, false};
     CHECK_INT(tc_merge_emit(m, x, rest, top_n, &em), 0);
 }
 

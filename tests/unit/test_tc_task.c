@@ -202,6 +202,21 @@ static void test_codec_layout(void)
     tc_task_free(bad);
     tc_ckbuf_clear(&high);
 
+    /* A user name that is not UTF-8 is refused: names go into the results
+     * topic's JSON unchecked.  "bo" becomes "b\xff" in place (same length). */
+    struct tc_ckbuf notutf8 = {0};
+    put_raw(&notutf8, got.data, got.len);
+    char *bo = memmem(notutf8.data, notutf8.len, "bo", 2);
+    CHECK(bo != NULL);
+    if (bo != NULL)
+        bo[1] = '\xff';
+    struct tc_task *bad8 = tc_task_new(&c.cfg);
+    tc_ckreader_init(&rd, notutf8.data, notutf8.len);
+    CHECK_INT(tc_task_load(bad8, t->w, &rd, err, sizeof err), -1);
+    CHECK_STR(err, "user name not valid UTF-8");
+    tc_task_free(bad8);
+    tc_ckbuf_clear(&notutf8);
+
     /* Only into a fresh task. */
     tc_ckreader_init(&rd, got.data, got.len);
     CHECK_INT(tc_task_load(u, t->w, &rd, err, sizeof err), -1);
