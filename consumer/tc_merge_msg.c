@@ -137,6 +137,10 @@ static int parse_rows(struct tc_merge_msg *msg, char *err, size_t errlen)
         parse_partition(msg, err, errlen) != 0) {
         return -1;
     }
+    /* Its one window is begun: msg->row holds the window's fields. */
+    msg->counts = json_object_get(msg->root, "counts");
+    msg->next = json_object_iter(msg->counts);
+    msg->window = 1;
     msg->nrows = n;
     msg->nwindows = 1;
     msg->kind = TC_MERGE_MSG_ROWS;
@@ -236,14 +240,6 @@ int tc_merge_msg_parse(struct tc_merge_msg *msg, const char *value, size_t len, 
     return 0;
 }
 
-/* The JSON object of window i: a rows message's root, or an element of a
- * windows message's array. */
-static json_t *window_json(const struct tc_merge_msg *msg, size_t i)
-{
-    return msg->kind == TC_MERGE_MSG_WINDOWS ? json_array_get(msg->windows, i)
-                                             : msg->root;
-}
-
 bool tc_merge_msg_window(const struct tc_merge_msg *msg, size_t i, struct tc_merge_row *r)
 {
     if (i >= msg->nwindows) {
@@ -254,9 +250,10 @@ bool tc_merge_msg_window(const struct tc_merge_msg *msg, size_t i, struct tc_mer
     r->user = NULL;
     r->user_len = 0;
     r->count = 0;
-    /* Checked by the parse: cannot fail. */
-    return msg->kind == TC_MERGE_MSG_ROW ||
-           parse_head(window_json(msg, i), r, why, sizeof why) == 0;
+    /* A row or rows message's one window is msg->row's; an element was
+     * checked by the parse: cannot fail. */
+    return msg->kind != TC_MERGE_MSG_WINDOWS ||
+           parse_head(json_array_get(msg->windows, i), r, why, sizeof why) == 0;
 }
 
 bool tc_merge_msg_next_row(struct tc_merge_msg *msg)
@@ -270,10 +267,11 @@ bool tc_merge_msg_next_row(struct tc_merge_msg *msg)
         return true;
     }
     /* The current window's entries are all given (or none was yet): the
-     * next window, non-empty (checked by the parse). */
+     * next element of a windows message, non-empty (checked by the parse;
+     * a rows message's one window was begun by the parse). */
     while (msg->next == NULL) {
         char why[256];
-        json_t *w = window_json(msg, msg->window);
+        json_t *w = json_array_get(msg->windows, msg->window);
         msg->window++;
         (void)parse_head(w, &msg->row, why, sizeof why);
         msg->counts = json_object_get(w, "counts");
