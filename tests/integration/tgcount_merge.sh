@@ -13,11 +13,16 @@
 # options --merge refuses; an empty results topic; one whose first offsets
 # were deleted (exit 65 with -e).  Batched "rows" messages mixed with rows,
 # counted by hand: last wins across both, malformed ones apply none of their
-# rows, a window split over messages, a row after final.  Then a random
+# rows, a window split over messages, a row after final.  "windows" messages
+# (several windows a message) counted by hand: a window continued in the
+# next message, mixed with rows and row messages, malformed ones (a bad
+# entry, a window refused by the state, one without counts) applying none of
+# their rows, told with their place.  Then a random
 # stream: the model's per-partition counts (tgcount_model.py results) as rows
 # and progress, --merge -e against what the model derives, and its final
 # windows against tgcount itself; the same rows as randomly split "rows"
-# messages (merge_rows.py): the same output.
+# messages (merge_rows.py), as "windows" messages and as a mix of the three
+# kinds: the same output.
 . "$(dirname "$0")/../lib.sh"
 tg_require tgcount
 tg_require kcat
