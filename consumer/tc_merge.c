@@ -207,10 +207,10 @@ static int compare(const struct tc_merge *m, int64_t end, int64_t start, uint32_
     return strcmp(m->specs[spec], m->specs[w->spec]);
 }
 
-/* The window (spec, start) with its end, added when new.  NULL with err
- * when it contradicts a known one or memory ran out. */
-static struct mwin *find_window(struct tc_merge *m, uint32_t spec, int64_t start,
-                                int64_t end, char *err, size_t errlen)
+/* Where the window (spec, start, end) is or would go in m->w; *found when
+ * it is there. */
+static size_t locate(const struct tc_merge *m, uint32_t spec, int64_t start, int64_t end,
+                     bool *found)
 {
     size_t lo = 0, hi = m->nw;
     while (lo < hi) {
@@ -221,17 +221,38 @@ static struct mwin *find_window(struct tc_merge *m, uint32_t spec, int64_t start
             hi = mid;
         }
     }
-    if (lo < m->nw && compare(m, end, start, spec, m->w[lo]) == 0) {
-        return m->w[lo];
-    }
-    /* The same (spec, start) with another end would be another window
-     * under the same name: the writers disagree on what the spec means. */
+    *found = lo < m->nw && compare(m, end, start, spec, m->w[lo]) == 0;
+    return lo;
+}
+
+/* The same (spec, start) as a window held, with another end, would be
+ * another window under the same name: the writers disagree on what the
+ * spec means.  -1 with err then. */
+static int two_ends(const struct tc_merge *m, uint32_t spec, int64_t start, char *err,
+                    size_t errlen)
+{
     for (size_t i = 0; i < m->nw; i++) {
         if (m->w[i]->spec == spec && m->w[i]->start_ms == start) {
             snprintf(err, errlen, "window %s at %" PRId64 " has two ends", m->specs[spec],
                      start);
-            return NULL;
+            return -1;
         }
+    }
+    return 0;
+}
+
+/* The window (spec, start) with its end, added when new.  NULL with err
+ * when it contradicts a known one or memory ran out. */
+static struct mwin *find_window(struct tc_merge *m, uint32_t spec, int64_t start,
+                                int64_t end, char *err, size_t errlen)
+{
+    bool found;
+    size_t lo = locate(m, spec, start, end, &found);
+    if (found) {
+        return m->w[lo];
+    }
+    if (two_ends(m, spec, start, err, errlen) != 0) {
+        return NULL;
     }
     struct mwin *w = calloc(1, sizeof *w);
     if (w == NULL || (w->us = tc_users_new(0)) == NULL ||
@@ -249,13 +270,44 @@ static struct mwin *find_window(struct tc_merge *m, uint32_t spec, int64_t start
     return w;
 }
 
-int tc_merge_add_row(struct tc_merge *m, const struct tc_merge_row *r, char *err,
-                     size_t errlen)
+/* What tc_merge_add_row refuses in a row's own fields. */
+static int check_fields(const struct tc_merge_row *r, char *err, size_t errlen)
 {
     if (r->end_ms <= r->start_ms || r->partition < 0) {
         snprintf(err, errlen, "%s",
                  r->partition < 0 ? "negative partition"
                                   : "the window ends before it starts");
+        return -1;
+    }
+    return 0;
+}
+
+int tc_merge_check_window(const struct tc_merge *m, const struct tc_merge_row *r,
+                          char *err, size_t errlen)
+{
+    if (check_fields(r, err, errlen) != 0) {
+        return -1;
+    }
+    if (r->end_ms <= m->final_upto) {
+        return 0; /* told as a row after final, not refused */
+    }
+    int64_t spec = spec_find(m, r->spec, r->spec_len);
+    if (spec < 0) {
+        if (m->nspecs == TC_MERGE_MAX_SPECS) {
+            snprintf(err, errlen, "more than %d window specs", TC_MERGE_MAX_SPECS);
+            return -1;
+        }
+        return 0; /* a new spec: a new window */
+    }
+    bool found;
+    (void)locate(m, (uint32_t)spec, r->start_ms, r->end_ms, &found);
+    return found ? 0 : two_ends(m, (uint32_t)spec, r->start_ms, err, errlen);
+}
+
+int tc_merge_add_row(struct tc_merge *m, const struct tc_merge_row *r, char *err,
+                     size_t errlen)
+{
+    if (check_fields(r, err, errlen) != 0) {
         return -1;
     }
     if (r->end_ms <= m->final_upto) {

@@ -96,6 +96,15 @@ void tc_merge_free(struct tc_merge *m);
 int tc_merge_add_row(struct tc_merge *m, const struct tc_merge_row *r, char *err,
                      size_t errlen);
 
+/* Whether tc_merge_add_row would refuse a row of r's window (spec, start,
+ * end, partition; user and count unused) for a reason other than memory:
+ * 0, or -1 with err as tc_merge_add_row's.  The state is unchanged: a
+ * message of several windows checks them all before applying any row.
+ * (Two new specs in one message could still pass one by one and together
+ * exceed TC_MERGE_MAX_SPECS.) */
+int tc_merge_check_window(const struct tc_merge *m, const struct tc_merge_row *r,
+                          char *err, size_t errlen);
+
 /* Applies a progress.  Returns 0, or -1 with err set (partition outside
  * 0..partitions-1, too many partitions, out of memory). */
 int tc_merge_add_progress(struct tc_merge *m, const struct tc_merge_progress *p,

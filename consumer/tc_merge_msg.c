@@ -7,34 +7,6 @@
 
 #include "tg_time.h"
 
-void tc_merge_msg_clear(struct tc_merge_msg *msg)
-{
-    if (msg == NULL) {
-        return;
-    }
-    json_decref(msg->root);
-    msg->root = NULL;
-    msg->counts = NULL;
-    msg->next = NULL;
-    msg->nrows = 0;
-}
-
-bool tc_merge_msg_next_row(struct tc_merge_msg *msg)
-{
-    /* nrows is 0 unless the parse succeeded with rows. */
-    if (msg->given >= msg->nrows) {
-        return false;
-    }
-    msg->given++;
-    if (msg->kind == TC_MERGE_MSG_ROWS) {
-        msg->row.user = json_object_iter_key(msg->next);
-        msg->row.user_len = json_object_iter_key_len(msg->next);
-        msg->row.count = (uint64_t)json_integer_value(json_object_iter_value(msg->next));
-        msg->next = json_object_iter_next(msg->counts, msg->next);
-    }
-    return true;
-}
-
 /* Field name of root as a string: 0 with *s and *len, or -1 with err. */
 static int get_string(json_t *root, const char *name, const char **s, size_t *len,
                       char *err, size_t errlen)
@@ -80,23 +52,64 @@ static int get_time(json_t *root, const char *name, int64_t *ms, char *err, size
     return 0;
 }
 
-/* The fields a row and a rows message share: window, start, end and
- * partition. */
-static int parse_shared(struct tc_merge_msg *msg, char *err, size_t errlen)
+/* The partition, shared by every row of a message. */
+static int parse_partition(struct tc_merge_msg *msg, char *err, size_t errlen)
 {
-    struct tc_merge_row *r = &msg->row;
     int64_t partition;
-    if (get_string(msg->root, "window", &r->spec, &r->spec_len, err, errlen) != 0 ||
-        get_time(msg->root, "start", &r->start_ms, err, errlen) != 0 ||
-        get_time(msg->root, "end", &r->end_ms, err, errlen) != 0 ||
-        get_count(msg->root, "partition", INT32_MAX, &partition, err, errlen) != 0) {
+    if (get_count(msg->root, "partition", INT32_MAX, &partition, err, errlen) != 0) {
+        return -1;
+    }
+    msg->row.partition = (int32_t)partition;
+    return 0;
+}
+
+/* The fields that name a window (of a row, a rows message or a window
+ * element of a windows message) into r: window, start and end. */
+static int parse_head(json_t *w, struct tc_merge_row *r, char *err, size_t errlen)
+{
+    if (get_string(w, "window", &r->spec, &r->spec_len, err, errlen) != 0 ||
+        get_time(w, "start", &r->start_ms, err, errlen) != 0 ||
+        get_time(w, "end", &r->end_ms, err, errlen) != 0) {
         return -1;
     }
     if (r->spec_len == 0) {
         snprintf(err, errlen, "\"window\" is empty");
         return -1;
     }
-    r->partition = (int32_t)partition;
+    return 0;
+}
+
+/* A window with its counts: a rows message, or one element of a windows
+ * message.  Every entry of counts is checked here, before any row is
+ * given: the message is valid or malformed as a whole.  The entries are
+ * not named in err (a username is arbitrary text): their position is.
+ * *n: the entries. */
+static int parse_window(json_t *w, struct tc_merge_row *r, size_t *n, char *err,
+                        size_t errlen)
+{
+    if (parse_head(w, r, err, errlen) != 0) {
+        return -1;
+    }
+    json_t *counts = json_object_get(w, "counts");
+    if (!json_is_object(counts)) {
+        snprintf(err, errlen, "\"counts\" is %s",
+                 counts == NULL ? "missing" : "not an object");
+        return -1;
+    }
+    *n = 0;
+    for (void *it = json_object_iter(counts); it != NULL;
+         it = json_object_iter_next(counts, it)) {
+        json_t *v = json_object_iter_value(it);
+        ++*n;
+        if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            snprintf(err, errlen, "\"counts\": entry %zu is not an integer in range", *n);
+            return -1;
+        }
+    }
+    if (*n == 0) {
+        snprintf(err, errlen, "\"counts\" is empty");
+        return -1;
+    }
     return 0;
 }
 
@@ -104,49 +117,70 @@ static int parse_row(struct tc_merge_msg *msg, char *err, size_t errlen)
 {
     struct tc_merge_row *r = &msg->row;
     int64_t count;
-    if (parse_shared(msg, err, errlen) != 0 ||
+    if (parse_head(msg->root, r, err, errlen) != 0 ||
+        parse_partition(msg, err, errlen) != 0 ||
         get_string(msg->root, "username", &r->user, &r->user_len, err, errlen) != 0 ||
         get_count(msg->root, "count", INT64_MAX, &count, err, errlen) != 0) {
         return -1;
     }
     r->count = (uint64_t)count;
     msg->nrows = 1;
+    msg->nwindows = 1;
     msg->kind = TC_MERGE_MSG_ROW;
     return 0;
 }
 
-/* Every entry of counts is checked here, before any row is given: a rows
- * message is valid or malformed as a whole.  The entries are not named in
- * err (a username is arbitrary text): their position in the message is. */
 static int parse_rows(struct tc_merge_msg *msg, char *err, size_t errlen)
 {
-    if (parse_shared(msg, err, errlen) != 0) {
+    size_t n;
+    if (parse_window(msg->root, &msg->row, &n, err, errlen) != 0 ||
+        parse_partition(msg, err, errlen) != 0) {
         return -1;
     }
-    json_t *counts = json_object_get(msg->root, "counts");
-    if (!json_is_object(counts)) {
-        snprintf(err, errlen, "\"counts\" is %s",
-                 counts == NULL ? "missing" : "not an object");
+    /* Its one window is begun: msg->row holds the window's fields. */
+    msg->counts = json_object_get(msg->root, "counts");
+    msg->next = json_object_iter(msg->counts);
+    msg->window = 1;
+    msg->nrows = n;
+    msg->nwindows = 1;
+    msg->kind = TC_MERGE_MSG_ROWS;
+    return 0;
+}
+
+/* Every window element is checked, as a rows message's fields are, with
+ * its position (from 1) in the reason. */
+static int parse_windows(struct tc_merge_msg *msg, char *err, size_t errlen)
+{
+    if (parse_partition(msg, err, errlen) != 0) {
         return -1;
     }
-    size_t n = 0;
-    for (void *it = json_object_iter(counts); it != NULL;
-         it = json_object_iter_next(counts, it)) {
-        json_t *v = json_object_iter_value(it);
-        n++;
-        if (!json_is_integer(v) || json_integer_value(v) < 0) {
-            snprintf(err, errlen, "\"counts\": entry %zu is not an integer in range", n);
+    json_t *windows = json_object_get(msg->root, "windows");
+    if (!json_is_array(windows) || json_array_size(windows) == 0) {
+        snprintf(err, errlen, "\"windows\" is %s",
+                 windows == NULL           ? "missing"
+                 : !json_is_array(windows) ? "not an array"
+                                           : "empty");
+        return -1;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < json_array_size(windows); i++) {
+        json_t *w = json_array_get(windows, i);
+        char why[256];
+        size_t n = 0;
+        if (!json_is_object(w)) {
+            snprintf(err, errlen, "\"windows\": element %zu is not an object", i + 1);
             return -1;
         }
+        if (parse_window(w, &msg->row, &n, why, sizeof why) != 0) {
+            snprintf(err, errlen, "\"windows\": element %zu: %s", i + 1, why);
+            return -1;
+        }
+        total += n;
     }
-    if (n == 0) {
-        snprintf(err, errlen, "\"counts\" is empty");
-        return -1;
-    }
-    msg->counts = counts;
-    msg->next = json_object_iter(counts);
-    msg->nrows = n;
-    msg->kind = TC_MERGE_MSG_ROWS;
+    msg->windows = windows;
+    msg->nrows = total;
+    msg->nwindows = json_array_size(windows);
+    msg->kind = TC_MERGE_MSG_WINDOWS;
     return 0;
 }
 
@@ -196,9 +230,70 @@ int tc_merge_msg_parse(struct tc_merge_msg *msg, const char *value, size_t len, 
     if (strcmp(type, "rows") == 0) {
         return parse_rows(msg, err, errlen);
     }
+    if (strcmp(type, "windows") == 0) {
+        return parse_windows(msg, err, errlen);
+    }
     if (strcmp(type, "progress") == 0) {
         return parse_progress(msg, err, errlen);
     }
     msg->kind = TC_MERGE_MSG_OTHER;
     return 0;
+}
+
+bool tc_merge_msg_window(const struct tc_merge_msg *msg, size_t i, struct tc_merge_row *r)
+{
+    if (i >= msg->nwindows) {
+        return false;
+    }
+    char why[256];
+    *r = msg->row;
+    r->user = NULL;
+    r->user_len = 0;
+    r->count = 0;
+    /* A row or rows message's one window is msg->row's; an element was
+     * checked by the parse: cannot fail. */
+    return msg->kind != TC_MERGE_MSG_WINDOWS ||
+           parse_head(json_array_get(msg->windows, i), r, why, sizeof why) == 0;
+}
+
+bool tc_merge_msg_next_row(struct tc_merge_msg *msg)
+{
+    /* nrows is 0 unless the parse succeeded with rows. */
+    if (msg->given >= msg->nrows) {
+        return false;
+    }
+    msg->given++;
+    if (msg->kind == TC_MERGE_MSG_ROW) {
+        return true;
+    }
+    /* The current window's entries are all given (or none was yet): the
+     * next element of a windows message, non-empty (checked by the parse;
+     * a rows message's one window was begun by the parse). */
+    while (msg->next == NULL) {
+        char why[256];
+        json_t *w = json_array_get(msg->windows, msg->window);
+        msg->window++;
+        (void)parse_head(w, &msg->row, why, sizeof why);
+        msg->counts = json_object_get(w, "counts");
+        msg->next = json_object_iter(msg->counts);
+    }
+    msg->row.user = json_object_iter_key(msg->next);
+    msg->row.user_len = json_object_iter_key_len(msg->next);
+    msg->row.count = (uint64_t)json_integer_value(json_object_iter_value(msg->next));
+    msg->next = json_object_iter_next(msg->counts, msg->next);
+    return true;
+}
+
+void tc_merge_msg_clear(struct tc_merge_msg *msg)
+{
+    if (msg == NULL) {
+        return;
+    }
+    json_decref(msg->root);
+    msg->root = NULL;
+    msg->windows = NULL;
+    msg->counts = NULL;
+    msg->next = NULL;
+    msg->nrows = 0;
+    msg->nwindows = 0;
 }

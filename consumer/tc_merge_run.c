@@ -288,15 +288,27 @@ static void tell_after_final(struct merge_run *r, const rd_kafka_message_t *msg,
                 row->spec, start);
 }
 
-/* The rows of a row or rows message (checked whole by the parse), each as
- * a row message.  What tc_merge_add_row refuses, other than memory, is a
- * matter of the fields the rows share (window, start, end, partition): the
- * first row is refused, and none is applied.  Memory running out for a
- * later row leaves the ones before it applied, as rows read before. */
+/* The rows of a row, rows or windows message (checked whole by the
+ * parse), each as a row message.  What tc_merge_add_row refuses, other
+ * than memory, is a matter of the fields a window's rows share (window,
+ * start, end, partition): every window of the message is checked against
+ * the state first, and when one is refused none of the message's rows is
+ * applied.  Memory running out for a later row (or, rarer, two new specs
+ * in one message passing the check one by one over TC_MERGE_MAX_SPECS)
+ * leaves the ones before it applied, as rows read before; so do two new
+ * windows of one message that contradict each other (the same spec and
+ * start, two ends), which no writer makes. */
 static void apply_rows(struct merge_run *r, const rd_kafka_message_t *msg,
                        struct tc_merge_msg *mm)
 {
     char why[512];
+    struct tc_merge_row w;
+    for (size_t i = 0; tc_merge_msg_window(mm, i, &w); i++) {
+        if (tc_merge_check_window(r->m, &w, why, sizeof why) != 0) {
+            tell_malformed(r, msg, why);
+            return;
+        }
+    }
     while (tc_merge_msg_next_row(mm)) {
         int rc = tc_merge_add_row(r->m, &mm->row, why, sizeof why);
         if (rc < 0) {

@@ -13,11 +13,16 @@
 # options --merge refuses; an empty results topic; one whose first offsets
 # were deleted (exit 65 with -e).  Batched "rows" messages mixed with rows,
 # counted by hand: last wins across both, malformed ones apply none of their
-# rows, a window split over messages, a row after final.  Then a random
+# rows, a window split over messages, a row after final.  "windows" messages
+# (several windows a message) counted by hand: a window continued in the
+# next message, mixed with rows and row messages, malformed ones (a bad
+# entry, a window refused by the state, one without counts) applying none of
+# their rows, told with their place.  Then a random
 # stream: the model's per-partition counts (tgcount_model.py results) as rows
 # and progress, --merge -e against what the model derives, and its final
 # windows against tgcount itself; the same rows as randomly split "rows"
-# messages (merge_rows.py): the same output.
+# messages (merge_rows.py), as "windows" messages and as a mix of the three
+# kinds: the same output.
 . "$(dirname "$0")/../lib.sh"
 tg_require tgcount
 tg_require kcat
@@ -313,6 +318,70 @@ tg_check "rows -e: the row after final is told, as a row's" grep -qx \
 tg_check_eq "rows -e: told once (one row of the message was late)" \
     "$(grep -c 'arrived after the window was printed final' "$TG_TMP/b.err")" 1
 
+# ---- "windows" messages (what tgcount --output-topic writes), counted by hand --
+# One output partition again.  win SPEC START END COUNTS: one window element
+# (START, END as HH:MM of 2024-05-01); windows P ELEMENT...: one "windows"
+# message of input partition P.
+tg_kafka_local topic wbatched 1 >/dev/null
+: >"$TG_TMP/b"
+win() {
+    printf '{"window":"%s","start":"2024-05-01T%s:00Z","end":"2024-05-01T%s:00Z","counts":%s}' \
+        "$1" "$2" "$3" "$4"
+}
+windows() {
+    local p=$1 IFS=,
+    shift
+    printf '%s:{"type":"windows","final":true,"topic":"telegram_messages","partition":%s,"windows":[%s]}\n' \
+        "$p" "$p" "$*" >>"$TG_TMP/b"
+}
+windows 0 "$(win 1m 12:00 12:01 '{"alice":2,"bob":1}')" \
+    "$(win 2m/1m 11:59 12:01 '{"alice":2}')"                 # @0
+windows 0 "$(win 1m 12:00 12:01 '{"carol":5}')"              # @1 12:00 continued
+rows 1 1m 00:00 01:00 '{"dave":3}'                           # @2 a rows message
+brow 1 1m 00:00 01:00 dave 4                                 # @3 and a row: 4 wins
+windows 2 "$(win 1m 12:00 12:01 '{"erin":1}')" \
+    "$(win 1m 12:01 12:02 '{"erin":6,"frank":0}')"           # @4
+# Malformed, none of their rows applied: a negative count in the second
+# window; a window with another end (refused by the merge state) after a
+# valid one; a window without counts, an unknown field (ignored) elsewhere.
+windows 1 "$(win 1m 12:00 12:01 '{"alice":100}')" \
+    "$(win 1m 12:01 12:02 '{"zed":-1}')"                     # @5
+windows 1 "$(win 1m 12:01 12:02 '{"bob":7}')" \
+    "$(win 1m 12:00 12:02 '{"xavier":50}')"                  # @6
+windows 2 '{"window":"1m","start":"2024-05-01T12:01:00Z","end":"2024-05-01T12:02:00Z","new":1,"counts":{"yan":1}}' \
+    '{"window":"1m","start":"2024-05-01T12:02:00Z","end":"2024-05-01T12:03:00Z"}' # @7
+bprogress 0 01:00                                            # @8
+bprogress 1 01:00                                            # @9
+bprogress 2 01:00                                            # @10
+timeout 30 kcat -P -b "$B" -t wbatched -p 0 -K: -l "$TG_TMP/b"
+# By hand: 11:59 2m/1m alice 2; 12:00 1m alice 2, bob 1, carol 5, dave 4,
+# erin 1 (final); 12:01 1m erin 6 (frank's 0 is left out), provisional.
+cat >"$TG_TMP/whand.txt" <<'EOF2'
+# 2m/1m 2024-05-01T11:59:00Z 2024-05-01T12:01:00Z
+alice, 2
+# 1m 2024-05-01T12:00:00Z 2024-05-01T12:01:00Z
+carol, 5
+dave, 4
+alice, 2
+bob, 1
+erin, 1
+# 1m 2024-05-01T12:01:00Z 2024-05-01T12:02:00Z provisional
+erin, 6
+EOF2
+TOPIC=wbatched merge -e --stats >"$TG_TMP/w.txt" 2>"$TG_TMP/w.err"
+tg_check_eq "windows -e: exit 0" "$?" 0
+tg_check_files_eq "windows -e: the hand count" "$TG_TMP/w.txt" "$TG_TMP/whand.txt"
+# Rows: 3 + 1 + 1 + 1 + 3 entries; rewritten: dave.
+tg_check "windows -e: stats, per entry" grep -qx 'tgcount: stats: messages=11 rows=9 progress=3 same=0 rewritten=1 after_final=0 malformed=3 ignored=0 windows=3 provisional=1 lost=0 partitions=3 watermark=2024-05-01T12:01:00Z' "$TG_TMP/w.err"
+tg_check "windows -e: a bad entry makes the message malformed, with its place" grep -qx \
+    'tgcount: warning: wbatched\[0\]@5: "windows": element 2: "counts": entry 1 is not an integer in range' \
+    "$TG_TMP/w.err"
+tg_check "windows -e: a window the state refuses, the whole message too" grep -q \
+    '^tgcount: warning: wbatched\[0\]@6: window 1m at .* has two ends' "$TG_TMP/w.err"
+tg_check "windows -e: and a window without counts" grep -qx \
+    'tgcount: warning: wbatched\[0\]@7: "windows": element 2: "counts" is missing' \
+    "$TG_TMP/w.err"
+
 # ---- random streams: the model's per-partition counts ----------------------
 # Records spread over 3 input partitions; the model (tgcount_model.py, each
 # partition judged by its own W_p) writes the results topic a correct writer
@@ -322,7 +391,8 @@ tg_check_eq "rows -e: told once (one row of the message was late)" \
 # over the same records (a 3-partition topic read with -e), marks removed.
 # upto FILE END: the windows of text output FILE ending at or before END.
 upto() { awk -v g="$2" '/^# /{keep = ($4 <= g)} keep' "$1"; }
-provisional=0 split=0 multirow=0
+provisional=0 split=0 multirow=0 wsplit=0 wmulti=0
+declare -A kinds
 ROWS="$(dirname "$0")/merge_rows.py"
 # produce_results FILE TOPIC: FILE's "P:MESSAGE" lines (the model's results,
 # keyed by input partition) into TOPIC; 3 output partitions for 3 input
@@ -374,6 +444,39 @@ for seed in 7 11 12; do
     tg_check_eq "seed $seed, as rows messages: every row applied once" \
         "$(grep -o ' rows=[0-9]* progress=[0-9]* same=0 rewritten=0 after_final=0 malformed=0 ' "$TG_TMP/mr.err")" \
         "$(grep -o ' rows=[0-9]* progress=[0-9]* same=0 rewritten=0 after_final=0 malformed=0 ' "$TG_TMP/m1.err")"
+    # The same rows as "windows" messages (several windows a message, a
+    # window's users spread over consecutive messages), then as a mix of
+    # row, rows and windows messages: the same merged view, row for row.
+    for mode in windows mix; do
+        tg_kafka_local topic "rnd$mode$seed" 3 >/dev/null
+        python3 "$ROWS" "$seed" "$mode" <"$TG_TMP/results" >"$TG_TMP/$mode"
+        produce_results "$TG_TMP/$mode" "rnd$mode$seed"
+        TOPIC="rnd$mode$seed" merge -e --stats >"$TG_TMP/mw.txt" 2>"$TG_TMP/mw.err"
+        tg_check_eq "seed $seed, as $mode messages: exit 0" "$?" 0
+        tg_check_files_eq "seed $seed, as $mode messages: the model's merged view" \
+            "$TG_TMP/mw.txt" "$TG_TMP/merged.txt"
+        tg_check_eq "seed $seed, as $mode messages: every row applied once" \
+            "$(grep -o ' rows=[0-9]* progress=[0-9]* same=0 rewritten=0 after_final=0 malformed=0 ' "$TG_TMP/mw.err")" \
+            "$(grep -o ' rows=[0-9]* progress=[0-9]* same=0 rewritten=0 after_final=0 malformed=0 ' "$TG_TMP/m1.err")"
+    done
+    # Windows split over "windows" messages, messages holding several
+    # windows, and the three kinds in the mix (over every seed: all must
+    # happen).
+    read -r ws wm < <(python3 -c '
+import collections, json, sys
+per = collections.Counter(); multi = 0
+for line in open(sys.argv[1]):
+    m = json.loads(line.split(":", 1)[1])
+    if m["type"] == "windows":
+        for w in m["windows"]:
+            per[(w["window"], w["start"], m["partition"])] += 1
+        multi += len(m["windows"]) > 1
+print(sum(n > 1 for n in per.values()), multi)' "$TG_TMP/windows")
+    wsplit=$((wsplit + ws))
+    wmulti=$((wmulti + wm))
+    for k in row rows windows; do
+        kinds[$k]=$((${kinds[$k]:-0} + $(grep -c "^[0-9]*:{\"type\":\"$k\"" "$TG_TMP/mix")))
+    done
     # How many windows were split over several messages, and messages held
     # several rows (over every seed: both must happen).
     read -r s m < <(python3 -c '
@@ -403,3 +506,7 @@ done
 tg_check "the seeds give provisional windows too" test "$provisional" -gt 0
 tg_check "the seeds' rows messages split windows ($split)" test "$split" -gt 0
 tg_check "and hold several rows ($multirow)" test "$multirow" -gt 0
+tg_check "the seeds' windows messages split windows ($wsplit)" test "$wsplit" -gt 0
+tg_check "and hold several windows ($wmulti)" test "$wmulti" -gt 0
+tg_check "the mixes hold row, rows and windows messages (${kinds[row]} ${kinds[rows]} ${kinds[windows]})" \
+    test "${kinds[row]}" -gt 0 -a "${kinds[rows]}" -gt 0 -a "${kinds[windows]}" -gt 0
