@@ -104,7 +104,8 @@ for line in open(path):
         messages += 1
         several += len(ws) > 1
         if (not o["final"] or not ws or len(v.encode()) > 100000 + 300 or
-                len({(w["window"], w["start"]) for w in ws}) != len(ws)):
+                len({(w["window"], w["start"]) for w in ws}) != len(ws) or
+                [w["end"] for w in ws] != sorted(w["end"] for w in ws)):
             badplace += 1
         for w in ws:
             if not w["counts"]: badplace += 1
@@ -126,7 +127,7 @@ def say(ok, what):
     print(("ok" if ok else "FAIL") + ": " + what)
 say(len(rows) > 0, "rows were written (%d)" % len(rows))
 say(several > 0, "a partition's windows share messages (%d of %d hold several)" % (several, messages))
-say(badplace == 0, "keyed by input partition, in output partition mod 2, final, windows messages below 100 KB with each window once, partitions 4 (%d bad)" % badplace)
+say(badplace == 0, "keyed by input partition, in output partition mod 2, final, windows messages below 100 KB with each window once, in order of end, partitions 4 (%d bad)" % badplace)
 if mode == "once":
     say(twice == 0, "no (window, start, partition, username) twice (%d)" % twice)
 say(twocounts == 0, "no key with two counts (%d)" % twocounts)
