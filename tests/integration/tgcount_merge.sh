@@ -192,7 +192,8 @@ tg_check "follow: and totalled" grep -q 'warning: 1 row arrived after its window
 
 # ---- options ----------------------------------------------------------------
 for o in "-w 1m" "-l 0" "-G g" "-p 0" "-o end" "--idle off" "--emit changes" \
-    "--checkpoint $TG_TMP/ck"; do
+    "--checkpoint $TG_TMP/ck" "--live" "--live-output $TG_TMP/lo" "--no-dedup" \
+    "--metrics-file $TG_TMP/m.prom" "--stats-interval 5s" "--late-file $TG_TMP/late"; do
     tgcount --merge -b "$B" -t res -e $o >"$TG_TMP/o.out" 2>"$TG_TMP/o.err"
     st=$?
     tg_check_eq "--merge $o: exit 64" "$st" 64
