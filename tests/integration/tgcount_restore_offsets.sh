@@ -161,10 +161,10 @@ member() {
 # queued per partition, so librdkafka fetches one batch about a second
 # apart: a member needs several seconds to read the topic.
 NR=3500
-produce slow 0 0 $NR -X batch.num.messages=500
-produce slow 1 0 $NR -X batch.num.messages=500
 rebalance() {
     local p1 p2
+    produce slow 0 0 $NR -X batch.num.messages=500
+    produce slow 1 0 $NR -X batch.num.messages=500
     slowm() {
         local name=$1
         shift
@@ -211,12 +211,14 @@ produce in 0 0 $N1
 produce in 1 0 $N1
 member gE resE e1 -o beginning -e &
 pe=$!
+tg_cleanup_push "kill -9 $pe 2>/dev/null"
 member gB resB b1 -o beginning -e &
 pb=$!
-wait $pe
-tg_check_eq "(1) group E, first batch -e: exit 0" "$?" 0
-wait $pb
-tg_check_eq "(1) group B, first batch -e: exit 0" "$?" 0
+tg_cleanup_push "kill -9 $pb 2>/dev/null"
+finish $pe 60
+tg_check_eq "(1) group E, first batch -e: exit 0" "$rc" 0
+finish $pb 60
+tg_check_eq "(1) group B, first batch -e: exit 0" "$rc" 0
 tg_check_eq "(1) group E, first batch: read=$((2 * N1))" "$(sfield read "$TG_TMP/e1.err")" $((2 * N1))
 tg_check_eq "(1) group B, first batch: read=$((2 * N1))" "$(sfield read "$TG_TMP/b1.err")" $((2 * N1))
 produce in 0 $N1 $N2
@@ -224,12 +226,13 @@ produce in 1 $N1 $N2
 # Group E's restart ends (-e); group B's follows the topic, for (3) too.
 member gE resE e2 -o end -e --metrics-file "$TG_TMP/e2.prom" &
 pe=$!
+tg_cleanup_push "kill -9 $pe 2>/dev/null"
 member gB resB b2 -o beginning --commit-interval 100ms --stats-interval 100ms \
     --metrics-file "$TG_TMP/b2.prom" &
 pb=$!
 tg_cleanup_push "kill -9 $pb 2>/dev/null"
-wait $pe
-tg_check_eq "(1) group E restarted with -o end: exit 0" "$?" 0
+finish $pe 60
+tg_check_eq "(1) group E restarted with -o end: exit 0" "$rc" 0
 model_rows in >"$TG_TMP/e.model"
 tg_check "(1) the model has rows ($(wc -l <"$TG_TMP/e.model"))" test "$(wc -l <"$TG_TMP/e.model")" -gt 20
 # restored_at G NAME: "P NEXT_OFFSET" per restored partition of the -v lines.
