@@ -370,6 +370,8 @@ int tc_kafka_run(const struct tc_options *opts, struct tc_pipeline *pipeline,
                 tc_pipeline_finish(pipeline, false) < 0)
                 tc_kafka_feed_output_failed(&k);
         }
+        if (k.results_broken)
+            tc_pipeline_report(pipeline); /* aborted= and the rest */
     }
     tc_pipeline_set_metrics_source(pipeline, NULL, NULL);
     k.closing = true;

@@ -218,24 +218,26 @@ static int on_rows(void *ctx, uint32_t task, const struct tc_window *w,
 
 /* ---- the transaction's contents ------------------------------------------ */
 
+/* The partition count of topic, from a metadata request for every topic:
+ * one that names the topic makes a broker that auto-creates topics (the
+ * local one, and Kafka's default) create it, and a missing results topic
+ * must be refused, not made with the broker's defaults. */
 static int read_partition_count(struct tc_kafka *k, const char *topic, int32_t *count)
 {
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(k->txn->rk, topic, NULL);
-    if (rkt == NULL)
-        return -1;
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t err =
-        rd_kafka_metadata(k->txn->rk, 0, rkt, &md, TC_TXN_METADATA_MS);
+        rd_kafka_metadata(k->txn->rk, 1, NULL, &md, TC_TXN_METADATA_MS);
     int rc = -1;
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
-        md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        md->topics[0].partition_cnt > 0) {
-        *count = md->topics[0].partition_cnt;
-        rc = 0;
+    for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < md->topic_cnt; i++) {
+        const struct rd_kafka_metadata_topic *t = &md->topics[i];
+        if (strcmp(t->topic, topic) == 0 && t->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            t->partition_cnt > 0) {
+            *count = t->partition_cnt;
+            rc = 0;
+        }
     }
     if (md != NULL)
         rd_kafka_metadata_destroy(md);
-    rd_kafka_topic_destroy(rkt);
     return rc;
 }
 

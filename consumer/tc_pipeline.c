@@ -499,6 +499,17 @@ int tc_pipeline_finish(struct tc_pipeline *p, bool complete)
     return rc;
 }
 
+void tc_pipeline_report(struct tc_pipeline *p)
+{
+    sync_stats(p);
+    if (p->cfg.stats) {
+        tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
+    }
+    if (p->metrics != NULL) {
+        write_metrics(p, tg_time_now_ms());
+    }
+}
+
 bool tc_pipeline_live(const struct tc_pipeline *p)
 {
     return p->cfg.live != NULL;

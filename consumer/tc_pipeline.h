@@ -286,6 +286,11 @@ const char *tc_pipeline_note(const struct tc_pipeline *p);
  * Returns 0, or -1 as tc_pipeline_advance. */
 int tc_pipeline_finish(struct tc_pipeline *p, bool complete);
 
+/* The end of a run that stops without emitting (a failed transaction):
+ * the stats line when cfg->stats, and the metrics file, as
+ * tc_pipeline_finish writes them, so that what failed is counted. */
+void tc_pipeline_report(struct tc_pipeline *p);
+
 /* True once writing the late file failed (said on the log): the run must
  * end with TG_EXIT_TEMPFAIL.  No window is emitted after that. */
 bool tc_pipeline_failed(const struct tc_pipeline *p);

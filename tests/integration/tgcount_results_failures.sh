@@ -7,18 +7,15 @@
 #     produce request with PRODUCER_FENCED (90, kafka-local produce-error)
 #     while it follows the topic: exit 75, one line "--output-topic TOPIC:
 #     transaction failed: ...; a restart resumes from the last committed
-#     one", no provisional (open) window on stdout.  Not here: --stats'
-#     aborted= (no stats line is printed at the end of a run whose
-#     transaction failed: tc_kafka.c skips tc_pipeline_finish when
-#     results_broken);
+#     one", no provisional (open) window on stdout, and --stats' line and
+#     the metrics file count the aborted transaction (aborted=1 when the
+#     line says "(aborted)");
 #   - a restore that fails: a member of the same group restarted with
 #     -w 2m over a changelog written with -w 1m: exit 75, one line
 #     "restoring partition 0: ...; a restart retries", stdout empty;
-#   - not here: "The topic must exist (exit 69 otherwise)": the results
-#     producer's metadata request auto-creates a missing topic on the
-#     local broker (4 partitions; -X allow.auto.create.topics=false does
-#     not stop it), so tgcount goes on (exit 0); the check in
-#     tc_kafka_txn_start only fires where the broker creates no topics;
+#   - a results topic that does not exist: exit 69, one line "topic not
+#     found", and the topic is still missing afterwards (the local broker
+#     creates a topic that a metadata request names);
 #   - --commit-interval without --output-topic: exit 64, one line;
 #   - -n 2 with --output-topic: stdout shows 2 rows of a 5-user window, the
 #     results topic all 5 with their counts (hand count);
@@ -54,6 +51,7 @@ for i in 1 2 3 4 5; do rec "$i" "$i" "u$i"; done | timeout 30 kcat -P -b "$B" -t
 # the member's alone (nothing else produces meanwhile), meets the error.
 tgcount -b "$B" -t in1 -G gf "${SESSION[@]}" -o beginning -w 1m --idle 1s \
     --output-topic res --transactional-id tg-fence --commit-interval 100ms \
+    --stats --metrics-file "$TG_TMP/fence.prom" \
     >"$TG_TMP/fence.out" 2>"$TG_TMP/fence.err" &
 fpid=$!
 tg_cleanup_push "kill -9 $fpid 2>/dev/null"
@@ -64,8 +62,17 @@ tg_check "fenced: the member stops by itself" tg_wait_until 20 gone
 kill -9 "$fpid" 2>/dev/null
 wait "$fpid"
 tg_check_eq "fenced: exit 75" "$?" 75
-tg_check_eq "fenced: one line" "$(wc -l <"$TG_TMP/fence.err")" 1
-line=$(cat "$TG_TMP/fence.err")
+tg_check_eq "fenced: one line besides the stats" \
+    "$(grep -vc '^tgcount: stats: ' "$TG_TMP/fence.err")" 1
+line=$(grep -v '^tgcount: stats: ' "$TG_TMP/fence.err")
+case $line in
+*"(aborted)"*) aborted=1 ;;
+*) aborted=0 ;;
+esac
+tg_check "fenced: --stats counts the aborted transaction (aborted=$aborted)" \
+    grep -q "^tgcount: stats: .* aborted=$aborted " "$TG_TMP/fence.err"
+tg_check_eq "fenced: so does the metrics file" \
+    "$(sed -n 's/^tgcount_transactions_aborted_total //p' "$TG_TMP/fence.prom")" "$aborted"
 tg_check "fenced: the README's line, with the broker's reason ($line)" \
     eval '[[ $line =~ ^tgcount:\ --output-topic\ res:\ transaction\ failed:\ .*fences\ the\ current\ one.*\;\ a\ restart\ resumes\ from\ the\ last\ committed\ one$ ]]'
 tg_check_eq "fenced: no open (provisional) window on stdout" \
@@ -84,6 +91,15 @@ line=$(cat "$TG_TMP/r2.err")
 tg_check "restore with -w 2m: the README's line ($line)" \
     eval '[[ $line =~ ^tgcount:\ restoring\ partition\ 0:\ .+\;\ a\ restart\ retries$ ]]'
 tg_check_eq "restore with -w 2m: stdout empty" "$(wc -c <"$TG_TMP/r2.out")" 0
+
+# ---- a results topic that does not exist ---------------------------------------------
+timeout 60 tgcount -b "$B" -t in1 -G gm "${SESSION[@]}" -o beginning -e -w 1m \
+    --output-topic no_such_results >"$TG_TMP/nt.out" 2>"$TG_TMP/nt.err"
+tg_check_eq "missing results topic: exit 69" "$?" 69
+tg_check_eq "missing results topic: one line" "$(cat "$TG_TMP/nt.err")" \
+    "tgcount: --output-topic no_such_results: topic not found"
+tg_check "missing results topic: not created by the check" \
+    eval '! timeout 20 kcat -L -b "$B" | grep -q "topic \"no_such_results\""'
 
 # ---- --commit-interval without --output-topic ---------------------------------------
 tgcount -b "$B" -t in1 -G gn -e --commit-interval 1s >/dev/null 2>"$TG_TMP/ci.err" </dev/null
