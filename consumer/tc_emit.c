@@ -166,52 +166,36 @@ static int sort_rows(struct tc_emit *x, struct tc_users *us, size_t n)
     return 0;
 }
 
-/* Hands the first n sorted rows to the emitter, in parts. */
+/* Where hand_over finds the rows: already in x->rows (sort_rows' huge
+ * case), in row order in x->keys (their low halves: the users' ranks), or
+ * unsorted as x->touched lists the users. */
+enum row_source { ROWS_READY, ROWS_BY_KEY, ROWS_TOUCHED };
+
+/* Hands the first n rows to the emitter, in parts. */
 static int hand_over(struct tc_emit *x, const struct tc_users *us,
-                     const struct tc_window *w, size_t n, bool in_rows,
+                     const struct tc_window *w, size_t n, enum row_source from,
                      const struct tc_emitter *em)
 {
-    if (!in_rows && tc_grow((void **)&x->rows, &x->caprows,
-                            n < TC_EMIT_ROWS_PER_CALL ? n : TC_EMIT_ROWS_PER_CALL,
-                            sizeof *x->rows) != 0) {
-        return -1;
-    }
-    for (size_t done = 0; done < n;) {
-        size_t part = n - done < TC_EMIT_ROWS_PER_CALL ? n - done : TC_EMIT_ROWS_PER_CALL;
-        const struct tc_row *rows = x->rows + done;
-        if (!in_rows) {
-            for (size_t i = 0; i < part; i++) {
-                const struct tc_user *u =
-                    &us->users[us->byname[(uint32_t)x->keys[done + i]]];
-                x->rows[i] = (struct tc_row){u->name, u->len, u->acc};
-            }
-            rows = x->rows;
-        }
-        if (em->window(em->ctx, w, rows, part, done == 0, done + part == n) != 0) {
-            return -1;
-        }
-        done += part;
-    }
-    return 0;
-}
-
-/* Hands the n touched users to the emitter as they are listed, in parts. */
-static int hand_over_unsorted(struct tc_emit *x, const struct tc_users *us,
-                              const struct tc_window *w, size_t n,
-                              const struct tc_emitter *em)
-{
-    if (tc_grow((void **)&x->rows, &x->caprows,
+    if (from != ROWS_READY &&
+        tc_grow((void **)&x->rows, &x->caprows,
                 n < TC_EMIT_ROWS_PER_CALL ? n : TC_EMIT_ROWS_PER_CALL,
                 sizeof *x->rows) != 0) {
         return -1;
     }
     for (size_t done = 0; done < n;) {
         size_t part = n - done < TC_EMIT_ROWS_PER_CALL ? n - done : TC_EMIT_ROWS_PER_CALL;
-        for (size_t i = 0; i < part; i++) {
-            const struct tc_user *u = &us->users[x->touched[done + i]];
-            x->rows[i] = (struct tc_row){u->name, u->len, u->acc};
+        const struct tc_row *rows = x->rows + done;
+        if (from != ROWS_READY) {
+            for (size_t i = 0; i < part; i++) {
+                uint32_t idx = from == ROWS_BY_KEY
+                                   ? us->byname[(uint32_t)x->keys[done + i]]
+                                   : x->touched[done + i];
+                const struct tc_user *u = &us->users[idx];
+                x->rows[i] = (struct tc_row){u->name, u->len, u->acc};
+            }
+            rows = x->rows;
         }
-        if (em->window(em->ctx, w, x->rows, part, done == 0, done + part == n) != 0) {
+        if (em->window(em->ctx, w, rows, part, done == 0, done + part == n) != 0) {
             return -1;
         }
         done += part;
@@ -376,11 +360,7 @@ static int sort_and_hand_over(struct tc_emit *x, struct tc_users *us, size_t n,
                               const struct tc_window *w, size_t top_n,
                               const struct tc_emitter *em)
 {
-    if (em->any_order) {
-        x->windows++;
-        return hand_over_unsorted(x, us, w, n, em);
-    }
-    int in_rows = sort_rows(x, us, n);
+    int in_rows = em->any_order ? 0 : sort_rows(x, us, n);
     if (in_rows < 0) {
         return -1;
     }
@@ -388,7 +368,10 @@ static int sort_and_hand_over(struct tc_emit *x, struct tc_users *us, size_t n,
         n = top_n;
     }
     x->windows++;
-    return hand_over(x, us, w, n, in_rows, em);
+    if (em->any_order) {
+        return hand_over(x, us, w, n, ROWS_TOUCHED, em);
+    }
+    return hand_over(x, us, w, n, in_rows ? ROWS_READY : ROWS_BY_KEY, em);
 }
 
 int tc_emit_window(struct tc_emit *x, const struct tc_window_set *ws,

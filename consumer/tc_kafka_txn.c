@@ -218,15 +218,21 @@ static int on_rows(void *ctx, uint32_t task, const struct tc_window *w,
 
 /* ---- the transaction's contents ------------------------------------------ */
 
-/* The partition count of topic, from a metadata request for every topic:
- * one that names the topic makes a broker that auto-creates topics (the
- * local one, and Kafka's default) create it, and a missing results topic
- * must be refused, not made with the broker's defaults. */
-static int read_partition_count(struct tc_kafka *k, const char *topic, int32_t *count)
+/* The partition count of topic.  existing: from a metadata request for
+ * every topic, since one that names the topic makes a broker that
+ * auto-creates topics (the local one, and Kafka's default) create it, and
+ * a missing results topic must be refused, not made with the broker's
+ * defaults; else from one naming it (the input topic, which exists: a
+ * smaller answer on a cluster of many topics). */
+static int read_partition_count(struct tc_kafka *k, const char *topic, bool existing,
+                                int32_t *count)
 {
+    rd_kafka_topic_t *rkt = NULL;
+    if (!existing && (rkt = rd_kafka_topic_new(k->txn->rk, topic, NULL)) == NULL)
+        return -1;
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t err =
-        rd_kafka_metadata(k->txn->rk, 1, NULL, &md, TC_TXN_METADATA_MS);
+        rd_kafka_metadata(k->txn->rk, existing, rkt, &md, TC_TXN_METADATA_MS);
     int rc = -1;
     for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < md->topic_cnt; i++) {
         const struct rd_kafka_metadata_topic *t = &md->topics[i];
@@ -238,6 +244,8 @@ static int read_partition_count(struct tc_kafka *k, const char *topic, int32_t *
     }
     if (md != NULL)
         rd_kafka_metadata_destroy(md);
+    if (rkt != NULL)
+        rd_kafka_topic_destroy(rkt);
     return rc;
 }
 
@@ -330,7 +338,7 @@ static void build_contents(struct tc_kafka *k)
     struct tc_kafka_txn *t = k->txn;
     if (t->recount) {
         int32_t n;
-        if (read_partition_count(k, k->opts->topic, &n) == 0) {
+        if (read_partition_count(k, k->opts->topic, false, &n) == 0) {
             t->recount = false;
             t->announce = n != t->in_partitions;
             t->in_partitions = n;
@@ -461,7 +469,8 @@ int tc_kafka_txn_start(struct tc_kafka *k, rd_kafka_conf_t *conf)
         rd_kafka_conf_destroy(base);
         return TG_EXIT_UNAVAILABLE;
     }
-    if (read_partition_count(k, k->opts->output_topic, &k->txn->out_partitions) != 0) {
+    if (read_partition_count(k, k->opts->output_topic, true, &k->txn->out_partitions) !=
+        0) {
         rd_kafka_conf_destroy(base);
         tg_log_error(k->log, "--output-topic %s: topic not found", k->opts->output_topic);
         return TG_EXIT_UNAVAILABLE;

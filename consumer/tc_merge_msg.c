@@ -2,6 +2,7 @@
 #include "tc_merge_msg.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -162,6 +163,11 @@ static int parse_windows(struct tc_merge_msg *msg, char *err, size_t errlen)
                                            : "empty");
         return -1;
     }
+    msg->heads = calloc(json_array_size(windows), sizeof *msg->heads);
+    if (msg->heads == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     size_t total = 0;
     for (size_t i = 0; i < json_array_size(windows); i++) {
         json_t *w = json_array_get(windows, i);
@@ -171,10 +177,11 @@ static int parse_windows(struct tc_merge_msg *msg, char *err, size_t errlen)
             snprintf(err, errlen, "\"windows\": element %zu is not an object", i + 1);
             return -1;
         }
-        if (parse_window(w, &msg->row, &n, why, sizeof why) != 0) {
+        if (parse_window(w, &msg->heads[i], &n, why, sizeof why) != 0) {
             snprintf(err, errlen, "\"windows\": element %zu: %s", i + 1, why);
             return -1;
         }
+        msg->heads[i].partition = msg->row.partition;
         total += n;
     }
     msg->windows = windows;
@@ -245,15 +252,12 @@ bool tc_merge_msg_window(const struct tc_merge_msg *msg, size_t i, struct tc_mer
     if (i >= msg->nwindows) {
         return false;
     }
-    char why[256];
-    *r = msg->row;
+    /* A row or rows message's one window is msg->row's. */
+    *r = msg->kind == TC_MERGE_MSG_WINDOWS ? msg->heads[i] : msg->row;
     r->user = NULL;
     r->user_len = 0;
     r->count = 0;
-    /* A row or rows message's one window is msg->row's; an element was
-     * checked by the parse: cannot fail. */
-    return msg->kind != TC_MERGE_MSG_WINDOWS ||
-           parse_head(json_array_get(msg->windows, i), r, why, sizeof why) == 0;
+    return true;
 }
 
 bool tc_merge_msg_next_row(struct tc_merge_msg *msg)
@@ -270,12 +274,15 @@ bool tc_merge_msg_next_row(struct tc_merge_msg *msg)
      * next element of a windows message, non-empty (checked by the parse;
      * a rows message's one window was begun by the parse). */
     while (msg->next == NULL) {
-        char why[256];
-        json_t *w = json_array_get(msg->windows, msg->window);
-        msg->window++;
-        (void)parse_head(w, &msg->row, why, sizeof why);
-        msg->counts = json_object_get(w, "counts");
+        const struct tc_merge_row *h = &msg->heads[msg->window];
+        msg->row.spec = h->spec;
+        msg->row.spec_len = h->spec_len;
+        msg->row.start_ms = h->start_ms;
+        msg->row.end_ms = h->end_ms;
+        msg->counts =
+            json_object_get(json_array_get(msg->windows, msg->window), "counts");
         msg->next = json_object_iter(msg->counts);
+        msg->window++;
     }
     msg->row.user = json_object_iter_key(msg->next);
     msg->row.user_len = json_object_iter_key_len(msg->next);
@@ -291,6 +298,8 @@ void tc_merge_msg_clear(struct tc_merge_msg *msg)
     }
     json_decref(msg->root);
     msg->root = NULL;
+    free(msg->heads);
+    msg->heads = NULL;
     msg->windows = NULL;
     msg->counts = NULL;
     msg->next = NULL;

@@ -61,6 +61,8 @@ struct tc_merge_msg {
     const char *topic;                 /* NULL when absent */
     json_t *root;                      /* owned */
     json_t *windows;                   /* WINDOWS: the windows array, in root */
+    struct tc_merge_row *heads;        /* WINDOWS: each element's window and the
+                                        * partition, parsed once; owned */
     size_t window;                     /* ROWS, WINDOWS: windows whose rows were begun */
     json_t *counts;                    /* ROWS, WINDOWS: the current window's counts */
     void *next;                        /* its next entry (jansson iterator); NULL: none */

@@ -490,12 +490,7 @@ int tc_pipeline_finish(struct tc_pipeline *p, bool complete)
         p->late_file = NULL;
     }
     tell_totals(p);
-    if (p->cfg.stats) {
-        tc_pipeline_print_stats(p, tg_time_monotonic_ms() - p->started_ms);
-    }
-    if (p->metrics != NULL) {
-        write_metrics(p, tg_time_now_ms());
-    }
+    tc_pipeline_report(p);
     return rc;
 }
 

@@ -149,13 +149,9 @@ static void reset(struct buf *b)
     b->oom = false;
 }
 
-/* The message head of (topic, partition), formatted anew only when they
- * change: a run sets a window per task and window, far more often. */
+/* Formats the message head of (topic, partition). */
 static int set_head(struct tc_results_msg *m, const char *topic, int64_t partition)
 {
-    if (m->topic != NULL && m->partition == partition && strcmp(m->topic, topic) == 0 &&
-        !m->head.oom)
-        return 0;
     char *copy = strdup(topic);
     if (copy == NULL)
         return -1;
@@ -175,10 +171,11 @@ static int set_head(struct tc_results_msg *m, const char *topic, int64_t partiti
 int tc_results_msg_window(struct tc_results_msg *m, const char *spec, const char *start,
                           const char *end, const char *topic, int64_t partition)
 {
-    if (m->rows.len > 0 &&
-        (m->partition != partition || m->topic == NULL || strcmp(m->topic, topic) != 0))
-        return -1;
-    if (set_head(m, topic, partition) != 0)
+    /* The head is formatted anew only when (topic, partition) change: a run
+     * sets a window per task and window, far more often. */
+    bool same = m->topic != NULL && m->partition == partition && !m->head.oom &&
+                strcmp(m->topic, topic) == 0;
+    if (!same && (m->rows.len > 0 || set_head(m, topic, partition) != 0))
         return -1;
     struct buf *w = &m->window;
     reset(w);
